@@ -1,0 +1,46 @@
+"""Settings read from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = PROJECT_ROOT / "sql"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+EMBEDDED_DBNAME = "missions"
+APP_ROLE = "missions_app"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None  # owner URL of an existing server (MISSIONS_DATABASE_URL)
+    app_database_url: str | None  # URL the HTTP app and worker use (MISSIONS_APP_DATABASE_URL)
+    home: Path  # embedded cluster state: data directory, sockets, logs
+    pg_port: int
+    pg_os_user: str  # OS user that runs the embedded server when invoked as root
+    http_host: str
+    http_port: int
+    pool_max: int
+    log_level: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=env.get("MISSIONS_DATABASE_URL") or None,
+            app_database_url=env.get("MISSIONS_APP_DATABASE_URL") or None,
+            home=Path(env.get("MISSIONS_HOME", PROJECT_ROOT / ".missions")).resolve(),
+            pg_port=int(env.get("MISSIONS_PG_PORT", "5439")),
+            pg_os_user=env.get("MISSIONS_PG_OS_USER", "postgres"),
+            http_host=env.get("MISSIONS_HOST", "127.0.0.1"),
+            http_port=int(env.get("MISSIONS_PORT", "8000")),
+            pool_max=int(env.get("MISSIONS_POOL_MAX", "10")),
+            log_level=env.get("MISSIONS_LOG_LEVEL", "INFO"),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None

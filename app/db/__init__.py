@@ -1,0 +1,1 @@
+"""Database plumbing: connection URLs, migrations, cron schedules, pgmq installation."""

@@ -1,0 +1,96 @@
+"""`missions db migrate`: pgmq, yoyo migrations (tables), then functions, policies, grants and cron jobs.
+
+Tables change only through `migrations/` (yoyo, recorded once each). Everything in
+`sql/functions/` and `sql/cron/` is re-applied on every migrate, in one transaction, so the
+database always carries exactly the functions, policies, grants and schedules of the checkout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+from pgmq.install import install_pgmq_from_sql
+from yoyo import get_backend, read_migrations
+
+from app.config import MIGRATIONS_DIR, SQL_DIR
+from app.db.urls import with_dbname, yoyo_url
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def sql_files(folder: str, pattern: str = "*.sql") -> list[Path]:
+    """The SQL files of a folder in load order (file names are numbered)."""
+    return sorted((SQL_DIR / folder).glob(pattern))
+
+
+def ensure_pgmq(conn: psycopg.Connection) -> bool:
+    """Install pgmq's SQL (from the pgmq package) unless the schema exists; True when installed now."""
+    if conn.execute("select to_regnamespace('pgmq') is not null").fetchone()[0]:
+        return False
+    install_pgmq_from_sql(conn=conn)
+    conn.commit()
+    return True
+
+
+def apply_migrations(url: str) -> list[str]:
+    """Apply pending yoyo migrations; returns their ids."""
+    backend = get_backend(yoyo_url(url))
+    migrations = read_migrations(str(MIGRATIONS_DIR))
+    with backend.lock():
+        pending = backend.to_apply(migrations)
+        backend.apply_migrations(pending)
+    return [m.id for m in pending]
+
+
+def apply_sql_files(conn: psycopg.Connection, files: list[Path]) -> None:
+    """Execute whole SQL files without parameters (so '%' in RAISE formats is safe), in the open transaction."""
+    for path in files:
+        try:
+            conn.execute(path.read_text())
+        except psycopg.Error as exc:
+            raise RuntimeError(f"{path.relative_to(SQL_DIR.parent)}: {exc}") from exc
+
+
+def apply_functions(conn: psycopg.Connection) -> None:
+    """Re-apply functions, triggers, state machines, policies, grants and the cron job list."""
+    apply_sql_files(conn, sql_files("functions") + sql_files("cron", "[0-9]*.sql"))
+
+
+def sync_cron(url: str, conn: psycopg.Connection) -> int:
+    """Make pg_cron's jobs for this database match missions.cron_jobs(); returns the number of jobs."""
+    dbname = conn.info.dbname
+    cron_db = conn.execute("select current_setting('cron.database_name', true)").fetchone()[0]
+    if cron_db is None:
+        raise RuntimeError("pg_cron is not loaded: add pg_cron to shared_preload_libraries and restart")
+    jobs = conn.execute(
+        "select coalesce(jsonb_agg(to_jsonb(j)), '[]') from missions.cron_jobs() j"
+    ).fetchone()[0]
+    with psycopg.connect(with_dbname(url, cron_db), autocommit=True) as cron:
+        cron.execute("create extension if not exists pg_cron")
+        with cron.transaction():
+            apply_sql_files(cron, sql_files("cron", "cron_database.sql"))
+            cron.execute("select missions_cron.sync_jobs(%s, %s)", (dbname, json.dumps(jobs)))
+    return len(jobs)
+
+
+def migrate(url: str, *, schedule_cron: bool = True, progress: Progress = _quiet) -> None:
+    """Bring the database at `url` (an owner connection) up to date with this checkout."""
+    with psycopg.connect(url) as conn:
+        if ensure_pgmq(conn):
+            progress("installed pgmq")
+    applied = apply_migrations(url)
+    progress(f"applied migrations: {', '.join(applied)}" if applied else "migrations: up to date")
+    with psycopg.connect(url) as conn:
+        apply_functions(conn)
+        conn.commit()
+        progress("applied functions, policies and grants")
+        if schedule_cron:
+            n = sync_cron(url, conn)
+            progress(f"scheduled {n} pg_cron job(s)")

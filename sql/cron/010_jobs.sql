@@ -1,0 +1,18 @@
+-- The pg_cron jobs this engine wants. `missions db migrate` makes cron.job match this list
+-- (missions_cron.sync_jobs), so editing this file and migrating is how schedules change.
+-- target 'engine': the command runs in the engine database; 'cron': in pg_cron's own database.
+
+-- missions.cron_jobs: the desired pg_cron jobs (job name, cron schedule in UTC, command, target database).
+CREATE OR REPLACE FUNCTION missions.cron_jobs()
+RETURNS TABLE (job text, schedule text, command text, target text)
+LANGUAGE sql IMMUTABLE
+SET search_path = ''
+AS $fn$
+  VALUES
+    ('trim_cron_history', '17 3 * * *', 'SELECT missions_cron.trim_job_run_details()', 'cron')
+$fn$;
+COMMENT ON FUNCTION missions.cron_jobs() IS
+  'The pg_cron jobs the engine schedules: name, cron schedule (UTC), SQL command, and target (engine or cron database).';
+
+REVOKE ALL ON FUNCTION missions.cron_jobs() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION missions.cron_jobs() TO missions_admin, missions_service;

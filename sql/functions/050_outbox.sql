@@ -1,0 +1,35 @@
+-- The outbox: every event row is sent to the pgmq queue mission_events in the same transaction,
+-- and the event log refuses updates and deletes.
+
+-- missions_private.publish_events: statement trigger; sends the inserted events to pgmq in one batch.
+CREATE OR REPLACE FUNCTION missions_private.publish_events() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM pgmq.send_batch('mission_events',
+                          ARRAY(SELECT pg_catalog.to_jsonb(e) FROM new_events e ORDER BY e.id))
+  WHERE EXISTS (SELECT FROM new_events);
+  RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.publish_events() IS
+  'Statement trigger on events: sends every new event to the pgmq queue mission_events, in the same transaction.';
+
+-- missions_private.refuse_event_changes: keeps the event log append-only.
+CREATE OR REPLACE FUNCTION missions_private.refuse_event_changes() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  RAISE EXCEPTION 'the event log is append-only (% refused)', TG_OP USING ERRCODE = 'MS403';
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.refuse_event_changes() IS 'Trigger: refuses UPDATE and DELETE on the append-only event log (MS403).';
+
+CREATE OR REPLACE TRIGGER events_publish
+  AFTER INSERT ON missions_private.events REFERENCING NEW TABLE AS new_events
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.publish_events();
+CREATE OR REPLACE TRIGGER events_append_only
+  BEFORE UPDATE OR DELETE ON missions_private.events
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.refuse_event_changes();

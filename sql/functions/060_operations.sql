@@ -1,0 +1,43 @@
+-- Operations: health and metrics, read by the HTTP app's /health and /metrics and by DBAs.
+
+-- missions.health: database, pg_cron and pgmq status as JSON ("ok" or what is wrong).
+CREATE OR REPLACE FUNCTION missions.health() RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT pg_catalog.jsonb_build_object(
+    'database', 'ok',
+    'pg_cron', CASE
+      WHEN pg_catalog.current_setting('cron.database_name', true) IS NULL THEN 'not preloaded'
+      WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.backend_type = 'pg_cron launcher')
+        THEN 'launcher not running'
+      ELSE 'ok' END,
+    'pgmq', CASE
+      WHEN pg_catalog.to_regclass('pgmq.q_mission_events') IS NULL THEN 'queue mission_events missing'
+      ELSE 'ok' END)
+$fn$;
+COMMENT ON FUNCTION missions.health() IS 'Reports database, pg_cron and pgmq status; each value is "ok" or what is wrong.';
+
+-- missions.metrics: Prometheus samples (name, help, type, labels, value) for queues, events, principals and missions.
+CREATE OR REPLACE FUNCTION missions.metrics()
+RETURNS TABLE (name text, help text, type text, labels jsonb, value double precision)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT 'missions_queue_depth', 'Messages waiting in a pgmq queue.', 'gauge',
+         pg_catalog.jsonb_build_object('queue', q.queue_name), q.queue_length::double precision
+  FROM pgmq.metrics_all() q
+  UNION ALL
+  SELECT 'missions_events_total', 'Events recorded (high-water mark of the event id).', 'counter',
+         '{}', coalesce((SELECT max(e.id) FROM missions_private.events e), 0)::double precision
+  UNION ALL
+  SELECT 'missions_principals', 'Principals by role.', 'gauge',
+         pg_catalog.jsonb_build_object('role', r.role),
+         (SELECT count(*) FROM missions_private.principals p WHERE p.role = r.role)::double precision
+  FROM (VALUES ('participant'), ('admin'), ('mentor'), ('agent'), ('service')) AS r(role)
+  UNION ALL
+  SELECT 'missions_missions', 'Missions by status.', 'gauge',
+         pg_catalog.jsonb_build_object('status', m.status), count(*)::double precision
+  FROM missions_private.missions m GROUP BY m.status
+$fn$;
+COMMENT ON FUNCTION missions.metrics() IS 'Prometheus samples: queue depths, events recorded, principals by role, missions by status.';

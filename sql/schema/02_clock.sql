@@ -1,0 +1,16 @@
+-- The engine's clock lives with the schema because column defaults read it.
+
+-- missions.now: the engine's clock; honours the setting missions.now for timekeepers (tests, simulations).
+CREATE FUNCTION missions.now() RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = ''
+AS $fn$
+  SELECT CASE
+    WHEN pg_catalog.pg_has_role(session_user, 'missions_timekeeper', 'MEMBER')
+      THEN coalesce(nullif(pg_catalog.current_setting('missions.now', true), '')::timestamptz,
+                    pg_catalog.now())
+    ELSE pg_catalog.now()
+  END
+$fn$;
+COMMENT ON FUNCTION missions.now() IS
+  'The engine clock: now(), or the setting missions.now when the session user is a timekeeper (superusers are).';

@@ -1,0 +1,81 @@
+-- The mission core shared by every face: templates -> missions -> steps.
+CREATE TABLE missions_private.templates (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  face         text NOT NULL
+               CONSTRAINT templates_face_valid CHECK (face IN ('engagement', 'learning', 'agent')),
+  title        text NOT NULL CONSTRAINT templates_title_length CHECK (length(title) BETWEEN 1 AND 200),
+  description  text NOT NULL DEFAULT '',
+  is_active    boolean NOT NULL DEFAULT true,
+  spec         jsonb NOT NULL DEFAULT '{}'
+               CONSTRAINT templates_spec_object CHECK (jsonb_typeof(spec) = 'object'),
+  created_at   timestamptz NOT NULL DEFAULT missions.now()
+);
+COMMENT ON TABLE missions_private.templates IS 'Reusable mission definitions; spec holds face-specific attributes.';
+
+CREATE TABLE missions_private.template_steps (
+  id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  template_id  uuid NOT NULL REFERENCES missions_private.templates (id) ON DELETE CASCADE,
+  position     integer NOT NULL CONSTRAINT template_steps_position_positive CHECK (position > 0),
+  title        text NOT NULL,
+  kind         text NOT NULL DEFAULT 'task',
+  spec         jsonb NOT NULL DEFAULT '{}',
+  CONSTRAINT template_steps_position_unique UNIQUE (template_id, position)
+);
+COMMENT ON TABLE missions_private.template_steps IS 'The ordered steps a template instantiates.';
+
+CREATE TABLE missions_private.missions (
+  id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  face               text NOT NULL
+                     CONSTRAINT missions_face_valid CHECK (face IN ('engagement', 'learning', 'agent')),
+  template_id        uuid REFERENCES missions_private.templates (id),
+  participant_id     uuid REFERENCES missions_private.principals (id),
+  title              text NOT NULL,
+  status             text NOT NULL DEFAULT 'proposed'
+                     CONSTRAINT missions_status_valid
+                     CHECK (status IN ('proposed', 'assigned', 'in_progress', 'waiting', 'paused',
+                                       'submitted', 'completed', 'failed', 'expired', 'cancelled')),
+  priority           smallint NOT NULL DEFAULT 5
+                     CONSTRAINT missions_priority_range CHECK (priority BETWEEN 0 AND 10),
+  assigned_at        timestamptz,
+  started_at         timestamptz,
+  submitted_at       timestamptz,
+  completed_at       timestamptz,
+  expires_at         timestamptz,
+  status_changed_at  timestamptz NOT NULL DEFAULT missions.now(),
+  attrs              jsonb NOT NULL DEFAULT '{}'
+                     CONSTRAINT missions_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
+  created_at         timestamptz NOT NULL DEFAULT missions.now()
+);
+COMMENT ON TABLE missions_private.missions IS
+  'Mission instances: a template assigned to a participant, or an ad-hoc agent mission.';
+CREATE INDEX missions_participant_status_idx ON missions_private.missions (participant_id, status);
+CREATE INDEX missions_template_idx ON missions_private.missions (template_id);
+
+CREATE TABLE missions_private.steps (
+  id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  mission_id         uuid NOT NULL REFERENCES missions_private.missions (id) ON DELETE CASCADE,
+  position           integer NOT NULL CONSTRAINT steps_position_positive CHECK (position > 0),
+  title              text NOT NULL,
+  kind               text NOT NULL DEFAULT 'task',
+  status             text NOT NULL DEFAULT 'pending'
+                     CONSTRAINT steps_status_valid
+                     CHECK (status IN ('pending', 'ready', 'in_progress', 'completed', 'waiting_human',
+                                       'waiting_external', 'blocked', 'skipped', 'failed')),
+  started_at         timestamptz,
+  completed_at       timestamptz,
+  status_changed_at  timestamptz NOT NULL DEFAULT missions.now(),
+  attrs              jsonb NOT NULL DEFAULT '{}'
+                     CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
+  CONSTRAINT steps_position_unique UNIQUE (mission_id, position)
+);
+COMMENT ON TABLE missions_private.steps IS 'The units of a mission that are started, claimed, completed, skipped or failed.';
+
+-- Allowed status transitions are data; triggers on missions and steps check every change against it.
+CREATE TABLE missions_private.transitions (
+  entity       text NOT NULL CONSTRAINT transitions_entity_valid CHECK (entity IN ('mission', 'step')),
+  from_status  text,  -- NULL: a status a new row may start in
+  to_status    text NOT NULL,
+  CONSTRAINT transitions_unique UNIQUE NULLS NOT DISTINCT (entity, from_status, to_status)
+);
+COMMENT ON TABLE missions_private.transitions IS
+  'The state machines: each row allows one status change (from_status NULL = initial status).';
