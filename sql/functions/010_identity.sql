@@ -60,7 +60,7 @@ COMMENT ON FUNCTION missions.create_api_key(uuid, text) IS
 
 -- missions.revoke_api_key: revokes a key by id (idempotent) and returns the key's public record.
 CREATE OR REPLACE FUNCTION missions.revoke_api_key(p_key_id uuid)
-RETURNS TABLE (id uuid, principal_id uuid, label text, created_at timestamptz, revoked_at timestamptz)
+RETURNS TABLE (id uuid, principal_id uuid, prefix text, label text, created_at timestamptz, revoked_at timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
@@ -69,7 +69,7 @@ BEGIN
   UPDATE missions_private.api_keys k
   SET revoked_at = coalesce(k.revoked_at, missions.now())
   WHERE k.id = p_key_id
-  RETURNING k.id, k.principal_id, k.label, k.created_at, k.revoked_at;
+  RETURNING k.id, k.principal_id, k.prefix, k.label, k.created_at, k.revoked_at;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'API key % not found', p_key_id USING ERRCODE = 'MS404';
   END IF;
@@ -77,3 +77,22 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.revoke_api_key(uuid) IS
   'Revokes an API key by id; revoking twice keeps the first revocation time.';
+
+-- missions.api_keys: the keys of a principal, without secrets.
+CREATE OR REPLACE FUNCTION missions.api_keys(p_principal_id uuid)
+RETURNS TABLE (id uuid, principal_id uuid, prefix text, label text, created_at timestamptz, revoked_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = p_principal_id) THEN
+    RAISE EXCEPTION 'principal % not found', p_principal_id USING ERRCODE = 'MS404';
+  END IF;
+  RETURN QUERY
+  SELECT k.id, k.principal_id, k.prefix, k.label, k.created_at, k.revoked_at
+  FROM missions_private.api_keys k
+  WHERE k.principal_id = p_principal_id
+  ORDER BY k.created_at, k.id;
+END
+$fn$;
+COMMENT ON FUNCTION missions.api_keys(uuid) IS 'Lists a principal''s API keys (id, prefix, label, created, revoked), never their secrets.';

@@ -103,3 +103,22 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.whoami() IS 'Returns the calling principal (MS401 when the session has none).';
+
+-- missions.enroll_principal: creates a principal and its first API key; returns {"principal": row, "api_key": key}.
+CREATE OR REPLACE FUNCTION missions.enroll_principal(
+  p_role text, p_display_name text, p_attrs jsonb DEFAULT '{}', p_key_label text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_id uuid := missions.create_principal(p_role, p_display_name, p_attrs);
+  v_key text := missions.create_api_key(v_id, p_key_label);
+BEGIN
+  RETURN pg_catalog.jsonb_build_object(
+    'principal', (SELECT pg_catalog.to_jsonb(p) FROM missions_private.principals p WHERE p.id = v_id),
+    'api_key', v_key);
+END
+$fn$;
+COMMENT ON FUNCTION missions.enroll_principal(text, text, jsonb, text) IS
+  'Creates a principal and its first API key in one call; returns {"principal": {...}, "api_key": "mk_..."}.';

@@ -16,6 +16,7 @@ GRANT EXECUTE ON FUNCTION missions.authenticate(text), missions.health(), missio
 -- staff: principals and keys
 GRANT EXECUTE ON FUNCTION missions.create_principal(text, text, jsonb),
   missions_private.assert_timezone(text),
-  missions.create_api_key(uuid, text), missions.revoke_api_key(uuid),
+  missions.enroll_principal(text, text, jsonb, text),
+  missions.create_api_key(uuid, text), missions.revoke_api_key(uuid), missions.api_keys(uuid),
   missions.health(), missions.metrics()
   TO missions_admin, missions_service;

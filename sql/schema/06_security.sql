@@ -11,3 +11,8 @@ GRANT SELECT, INSERT, UPDATE ON missions_private.principals, missions_private.te
   missions_private.template_steps, missions_private.missions, missions_private.steps
   TO missions_admin, missions_service;
 GRANT SELECT ON missions_private.events, missions_private.transitions TO missions_admin, missions_service;
+
+-- The worker (as the app's role) consumes the outbox queue.
+GRANT USAGE ON SCHEMA pgmq TO missions_app;
+GRANT SELECT, UPDATE, DELETE ON pgmq.q_mission_events TO missions_app;
+GRANT SELECT, INSERT ON pgmq.a_mission_events TO missions_app;

@@ -1,0 +1,192 @@
+"""`missions`: the one entry point to run and operate the engine.
+
+  missions up                         start the embedded db, migrate, load demo data, serve
+  missions db start|stop|status|url|migrate
+  missions serve [--host H] [--port P]
+  missions worker [--once]
+  missions principals create ROLE NAME [--level L] [--tier T] [--timezone TZ] [--cohort C]
+  missions keys create PRINCIPAL_ID [--label L] | keys revoke KEY_ID
+  missions demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import psycopg
+
+from app.cluster import ClusterError
+from app.config import EMBEDDED_DBNAME, Settings
+from app.db.migrate import migrate
+from app.db.urls import app_url, embedded_cluster, owner_url
+
+
+def say(msg: str) -> None:
+    print(f"==> {msg}", flush=True)
+
+
+def db_start(settings: Settings) -> None:
+    if not settings.embedded:
+        say("MISSIONS_DATABASE_URL is set: using that server, nothing to start")
+        return
+    cluster = embedded_cluster(settings)
+    if not cluster.initialized():
+        say(f"creating the embedded cluster in {cluster.pgdata}")
+    started = cluster.start()
+    say(f"embedded PostgreSQL {'started' if started else 'already running'} on port {cluster.port}")
+    cluster.ensure_database(EMBEDDED_DBNAME)
+
+
+def db_stop(settings: Settings) -> None:
+    if not settings.embedded:
+        say("MISSIONS_DATABASE_URL is set: the external server is not ours to stop")
+        return
+    say("embedded PostgreSQL stopped" if embedded_cluster(settings).stop() else "embedded PostgreSQL was not running")
+
+
+def db_status(settings: Settings) -> int:
+    if settings.embedded:
+        cluster = embedded_cluster(settings)
+        state = "running" if cluster.running() else ("stopped" if cluster.initialized() else "not created")
+        print(f"embedded cluster: {state} ({cluster.pgdata}, port {cluster.port})")
+        if state != "running":
+            return 1
+    try:
+        with psycopg.connect(owner_url(settings), connect_timeout=5) as conn:
+            health = conn.execute("select missions.health()").fetchone()[0]
+    except psycopg.Error as exc:
+        print(f"database: {str(exc).strip()}")
+        return 1
+    print("health: " + json.dumps(health))
+    return 0 if all(v == "ok" for v in health.values()) else 1
+
+
+def db_migrate(settings: Settings) -> None:
+    started = time.perf_counter()
+    migrate(owner_url(settings), progress=say)
+    say(f"migrated in {time.perf_counter() - started:.1f}s")
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from app.http.app import create_app
+
+    say(f"serving the HTTP API on http://{host}:{port} (docs: http://{host}:{port}/schema) — Ctrl-C stops it")
+    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="warning")
+
+
+def demo(settings: Settings) -> None:
+    from app.demo import load_demo
+
+    rows = load_demo(owner_url(settings))
+    say("demo data loaded; demo API keys (use as 'Authorization: Bearer <key>'):")
+    for role, name, key in rows:
+        print(f"    {role:<12} {name:<18} {key}")
+
+
+def up(settings: Settings, host: str, port: int) -> None:
+    db_start(settings)
+    db_migrate(settings)
+    demo(settings)
+    serve(settings, host, port)
+
+
+def create_principal(settings: Settings, args: argparse.Namespace) -> None:
+    attrs = {k: v for k, v in {"level": args.level, "tier": args.tier, "timezone": args.timezone,
+                               "cohort": args.cohort}.items() if v}
+    with psycopg.connect(owner_url(settings)) as conn:
+        out = conn.execute("select missions.enroll_principal(%s, %s, %s::jsonb, %s)",
+                           (args.role, args.name, json.dumps(attrs), args.label)).fetchone()[0]
+    print(f"principal {out['principal']['id']} ({args.role})\napi key   {out['api_key']}  (shown once)")
+
+
+def create_key(settings: Settings, args: argparse.Namespace) -> None:
+    with psycopg.connect(owner_url(settings)) as conn:
+        key = conn.execute("select missions.create_api_key(%s, %s)", (args.principal_id, args.label)).fetchone()[0]
+    print(f"api key {key}  (shown once)")
+
+
+def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
+    with psycopg.connect(owner_url(settings)) as conn:
+        row = conn.execute("select id, revoked_at from missions.revoke_api_key(%s)", (args.key_id,)).fetchone()
+    print(f"api key {row[0]} revoked at {row[1].isoformat()}")
+
+
+def parser(settings: Settings) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="missions", description="The mission engine.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def http_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--host", default=settings.http_host)
+        sp.add_argument("--port", type=int, default=settings.http_port)
+
+    http_args(sub.add_parser("up", help="start the embedded db, migrate, load demo data and serve"))
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    for name, text in [("start", "start the embedded cluster (creating it if needed)"),
+                       ("stop", "stop the embedded cluster"), ("status", "cluster state and health"),
+                       ("url", "print the owner connection URL of the database in use"),
+                       ("migrate", "apply migrations, functions, grants and cron jobs")]:
+        db.add_parser(name, help=text)
+    http_args(sub.add_parser("serve", help="serve the HTTP API"))
+    worker = sub.add_parser("worker", help="consume the mission_events queue")
+    worker.add_argument("--once", action="store_true", help="process one batch and exit")
+    sub.add_parser("demo", help="load demo data and print the demo API keys")
+
+    principals = sub.add_parser("principals", help="principals").add_subparsers(dest="p_command", required=True)
+    pc = principals.add_parser("create", help="create a principal and its first API key")
+    pc.add_argument("role", choices=["participant", "admin", "mentor", "agent", "service"])
+    pc.add_argument("name")
+    for opt in ("level", "tier", "timezone", "cohort", "label"):
+        pc.add_argument(f"--{opt}")
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="k_command", required=True)
+    kc = keys.add_parser("create", help="create an API key for a principal")
+    kc.add_argument("principal_id")
+    kc.add_argument("--label")
+    kr = keys.add_parser("revoke", help="revoke an API key by id")
+    kr.add_argument("key_id")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    args = parser(settings).parse_args(argv)
+    try:
+        match args.command:
+            case "up":
+                up(settings, args.host, args.port)
+            case "db":
+                match args.db_command:
+                    case "start": db_start(settings)
+                    case "stop": db_stop(settings)
+                    case "status": return db_status(settings)
+                    case "url": print(owner_url(settings))
+                    case "migrate": db_migrate(settings)
+            case "serve":
+                serve(settings, args.host, args.port)
+            case "worker":
+                from app import worker
+                from app.http.logs import configure_logging
+
+                configure_logging(settings.log_level)
+                say(f"worker: {worker.run(app_url(settings), once=args.once)} event(s) handled")
+            case "demo":
+                demo(settings)
+            case "principals":
+                create_principal(settings, args)
+            case "keys":
+                create_key(settings, args) if args.k_command == "create" else revoke_key(settings, args)
+    except (ClusterError, psycopg.Error, RuntimeError) as exc:
+        print(f"missions: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

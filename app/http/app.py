@@ -1,0 +1,54 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from app.config import Settings
+from app.db.urls import app_url
+from app.http.db import Database, make_pool
+from app.http.errors import problem_details_plugin
+from app.http.logs import access_log, configure_logging
+from app.http.openapi import COMPONENTS
+from app.http.principals import AdminController, PrincipalController
+from app.http.system import SystemController
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(database_url: str | None = None, settings: Settings | None = None) -> Litestar:
+    """Build the app; `database_url` overrides the configured one (tests pass theirs)."""
+    settings = settings or Settings.from_env()
+    url = database_url or app_url(settings)
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        pool = make_pool(url, settings.pool_max)
+        await pool.open()
+        app.state.db = Database(pool)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    return Litestar(
+        route_handlers=[SystemController, PrincipalController, AdminController],
+        lifespan=[lifespan],
+        plugins=[problem_details_plugin()],
+        middleware=[access_log],
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Mission engine",
+            version="0.1.0",
+            description="Missions made of steps, done by people and AI agents. Errors are RFC 9457 problem+json.",
+            path="/schema",
+            components=COMPONENTS,
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+    )

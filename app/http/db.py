@@ -1,0 +1,66 @@
+"""One transaction per request: authenticate the bearer key, become its role, make one SQL call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from app import queries
+from app.config import APP_ROLE
+from app.http.errors import unauthenticated
+
+MAX_KEY_LENGTH = 200
+
+
+async def _become_app_role(conn: AsyncConnection) -> None:
+    """Pool connections act as the app's role even when the URL names an owner or superuser."""
+    cur = await conn.execute("select current_user = %s as is_app", (APP_ROLE,))
+    if not (await cur.fetchone())["is_app"]:
+        await conn.execute(f'set role "{APP_ROLE}"')
+    await conn.commit()
+
+
+def make_pool(url: str, max_size: int) -> AsyncConnectionPool:
+    return AsyncConnectionPool(
+        url, min_size=1, max_size=max_size, open=False, configure=_become_app_role,
+        kwargs={"row_factory": dict_row, "application_name": "missions-http"},
+    )
+
+
+def bearer_key(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise unauthenticated("the Authorization header must be 'Bearer <key>'")
+    if len(key) > MAX_KEY_LENGTH:
+        raise unauthenticated("invalid API key")
+    return key
+
+
+class Database:
+    """The pool and the per-request call helpers used by every controller."""
+
+    def __init__(self, pool: AsyncConnectionPool):
+        self.pool = pool
+
+    async def rows(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> list[dict]:
+        """Run `query` in one transaction; as the request's principal unless `request` is None."""
+        async with self.pool.connection() as conn:
+            if request is not None:
+                key = bearer_key(request)
+                cur = await conn.execute(queries.AUTHENTICATE, {"key": key})
+                if await cur.fetchone() is None:
+                    raise unauthenticated("invalid or revoked API key")
+            cur = await conn.execute(query, params or {})
+            return await cur.fetchall()
+
+    async def one(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> dict:
+        rows = await self.rows(request, query, params)
+        return rows[0]

@@ -1,0 +1,32 @@
+"""OpenAPI pieces shared by the controllers: the bearer scheme and the documented error responses."""
+
+from __future__ import annotations
+
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Components, SecurityScheme
+
+from app.http.schemas import Problem
+
+BEARER = [{"BearerAuth": []}]
+
+COMPONENTS = Components(
+    security_schemes={
+        "BearerAuth": SecurityScheme(type="http", scheme="bearer", description="An API key: mk_<prefix>_<secret>")
+    }
+)
+
+_DESCRIPTIONS = {
+    401: "Missing, invalid or revoked API key",
+    403: "The caller's role may not do this",
+    404: "No such resource (or not visible to the caller)",
+    409: "Duplicate, or a state transition the state machine refuses",
+    422: "Invalid input",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """Response specs for the given error statuses, all problem+json."""
+    return {
+        s: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[s], media_type="application/problem+json")
+        for s in statuses
+    }

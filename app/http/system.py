@@ -1,0 +1,55 @@
+"""Operations endpoints: /health (database, pg_cron, pgmq) and /metrics (Prometheus text); no auth."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import psycopg
+from litestar import Controller, MediaType, Response, get
+from litestar.datastructures import State
+
+from app import queries
+from app.http.db import Database
+from app.http.schemas import Health
+
+log = logging.getLogger("missions.http")
+
+
+class SystemController(Controller):
+    tags = ["operations"]
+
+    @get("/health", operation_id="getHealth", summary="Database, pg_cron and pgmq status",
+         description="200 when everything is ok, 503 otherwise.")
+    async def health(self, state: State) -> Response[Health]:
+        db: Database = state.db
+        try:
+            checks = (await db.one(None, queries.HEALTH))["health"]
+        except (psycopg.Error, OSError) as exc:
+            log.warning("health check failed: %s", exc)
+            checks = {"database": "unreachable", "pg_cron": "unknown", "pgmq": "unknown"}
+        ok = all(v == "ok" for v in checks.values())
+        body = Health(status="ok" if ok else "degraded", database=checks["database"],
+                      pg_cron=checks["pg_cron"], pgmq=checks["pgmq"])
+        return Response(body, status_code=200 if ok else 503)
+
+    @get("/metrics", operation_id="getMetrics", summary="Prometheus metrics", media_type=MediaType.TEXT,
+         description="Queue depths, events recorded, principals by role, missions by status.")
+    async def metrics(self, state: State) -> str:
+        db: Database = state.db
+        rows = await db.rows(None, queries.METRICS)
+        return render_prometheus(rows)
+
+
+def render_prometheus(rows: list[dict]) -> str:
+    """Prometheus text exposition format (one HELP/TYPE header per metric name)."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        name = row["name"]
+        if name not in seen:
+            seen.add(name)
+            lines += [f"# HELP {name} {row['help']}", f"# TYPE {name} {row['type']}"]
+        labels = ",".join(f'{k}={json.dumps(str(v))}' for k, v in sorted(row["labels"].items()))
+        lines.append(f"{name}{{{labels}}} {row['value']:g}" if labels else f"{name} {row['value']:g}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""`missions worker`: reads the pgmq outbox `mission_events` and dispatches each event to its handlers.
+
+A message is deleted once every handler for its type succeeded. A failing handler leaves it
+in the queue; it becomes visible again after the visibility timeout and is retried, and after
+MAX_READS reads it is archived (pgmq's archive table keeps it for inspection).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from pgmq import PGMQueue
+
+log = logging.getLogger("missions.worker")
+
+QUEUE = "mission_events"
+MAX_READS = 5
+Handler = Callable[[dict[str, Any]], None]
+
+
+def log_event(event: dict[str, Any]) -> None:
+    """The default handler: one structured log line per event."""
+    log.info("event", extra={"fields": {k: event.get(k) for k in
+                                        ("id", "type", "mission_id", "step_id", "from_status", "to_status")}})
+
+
+# Event type -> handlers; "*" handlers see every event. Integrations register here.
+HANDLERS: dict[str, list[Handler]] = {"*": [log_event]}
+
+
+def handlers_for(event_type: str) -> list[Handler]:
+    return HANDLERS.get("*", []) + HANDLERS.get(event_type, [])
+
+
+def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 1) -> int:
+    """Read one batch, dispatch it, delete what was handled; returns the number handled."""
+    handled = 0
+    for msg in queue.read_with_poll(QUEUE, vt=vt, qty=batch, max_poll_seconds=wait_seconds) or []:
+        event = msg.message
+        try:
+            for handler in handlers_for(event.get("type", "")):
+                handler(event)
+        except Exception:
+            log.exception("handler failed", extra={"fields": {"msg_id": msg.msg_id, "read_ct": msg.read_ct}})
+            if msg.read_ct >= MAX_READS:
+                queue.archive(QUEUE, msg.msg_id)
+            continue
+        queue.delete(QUEUE, msg.msg_id)
+        handled += 1
+    return handled
+
+
+def run(url: str, *, once: bool = False) -> int:
+    """Process until SIGINT/SIGTERM (or one batch with once=True); returns the number handled."""
+    queue = PGMQueue(conn_string=url, init_extension=False, pool_size=2)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    total = 0
+    try:
+        while not stopping:
+            total += process(queue)
+            if once:
+                break
+    finally:
+        queue.close()
+    return total

@@ -1,0 +1,31 @@
+-- Demo principals with well-known API keys (printed by `make run`). Never load demo data in production.
+-- Idempotent: fixed ids and key prefixes, inserted only when missing.
+CREATE TEMP TABLE IF NOT EXISTS demo_keys (role text, display_name text, api_key text);
+TRUNCATE demo_keys;
+
+WITH people (id, role, display_name, level, tier, timezone, api_key) AS (
+  VALUES
+    ('00000000-0000-4000-a000-000000000001'::uuid, 'admin', 'Ada Admin', 'L0_APPLICANT', 'FREE', 'UTC',
+     'mk_demoadmin_insecure-demo-key-ada'),
+    ('00000000-0000-4000-a000-000000000002'::uuid, 'participant', 'Pat Participant', 'L2_SKILLED', 'PREMIUM',
+     'Europe/Paris', 'mk_demopat_insecure-demo-key-pat'),
+    ('00000000-0000-4000-a000-000000000003'::uuid, 'mentor', 'Mia Mentor', 'L0_APPLICANT', 'FREE', 'UTC',
+     'mk_demomia_insecure-demo-key-mia'),
+    ('00000000-0000-4000-a000-000000000004'::uuid, 'agent', 'Atlas', 'L0_APPLICANT', 'FREE', 'UTC',
+     'mk_demoatlas_insecure-demo-key-atlas'),
+    ('00000000-0000-4000-a000-000000000005'::uuid, 'service', 'Demo Service', 'L0_APPLICANT', 'FREE', 'UTC',
+     'mk_demosvc_insecure-demo-key-svc')
+),
+principals AS (
+  INSERT INTO missions_private.principals (id, role, display_name, level, tier, timezone)
+  SELECT id, role, display_name, level, tier, timezone FROM people
+  ON CONFLICT (id) DO NOTHING
+),
+keys AS (
+  INSERT INTO missions_private.api_keys (principal_id, prefix, secret_hash, label)
+  SELECT id, split_part(api_key, '_', 2), sha256(convert_to(api_key, 'UTF8')), 'demo'
+  FROM people
+  -- a demo key revoked while playing works again after the next `make run`
+  ON CONFLICT ON CONSTRAINT api_keys_prefix_unique DO UPDATE SET revoked_at = NULL
+)
+INSERT INTO demo_keys SELECT role, display_name, api_key FROM people;

@@ -1,0 +1,135 @@
+"""Test harness: one embedded cluster per session (the same code as `missions db start`, so it
+works as root), a template database built once by `missions db migrate`'s code, and a fresh
+clone of it per test through pytest-postgresql."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+from psycopg.rows import dict_row
+from pytest_postgresql import factories
+from pytest_postgresql.executors import NoopExecutor
+
+from app.cluster import CRON_DATABASE, SUPERUSER, Cluster
+from app.db.migrate import migrate
+
+TEST_DB = "tests"
+
+
+class ServerExecutor(NoopExecutor):
+    """pytest-postgresql's view of our cluster; databases are created from template0."""
+
+    @property
+    def template_dbname(self) -> str:
+        return "template0"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    home = Path(tempfile.mkdtemp(prefix="missions-test-"))
+    home.chmod(0o755)  # the server's OS user (when we are root) must reach its directories
+    c = Cluster(home=home, port=_free_port(),
+                settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
+    c.start()
+    with psycopg.connect(c.url(CRON_DATABASE), autocommit=True) as conn:
+        conn.execute("create extension if not exists pg_cron")
+    yield c
+    c.stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server(cluster: Cluster) -> ServerExecutor:
+    return ServerExecutor(host=str(cluster.sockdir), port=cluster.port, user=SUPERUSER,
+                          options="", dbname=CRON_DATABASE)
+
+
+def build_template(host: str, port: int, user: str, dbname: str, **_: object) -> None:
+    """Install the engine into the template database the way `missions db migrate` does.
+    Cron jobs are not scheduled here: tests that need them schedule into their own database."""
+    migrate(f"postgresql://{user}@/{dbname}?host={host}&port={port}", schedule_cron=False)
+
+
+engine = factories.postgresql_noproc(dbname=TEST_DB, load=[build_template], depends_on="pg_server")
+postgresql = factories.postgresql("engine")
+
+
+@pytest.fixture
+def dsn(postgresql: psycopg.Connection, cluster: Cluster) -> str:
+    """Superuser URL of this test's database."""
+    return cluster.url(postgresql.info.dbname)
+
+
+@pytest.fixture
+def db(postgresql: psycopg.Connection) -> psycopg.Connection:
+    """A superuser connection to this test's fresh database, autocommit, rows as dicts."""
+    postgresql.autocommit = True
+    postgresql.row_factory = dict_row
+    return postgresql
+
+
+@pytest.fixture
+def connect(dsn: str) -> Iterator[Callable[..., psycopg.Connection]]:
+    """Open more connections to the test database (closed after the test)."""
+    opened: list[psycopg.Connection] = []
+
+    def _connect(**kwargs: object) -> psycopg.Connection:
+        conn = psycopg.connect(dsn, row_factory=dict_row, **kwargs)
+        opened.append(conn)
+        return conn
+
+    yield _connect
+    for conn in opened:
+        conn.close()
+
+
+def make_principal(db: psycopg.Connection, role: str = "participant", name: str | None = None,
+                   **attrs: object) -> dict:
+    """Create a principal and an API key; returns {id, role, key}."""
+    import json
+
+    row = db.execute("select missions.enroll_principal(%s, %s, %s::jsonb) as e",
+                     (role, name or f"{role} {uuid.uuid4().hex[:6]}", json.dumps(attrs))).fetchone()["e"]
+    return {"id": row["principal"]["id"], "role": role, "key": row["api_key"]}
+
+
+def act_as(conn: psycopg.Connection, principal: dict) -> None:
+    """Become a principal for the current transaction, exactly as the HTTP app does."""
+    conn.execute("select set_config('role', %s, true), set_config('missions.principal_id', %s, true)",
+                 (f"missions_{principal['role']}", principal["id"]))
+
+
+@pytest.fixture
+def principals(db: psycopg.Connection) -> dict[str, dict]:
+    """One principal of each role, plus a second participant."""
+    made = {role: make_principal(db, role) for role in ("participant", "admin", "mentor", "agent", "service")}
+    made["other"] = make_principal(db, "participant", "Other participant")
+    return made
+
+
+@pytest.fixture
+def client(db: psycopg.Connection, cluster: Cluster) -> Iterator[TestClient]:
+    """The HTTP app, connected to this test's database as the app's login role."""
+    from app.http.app import create_app
+
+    app = create_app(database_url=cluster.url(db.info.dbname, user="missions_app"))
+    with TestClient(app) as c:
+        yield c
+
+
+def bearer(principal: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {principal['key']}"}
