@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import Database
@@ -43,7 +43,7 @@ class AdminController(Controller):
     @post("/principals", operation_id="createPrincipal", summary="Enrol a principal and return its first API key",
           description="Admins and services only. The key is shown once.",
           responses=problems(401, 403, 409, 422))
-    async def create_principal(self, request: Request, state: State, data: NewPrincipal) -> Enrollment:
+    async def create_principal(self, request: Request, state: State, data: JSONBody[NewPrincipal]) -> Enrollment:
         db: Database = state.db
         row = await db.one(request, queries.ENROLL_PRINCIPAL, {
             "role": data.role, "display_name": data.display_name,
@@ -61,7 +61,7 @@ class AdminController(Controller):
 
     @post("/principals/{principal_id:uuid}/api-keys", operation_id="createApiKey",
           summary="Create another API key for a principal", responses=problems(401, 403, 404, 422))
-    async def create_key(self, request: Request, state: State, data: NewApiKey,
+    async def create_key(self, request: Request, state: State, data: JSONBody[NewApiKey],
                          principal_id: UUID = PrincipalId) -> CreatedApiKey:
         db: Database = state.db
         row = await db.one(request, queries.CREATE_API_KEY, {"principal_id": principal_id, "label": data.label})

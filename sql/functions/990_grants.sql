@@ -20,3 +20,6 @@ GRANT EXECUTE ON FUNCTION missions.create_principal(text, text, jsonb),
   missions.create_api_key(uuid, text), missions.revoke_api_key(uuid), missions.api_keys(uuid),
   missions.health(), missions.metrics()
   TO missions_admin, missions_service;
+
+-- the transition helper, for staff and for the face functions built on it
+GRANT EXECUTE ON FUNCTION missions_private.transition_mission(uuid, text, jsonb) TO missions_admin, missions_service;

@@ -1,0 +1,86 @@
+"""The database's own rules about itself: every function checked, commented, granted per role,
+SECURITY DEFINER only with a fixed search_path, nothing executable by PUBLIC."""
+
+from __future__ import annotations
+
+ENGINE_FUNCTIONS = """
+select p.oid, p.oid::regprocedure::text as signature, p.prosecdef, p.proconfig, l.lanname,
+       p.prorettype = 'trigger'::regtype as is_trigger
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+join pg_language l on l.oid = p.prolang
+where n.nspname in ('missions', 'missions_private')
+"""
+
+
+def test_engine_has_functions_to_check(db):
+    names = {r["signature"] for r in db.execute(ENGINE_FUNCTIONS)}
+    assert {"missions.now()", "missions.create_principal(text,text,jsonb)", "missions.create_api_key(uuid,text)"} <= names
+
+
+def test_plpgsql_check_reports_no_errors(db):
+    db.execute("create extension if not exists plpgsql_check")
+    errors = db.execute("""
+        with fns as (""" + ENGINE_FUNCTIONS + """),
+        targets as (
+          select f.signature, f.oid, coalesce(t.tgrelid, 0) as relid, t.tgoldtable, t.tgnewtable
+          from fns f
+          left join lateral (select tg.tgrelid, tg.tgoldtable, tg.tgnewtable from pg_trigger tg
+                             where tg.tgfoid = f.oid order by tg.tgoldtable nulls last limit 1) t on true
+          where f.lanname = 'plpgsql'
+        )
+        select t.signature, c.level, c.message, c.lineno
+        from targets t,
+             plpgsql_check_function_tb(t.oid, t.relid, fatal_errors => false,
+                                       oldtable => t.tgoldtable, newtable => t.tgnewtable) c
+        where c.level = 'error'
+    """).fetchall()
+    checked = db.execute("select count(*) as n from (" + ENGINE_FUNCTIONS + ") f where lanname = 'plpgsql'").fetchone()
+    assert checked["n"] >= 10
+    assert errors == []
+
+
+def test_security_definer_functions_fix_their_search_path(db):
+    loose = [r["signature"] for r in db.execute(ENGINE_FUNCTIONS)
+             if r["prosecdef"] and not any(c.startswith("search_path=") for c in (r["proconfig"] or []))]
+    assert loose == []
+
+
+def test_every_function_fixes_its_search_path(db):
+    loose = [r["signature"] for r in db.execute(ENGINE_FUNCTIONS)
+             if not any(c.startswith("search_path=") for c in (r["proconfig"] or []))]
+    assert loose == []
+
+
+def test_no_function_is_executable_by_public(db):
+    public = db.execute("""
+        select f.signature from (""" + ENGINE_FUNCTIONS + """) f
+        where has_function_privilege('public', f.oid, 'EXECUTE')
+    """).fetchall()
+    assert public == []
+
+
+def test_every_function_has_a_comment(db):
+    missing = db.execute("""
+        select f.signature from (""" + ENGINE_FUNCTIONS + """) f
+        where obj_description(f.oid, 'pg_proc') is null
+    """).fetchall()
+    assert missing == []
+
+
+def test_private_tables_have_row_level_security_where_participants_read(db):
+    rows = db.execute("""
+        select c.relname, c.relrowsecurity
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'missions_private' and c.relkind = 'r'
+          and has_table_privilege('missions_participant', c.oid, 'SELECT')
+          and c.relname not in ('templates', 'template_steps')
+    """).fetchall()
+    assert rows, "participants read some tables"
+    assert [r["relname"] for r in rows if not r["relrowsecurity"]] == []
+
+
+def test_api_keys_are_unreadable_by_every_caller_role(db):
+    for role in ("participant", "admin", "mentor", "agent", "service", "app"):
+        assert not db.execute("select has_table_privilege(%s, 'missions_private.api_keys', 'SELECT') as ok",
+                              (f"missions_{role}",)).fetchone()["ok"], role
