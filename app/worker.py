@@ -1,8 +1,8 @@
 """`missions worker`: reads the pgmq outbox `mission_events` and dispatches each event to its handlers.
 
 A message is deleted once every handler for its type succeeded. A failing handler leaves it
-in the queue; it becomes visible again after the visibility timeout and is retried, and after
-MAX_READS reads it is archived (pgmq's archive table keeps it for inspection).
+in the queue, invisible for an exponential backoff, then it is retried; after MAX_READS reads
+it is archived (pgmq's archive table keeps it for inspection).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pgmq import PGMQueue
+from psycopg_pool import ConnectionPool
 
 log = logging.getLogger("missions.worker")
 
@@ -35,10 +36,18 @@ def handlers_for(event_type: str) -> list[Handler]:
     return HANDLERS.get("*", []) + HANDLERS.get(event_type, [])
 
 
+def backoff_seconds(read_ct: int) -> int:
+    """Seconds before a failed message is retried: 2, 4, 8 … capped at 5 minutes."""
+    return min(300, 2 ** read_ct)
+
+
 def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 1) -> int:
     """Read one batch, dispatch it, delete what was handled; returns the number handled."""
     handled = 0
-    for msg in queue.read_with_poll(QUEUE, vt=vt, qty=batch, max_poll_seconds=wait_seconds) or []:
+    messages = queue.read(QUEUE, vt=vt, qty=batch)
+    if not messages and wait_seconds > 0:
+        messages = queue.read_with_poll(QUEUE, vt=vt, qty=batch, max_poll_seconds=wait_seconds)
+    for msg in messages or []:
         event = msg.message
         try:
             for handler in handlers_for(event.get("type", "")):
@@ -47,15 +56,23 @@ def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 
             log.exception("handler failed", extra={"fields": {"msg_id": msg.msg_id, "read_ct": msg.read_ct}})
             if msg.read_ct >= MAX_READS:
                 queue.archive(QUEUE, msg.msg_id)
+            else:
+                queue.set_vt(QUEUE, msg.msg_id, backoff_seconds(msg.read_ct))
             continue
         queue.delete(QUEUE, msg.msg_id)
         handled += 1
     return handled
 
 
+def open_queue(url: str) -> PGMQueue:
+    """A pgmq client on our own pool (pgmq's URL parser would drop socket paths and options)."""
+    pool = ConnectionPool(url, min_size=1, max_size=2, open=True)
+    return PGMQueue(pool=pool, init_extension=False)
+
+
 def run(url: str, *, once: bool = False) -> int:
     """Process until SIGINT/SIGTERM (or one batch with once=True); returns the number handled."""
-    queue = PGMQueue(conn_string=url, init_extension=False, pool_size=2)
+    queue = open_queue(url)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -71,5 +88,5 @@ def run(url: str, *, once: bool = False) -> int:
             if once:
                 break
     finally:
-        queue.close()
+        queue.pool.close()
     return total

@@ -1,0 +1,107 @@
+"""End-to-end runs of the `missions` CLI as a subprocess, on a cluster of its own."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _free_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def env():
+    home = Path(tempfile.mkdtemp(prefix="missions-cli-"))
+    home.chmod(0o755)
+    e = {**os.environ, "MISSIONS_HOME": str(home / "state"), "MISSIONS_PG_PORT": str(_free_port()),
+         "MISSIONS_PORT": str(_free_port())}
+    e.pop("MISSIONS_DATABASE_URL", None)
+    yield e
+    subprocess.run([sys.executable, "-m", "app.cli", "db", "stop"], env=e, capture_output=True)
+    subprocess.run(["rm", "-rf", str(home)])
+
+
+def missions(env, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"missions {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def serve_until_healthy(env) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "up"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            status, body = get(f"http://127.0.0.1:{env['MISSIONS_PORT']}/health")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise AssertionError("missions up exited:\n" + server.stdout.read())
+        time.sleep(0.3)
+    server.kill()
+    raise AssertionError("the server never became healthy")
+
+
+def test_up_serves_health_stops_on_ctrl_c_and_works_again(env):
+    for run in (1, 2):
+        server = serve_until_healthy(env)
+        status, body = get(f"http://127.0.0.1:{env['MISSIONS_PORT']}/health")
+        assert status == 200 and '"pgCron":"ok"' in body and '"pgmq":"ok"' in body
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+        assert server.returncode == 0, out
+        assert "mk_demoadmin_" in out and "/schema" in out, out
+        if run == 1:
+            assert "creating the embedded cluster" in out
+        else:
+            assert "creating the embedded cluster" not in out and "migrations: up to date" in out
+        missions(env, "db", "stop")
+        assert "stopped" in missions(env, "db", "status", check=False).stdout
+
+
+def test_db_commands_keys_and_principals(env):
+    missions(env, "db", "start")
+    missions(env, "db", "migrate")
+    url = missions(env, "db", "url").stdout.strip()
+    assert url.startswith("postgresql://postgres@/missions?host=")
+    status = missions(env, "db", "status")
+    assert "running" in status.stdout and '"pgmq": "ok"' in status.stdout
+
+    out = missions(env, "principals", "create", "participant", "Cli Person", "--timezone", "Europe/Berlin").stdout
+    pid = re.search(r"principal ([0-9a-f-]{36})", out).group(1)
+    key = re.search(r"(mk_\w+_\w+)", missions(env, "keys", "create", pid, "--label", "cli").stdout).group(1)
+    assert key.startswith("mk_")
+    bad = missions(env, "principals", "create", "participant", "X", "--timezone", "Nowhere/Land", check=False)
+    assert bad.returncode == 1 and "unknown time zone" in bad.stderr
+    bad = missions(env, "keys", "revoke", "00000000-0000-4000-8000-000000000000", check=False)
+    assert bad.returncode == 1 and "not found" in bad.stderr
+
+
+def test_worker_once_consumes_the_outbox(env):
+    missions(env, "db", "start")
+    missions(env, "db", "migrate")
+    out = missions(env, "worker", "--once")
+    assert re.search(r"worker: \d+ event\(s\) handled", out.stdout)

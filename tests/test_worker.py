@@ -1,0 +1,60 @@
+"""`missions worker`: reads mission_events with the pgmq client and dispatches to handlers."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import worker
+from tests.test_state_machine import new_mission
+
+
+@pytest.fixture
+def queue(db, cluster):
+    q = worker.open_queue(cluster.url(db.info.dbname, user="missions_app"))
+    yield q
+    q.pool.close()
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    seen: list[dict] = []
+    monkeypatch.setitem(worker.HANDLERS, "mission.status_changed", [seen.append])
+    return seen
+
+
+def depth(db, table: str = "q_mission_events") -> int:
+    return db.execute(f"select count(*) as n from pgmq.{table}").fetchone()["n"]
+
+
+def test_the_worker_dispatches_every_event_and_deletes_it(db, queue, recorded):
+    mid = new_mission(db)
+    db.execute("select missions_private.transition_mission(%s, 'in_progress')", (mid,))
+    assert depth(db) == 2
+    assert worker.process(queue, wait_seconds=0) == 2
+    assert depth(db) == 0
+    assert [(e["from_status"], e["to_status"]) for e in recorded] == [("assigned", "in_progress")]
+
+
+def test_a_failing_handler_is_retried_then_archived(db, queue, monkeypatch):
+    calls: list[int] = []
+
+    def broken(event: dict) -> None:
+        calls.append(event["id"])
+        raise RuntimeError("integration down")
+
+    monkeypatch.setitem(worker.HANDLERS, "mission.created", [broken])
+    new_mission(db)
+    for attempt in range(1, worker.MAX_READS + 1):
+        assert worker.process(queue, wait_seconds=0) == 0
+        if attempt < worker.MAX_READS:  # backing off: invisible until its retry time, which we skip to
+            assert worker.process(queue, wait_seconds=0) == 0 and len(calls) == attempt
+            db.execute("update pgmq.q_mission_events set vt = clock_timestamp()")
+    assert len(calls) == worker.MAX_READS
+    assert depth(db) == 0 and depth(db, "a_mission_events") == 1
+
+
+def test_the_worker_runs_once_from_the_cli_entry_point(db, cluster, recorded):
+    mid = new_mission(db)
+    db.execute("select missions_private.transition_mission(%s, 'cancelled')", (mid,))
+    assert worker.run(cluster.url(db.info.dbname, user="missions_app"), once=True) == 2
+    assert [e["to_status"] for e in recorded] == ["cancelled"]
