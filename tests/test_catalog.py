@@ -68,13 +68,17 @@ def test_every_function_has_a_comment(db):
     assert missing == []
 
 
-def test_private_tables_have_row_level_security_where_participants_read(db):
+def test_participant_data_readable_by_participants_has_row_level_security(db):
+    """Every table with participant data (a participant_id column, or principals) that participants
+    may SELECT has RLS; public tables (templates, the wall, settings) have no participant secrets."""
     rows = db.execute("""
         select c.relname, c.relrowsecurity
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = 'missions_private' and c.relkind = 'r'
           and has_table_privilege('missions_participant', c.oid, 'SELECT')
-          and c.relname not in ('templates', 'template_steps')
+          and (c.relname in ('principals', 'steps')
+               or exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'participant_id'
+                          and c.relname <> 'wall_posts'))
     """).fetchall()
     assert rows, "participants read some tables"
     assert [r["relname"] for r in rows if not r["relrowsecurity"]] == []

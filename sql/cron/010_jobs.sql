@@ -9,6 +9,12 @@ LANGUAGE sql IMMUTABLE
 SET search_path = ''
 AS $fn$
   VALUES
+    ('assign_daily_missions', '0 * * * *', 'SELECT missions.assign_daily_missions()', 'engine'),
+    ('assign_weekly_missions', '2 * * * *', 'SELECT missions.assign_weekly_missions()', 'engine'),
+    ('apply_momentum_decay', '4 * * * *', 'SELECT missions.apply_momentum_decay()', 'engine'),
+    ('expire_missions', '10 */6 * * *', 'SELECT missions.expire_missions()', 'engine'),
+    ('recalculate_wall_ranks', '20 * * * *', 'SELECT missions.recalculate_wall_ranks()', 'engine'),
+    ('pause_inactive_participants', '30 4 * * *', 'SELECT missions.pause_inactive_participants()', 'engine'),
     ('trim_cron_history', '17 3 * * *', 'SELECT missions_cron.trim_job_run_details()', 'cron')
 $fn$;
 COMMENT ON FUNCTION missions.cron_jobs() IS

@@ -1,19 +1,29 @@
--- Row-level security: participants (and mentors, agents) see only their own rows; admins and services see all.
+-- Row-level security: participants see only their own rows; admins and services see all.
 -- Re-applied on every migrate, so the database always carries exactly these policies.
+
+-- Tables keyed by participant_id: an owner policy for participants and a staff policy.
+DO $policies$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['missions', 'events', 'ledger_entries', 'balances', 'mission_rewards',
+                           'participant_progress', 'check_ins', 'alerts'] LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON missions_private.%I', t || '_owner', t);
+    EXECUTE format('CREATE POLICY %I ON missions_private.%I FOR SELECT TO missions_participant '
+                   'USING (participant_id = (SELECT missions_private.current_principal_id()))', t || '_owner', t);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON missions_private.%I', t || '_staff', t);
+    EXECUTE format('CREATE POLICY %I ON missions_private.%I FOR ALL TO missions_admin, missions_service '
+                   'USING (true) WITH CHECK (true)', t || '_staff', t);
+  END LOOP;
+END
+$policies$;
+
 DROP POLICY IF EXISTS principals_self ON missions_private.principals;
 CREATE POLICY principals_self ON missions_private.principals FOR SELECT
   TO missions_participant, missions_mentor, missions_agent
   USING (id = (SELECT missions_private.current_principal_id()));
 DROP POLICY IF EXISTS principals_staff ON missions_private.principals;
 CREATE POLICY principals_staff ON missions_private.principals FOR ALL
-  TO missions_admin, missions_service USING (true) WITH CHECK (true);
-
-DROP POLICY IF EXISTS missions_owner ON missions_private.missions;
-CREATE POLICY missions_owner ON missions_private.missions FOR SELECT
-  TO missions_participant
-  USING (participant_id = (SELECT missions_private.current_principal_id()));
-DROP POLICY IF EXISTS missions_staff ON missions_private.missions;
-CREATE POLICY missions_staff ON missions_private.missions FOR ALL
   TO missions_admin, missions_service USING (true) WITH CHECK (true);
 
 DROP POLICY IF EXISTS steps_owner ON missions_private.steps;
@@ -25,11 +35,3 @@ CREATE POLICY steps_owner ON missions_private.steps FOR SELECT
 DROP POLICY IF EXISTS steps_staff ON missions_private.steps;
 CREATE POLICY steps_staff ON missions_private.steps FOR ALL
   TO missions_admin, missions_service USING (true) WITH CHECK (true);
-
-DROP POLICY IF EXISTS events_owner ON missions_private.events;
-CREATE POLICY events_owner ON missions_private.events FOR SELECT
-  TO missions_participant
-  USING (participant_id = (SELECT missions_private.current_principal_id()));
-DROP POLICY IF EXISTS events_staff ON missions_private.events;
-CREATE POLICY events_staff ON missions_private.events FOR SELECT
-  TO missions_admin, missions_service USING (true);

@@ -2,24 +2,43 @@
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA missions FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA missions_private FROM PUBLIC;
 
--- everyone who acts
+-- ---- everyone who acts -------------------------------------------------------------------
 GRANT EXECUTE ON FUNCTION missions.now() TO missions_participant, missions_admin, missions_mentor,
   missions_agent, missions_service, missions_app;
-GRANT EXECUTE ON FUNCTION missions.whoami(), missions.principal(uuid)
-  TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
-GRANT EXECUTE ON FUNCTION missions_private.current_principal_id()
+GRANT EXECUTE ON FUNCTION
+  missions.whoami(), missions.principal(uuid), missions.templates(), missions.wall_feed(integer, integer),
+  missions_private.current_principal_id(), missions_private.current_principal_role(),
+  missions_private.assert_page(integer, integer), missions_private.level_rank(text)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 
--- the app's login role: key lookup, health and metrics (before any principal is known)
+-- ---- the app's login role: key lookup, health and metrics (before any principal is known) ----
 GRANT EXECUTE ON FUNCTION missions.authenticate(text), missions.health(), missions.metrics() TO missions_app;
 
--- staff: principals and keys
-GRANT EXECUTE ON FUNCTION missions.create_principal(text, text, jsonb),
-  missions_private.assert_timezone(text),
+-- ---- participants acting on their own data (admins and services on anyone's) ----------------
+GRANT EXECUTE ON FUNCTION
+  missions.available_missions(uuid), missions.assign_mission(uuid, uuid, integer),
+  missions.start_mission(uuid), missions.submit_mission(uuid, text, text),
+  missions.participant_missions(uuid, text[]), missions.check_in(uuid),
+  missions.balances(uuid), missions.ledger(uuid, integer, integer),
+  missions.post_to_wall(uuid, text), missions.participant_stats(uuid), missions.alerts(text),
+  missions_private.authorize_participant(uuid)
+  TO missions_participant, missions_admin, missions_service;
+
+-- ---- staff: principals, keys, templates, reviews, ledger, alerts, jobs ------------------------
+GRANT EXECUTE ON FUNCTION
+  missions.create_principal(text, text, jsonb), missions_private.assert_timezone(text),
   missions.enroll_principal(text, text, jsonb, text),
   missions.create_api_key(uuid, text), missions.revoke_api_key(uuid), missions.api_keys(uuid),
-  missions.health(), missions.metrics()
+  missions.health(), missions.metrics(),
+  missions.create_template(jsonb), missions.update_template(uuid, jsonb),
+  missions.set_template_active(uuid, boolean), missions_private.apply_challenge_spec(uuid, jsonb, boolean),
+  missions.approve_mission(uuid, uuid), missions.fail_mission(uuid, uuid, text), missions.pending_reviews(),
+  missions.credit(uuid, text, bigint, text, text), missions.debit(uuid, text, bigint, text, text),
+  missions_private.book(uuid, text, bigint, integer, text, text),
+  missions_private.post_entry(uuid, text, bigint, text, text, text),
+  missions.resolve_alert(uuid, uuid, text), missions_private.authorize_actor(uuid),
+  missions.admin_stats(), missions.set_campaign_hashtag(text),
+  missions.assign_daily_missions(), missions.assign_weekly_missions(), missions.apply_momentum_decay(),
+  missions.expire_missions(), missions.recalculate_wall_ranks(), missions.pause_inactive_participants(),
+  missions_private.transition_mission(uuid, text, jsonb)
   TO missions_admin, missions_service;
-
--- the transition helper, for staff and for the face functions built on it
-GRANT EXECUTE ON FUNCTION missions_private.transition_mission(uuid, text, jsonb) TO missions_admin, missions_service;

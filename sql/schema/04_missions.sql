@@ -42,14 +42,31 @@ CREATE TABLE missions_private.missions (
   completed_at       timestamptz,
   expires_at         timestamptz,
   status_changed_at  timestamptz NOT NULL DEFAULT missions.now(),
+  origin             text NOT NULL DEFAULT 'manual'
+                     CONSTRAINT missions_origin_valid CHECK (origin IN ('manual', 'daily', 'weekly', 'agent')),
+  period             date,  -- daily/weekly: the participant's local day or week (Monday) it was assigned for
+  proof_url          text CONSTRAINT missions_proof_url_length CHECK (length(proof_url) <= 2000),
+  proof_text         text CONSTRAINT missions_proof_text_length CHECK (length(proof_text) <= 10000),
+  reviewed_by        uuid REFERENCES missions_private.principals (id),
+  review_note        text CONSTRAINT missions_review_note_length CHECK (length(review_note) <= 2000),
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT missions_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
-  created_at         timestamptz NOT NULL DEFAULT missions.now()
+  created_at         timestamptz NOT NULL DEFAULT missions.now(),
+  CONSTRAINT missions_period_for_periodic CHECK ((origin IN ('daily', 'weekly')) = (period IS NOT NULL))
 );
 COMMENT ON TABLE missions_private.missions IS
   'Mission instances: a template assigned to a participant, or an ad-hoc agent mission.';
 CREATE INDEX missions_participant_status_idx ON missions_private.missions (participant_id, status);
 CREATE INDEX missions_template_idx ON missions_private.missions (template_id);
+-- One open assignment (assigned, in progress or submitted) per participant and template.
+CREATE UNIQUE INDEX missions_one_open_assignment ON missions_private.missions (participant_id, template_id)
+  WHERE status IN ('assigned', 'in_progress', 'submitted');
+-- One daily mission per local day and one weekly mission per local week.
+CREATE UNIQUE INDEX missions_one_per_period ON missions_private.missions (participant_id, origin, period)
+  WHERE origin IN ('daily', 'weekly');
+CREATE INDEX missions_expiry_idx ON missions_private.missions (expires_at)
+  WHERE status IN ('assigned', 'in_progress');
+CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at) WHERE status = 'submitted';
 
 CREATE TABLE missions_private.steps (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),

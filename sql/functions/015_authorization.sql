@@ -1,0 +1,70 @@
+-- Authorization helpers the face functions call first: who may act for whom.
+
+-- missions_private.current_principal_role: the role of the acting principal (NULL for owner sessions).
+CREATE OR REPLACE FUNCTION missions_private.current_principal_role() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT p.role FROM missions_private.principals p WHERE p.id = missions_private.current_principal_id()
+$fn$;
+COMMENT ON FUNCTION missions_private.current_principal_role() IS
+  'The role of the acting principal; NULL when no principal is bound (owner and cron sessions).';
+
+-- missions_private.authorize_participant: MS403 unless the caller may act for this participant; MS404 if there is none.
+CREATE OR REPLACE FUNCTION missions_private.authorize_participant(p_participant_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_caller uuid := missions_private.current_principal_id();
+  v_role text := missions_private.current_principal_role();
+BEGIN
+  IF v_caller IS NOT NULL AND v_caller IS DISTINCT FROM p_participant_id
+     AND v_role IS DISTINCT FROM 'admin' AND v_role IS DISTINCT FROM 'service' THEN
+    RAISE EXCEPTION 'you may act only on your own data' USING ERRCODE = 'MS403';
+  END IF;
+  IF NOT EXISTS (SELECT FROM missions_private.principals p
+                 WHERE p.id = p_participant_id AND p.role = 'participant') THEN
+    RAISE EXCEPTION 'participant % not found', p_participant_id USING ERRCODE = 'MS404';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_participant(uuid) IS
+  'Raises MS403 unless the caller is that participant, an admin, a service or an owner session; MS404 when no such participant exists.';
+
+-- missions_private.authorize_actor: MS403 when an actor id argument (reviewer, admin) is not the caller.
+CREATE OR REPLACE FUNCTION missions_private.authorize_actor(p_actor_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_caller uuid := missions_private.current_principal_id();
+BEGIN
+  IF p_actor_id IS NULL THEN
+    RAISE EXCEPTION 'the acting principal id is required' USING ERRCODE = 'MS422';
+  END IF;
+  IF v_caller IS NOT NULL AND v_caller <> p_actor_id THEN
+    RAISE EXCEPTION 'you may act only as yourself (got %)', p_actor_id USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_actor(uuid) IS
+  'Raises MS403 when an actor argument (reviewer_id, admin_id) names someone other than the calling principal.';
+
+-- missions_private.level_rank: 0 for L0_APPLICANT … 5 for L5_CATALYST.
+CREATE OR REPLACE FUNCTION missions_private.level_rank(p_level text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = ''
+AS $fn$
+  SELECT pg_catalog.substr(p_level, 2, 1)::integer
+$fn$;
+COMMENT ON FUNCTION missions_private.level_rank(text) IS 'The rank of an identity level: L0_APPLICANT = 0 … L5_CATALYST = 5.';
+
+-- missions_private.local_day: the calendar day in a time zone at an instant.
+CREATE OR REPLACE FUNCTION missions_private.local_day(p_timezone text, p_at timestamptz) RETURNS date
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = ''
+AS $fn$
+  SELECT (p_at AT TIME ZONE p_timezone)::date
+$fn$;
+COMMENT ON FUNCTION missions_private.local_day(text, timestamptz) IS 'The calendar day in time zone p_timezone at instant p_at.';

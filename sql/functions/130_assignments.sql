@@ -1,0 +1,255 @@
+-- The assignment lifecycle of challenges: assign, start, submit (EASY auto-verifies), approve, fail, list.
+
+-- missions_private.lock_mission: locks a mission for a change by the caller; MS404 when missing, MS403 when not theirs.
+CREATE OR REPLACE FUNCTION missions_private.lock_mission(p_mission_id uuid)
+RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions;
+BEGIN
+  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+  PERFORM missions_private.authorize_participant(v.participant_id);
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lock_mission(uuid) IS
+  'Locks a mission row for an update by the caller: MS404 when missing, MS403 when the caller may not act for its participant.';
+
+-- missions_private.assert_before_deadline: MS409 when the mission's deadline has passed (even before the expiry job ran).
+CREATE OR REPLACE FUNCTION missions_private.assert_before_deadline(p_mission missions_private.missions) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF p_mission.expires_at IS NOT NULL AND p_mission.expires_at <= missions.now() THEN
+    RAISE EXCEPTION 'the deadline of mission % passed at %', p_mission.id, p_mission.expires_at
+      USING ERRCODE = 'MS409', HINT = 'Expired missions can no longer be started or submitted.';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.assert_before_deadline(missions_private.missions) IS
+  'Raises MS409 when the mission''s deadline has passed.';
+
+-- missions.assign_mission: assigns a challenge template to a participant with a deadline; returns the mission.
+CREATE OR REPLACE FUNCTION missions.assign_mission(p_participant_id uuid, p_template_id uuid, p_deadline_days integer DEFAULT 7)
+RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_template missions_private.challenges;
+  v_level text;
+  v missions_private.missions;
+BEGIN
+  PERFORM missions_private.authorize_participant(p_participant_id);
+  IF p_deadline_days IS NULL OR p_deadline_days < 1 OR p_deadline_days > 365 THEN
+    RAISE EXCEPTION 'deadline_days must be between 1 and 365 (got %)', p_deadline_days USING ERRCODE = 'MS422';
+  END IF;
+  SELECT * INTO v_template FROM missions_private.challenges c WHERE c.id = p_template_id AND c.is_active;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'mission template % not found or inactive', p_template_id USING ERRCODE = 'MS404';
+  END IF;
+  SELECT p.level INTO v_level FROM missions_private.principals p WHERE p.id = p_participant_id;
+  IF missions_private.level_rank(v_template.required_level) > missions_private.level_rank(v_level) THEN
+    RAISE EXCEPTION 'this mission requires level % (participant is %)', v_template.required_level, v_level
+      USING ERRCODE = 'MS403';
+  END IF;
+  BEGIN
+    INSERT INTO missions_private.missions (face, template_id, participant_id, title, status, origin, expires_at)
+    VALUES ('engagement', p_template_id, p_participant_id, v_template.title, 'assigned', 'manual',
+            missions.now() + pg_catalog.make_interval(days => p_deadline_days))
+    RETURNING * INTO v;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'participant already has an open assignment of template %', p_template_id
+      USING ERRCODE = '23505', DETAIL = 'constraint missions_one_open_assignment';
+  END;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.assign_mission(uuid, uuid, integer) IS
+  'Assigns an active challenge template (level-gated, one open assignment per template) with a deadline in days.';
+
+-- missions.start_mission: assigned -> in_progress, before the deadline; returns the mission.
+CREATE OR REPLACE FUNCTION missions.start_mission(p_mission_id uuid)
+RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions := missions_private.lock_mission(p_mission_id);
+BEGIN
+  PERFORM missions_private.assert_before_deadline(v);
+  RETURN missions_private.transition_mission(p_mission_id, 'in_progress');
+END
+$fn$;
+COMMENT ON FUNCTION missions.start_mission(uuid) IS 'Starts an assigned mission (MS409 when not assigned or past its deadline).';
+
+-- missions_private.reward_mission: pays a completed challenge's rewards and triad points exactly once.
+CREATE OR REPLACE FUNCTION missions_private.reward_mission(p_mission_id uuid) RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  r missions_private.mission_rewards;
+  v_ref text := 'mission:' || p_mission_id;
+BEGIN
+  INSERT INTO missions_private.mission_rewards
+    (mission_id, participant_id, momentum, skill_xp, arena_points, skill_domain, triad_points)
+  SELECT m.id, m.participant_id, c.momentum, c.skill_xp, c.arena_points, c.skill_domain,
+         CASE c.difficulty WHEN 'EASY' THEN 5 WHEN 'MEDIUM' THEN 10 ELSE 20 END
+  FROM missions_private.missions m
+  JOIN missions_private.challenge_templates c ON c.template_id = m.template_id
+  WHERE m.id = p_mission_id AND m.status = 'completed'
+  ON CONFLICT (mission_id) DO NOTHING
+  RETURNING * INTO r;
+  IF r.mission_id IS NULL THEN
+    RETURN false;  -- already rewarded, or not a completed challenge
+  END IF;
+  PERFORM missions_private.post_entry(r.participant_id, x.currency, x.amount, 'MISSION_REWARD', v_ref,
+                                      v_ref || ':' || x.currency)
+  FROM (VALUES ('MOMENTUM', r.momentum), ('SKILL_XP', r.skill_xp), ('ARENA_POINTS', r.arena_points)) AS x(currency, amount)
+  WHERE x.amount > 0;
+  UPDATE missions_private.participant_progress pp SET
+    triad_technical = pp.triad_technical + CASE r.skill_domain WHEN 'TECHNICAL' THEN r.triad_points ELSE 0 END,
+    triad_soft = pp.triad_soft + CASE r.skill_domain WHEN 'SOFT' THEN r.triad_points ELSE 0 END,
+    triad_commercial = pp.triad_commercial + CASE r.skill_domain WHEN 'COMMERCIAL' THEN r.triad_points ELSE 0 END
+  WHERE pp.participant_id = r.participant_id;
+  PERFORM missions_private.raise_triad_imbalance_alerts(ARRAY[r.participant_id]);
+  RETURN true;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.reward_mission(uuid) IS
+  'Pays momentum, skill XP and arena points and adds the difficulty weight (5/10/20) to the triad, once per mission.';
+
+-- missions.submit_mission: submits proof; EASY completes and pays at once, MEDIUM/HARD (proof required) await review.
+CREATE OR REPLACE FUNCTION missions.submit_mission(p_mission_id uuid, p_proof_url text DEFAULT NULL, p_proof_text text DEFAULT NULL)
+RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions := missions_private.lock_mission(p_mission_id);
+  v_difficulty text;
+  v_url text := nullif(pg_catalog.btrim(p_proof_url), '');
+  v_text text := nullif(pg_catalog.btrim(p_proof_text), '');
+BEGIN
+  SELECT c.difficulty INTO v_difficulty FROM missions_private.challenge_templates c WHERE c.template_id = v.template_id;
+  IF v_difficulty IS NULL THEN
+    RAISE EXCEPTION 'mission % is not a challenge', p_mission_id USING ERRCODE = 'MS409';
+  END IF;
+  IF v.status <> 'in_progress' THEN
+    PERFORM missions_private.raise_illegal_transition('mission', v.id, v.status, 'submitted');
+  END IF;
+  PERFORM missions_private.assert_before_deadline(v);
+  IF v_url IS NOT NULL AND v_url !~* '^https?://[^[:space:]]+$' THEN
+    RAISE EXCEPTION 'proof_url must be an http(s) URL' USING ERRCODE = 'MS422';
+  END IF;
+  IF v_difficulty <> 'EASY' AND v_url IS NULL AND v_text IS NULL THEN
+    RAISE EXCEPTION '% missions need proof: a proof_url or a proof_text', v_difficulty USING ERRCODE = 'MS422';
+  END IF;
+  UPDATE missions_private.missions m SET proof_url = v_url, proof_text = v_text WHERE m.id = p_mission_id;
+  IF v_difficulty = 'EASY' THEN
+    v := missions_private.transition_mission(p_mission_id, 'completed', '{"verified": "auto"}');
+    PERFORM missions_private.reward_mission(p_mission_id);
+    RETURN v;
+  END IF;
+  RETURN missions_private.transition_mission(p_mission_id, 'submitted');
+END
+$fn$;
+COMMENT ON FUNCTION missions.submit_mission(uuid, text, text) IS
+  'Submits an in-progress mission before its deadline: EASY -> completed with rewards; MEDIUM/HARD need proof -> submitted.';
+
+-- missions_private.lock_submission: locks a submitted mission for review by p_reviewer_id (not its own participant).
+CREATE OR REPLACE FUNCTION missions_private.lock_submission(p_mission_id uuid, p_reviewer_id uuid)
+RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions;
+BEGIN
+  PERFORM missions_private.authorize_actor(p_reviewer_id);
+  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+  IF v.participant_id = p_reviewer_id THEN
+    RAISE EXCEPTION 'a submission cannot be reviewed by its own participant' USING ERRCODE = 'MS403';
+  END IF;
+  IF v.status <> 'submitted' THEN
+    PERFORM missions_private.raise_illegal_transition('mission', v.id, v.status, 'reviewed');
+  END IF;
+  UPDATE missions_private.missions m SET reviewed_by = p_reviewer_id WHERE m.id = p_mission_id;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lock_submission(uuid, uuid) IS
+  'Locks a submitted mission for review: MS404 missing, MS403 self-review or reviewer not the caller, MS409 not submitted.';
+
+-- missions.approve_mission: submitted -> completed with rewards (admins); returns the mission.
+CREATE OR REPLACE FUNCTION missions.approve_mission(p_mission_id uuid, p_reviewer_id uuid)
+RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions;
+BEGIN
+  PERFORM missions_private.lock_submission(p_mission_id, p_reviewer_id);
+  v := missions_private.transition_mission(p_mission_id, 'completed',
+         pg_catalog.jsonb_build_object('reviewer_id', p_reviewer_id));
+  PERFORM missions_private.reward_mission(p_mission_id);
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.approve_mission(uuid, uuid) IS
+  'Approves a submitted mission: completed, rewards paid once; MS409 when it is not submitted (e.g. already approved).';
+
+-- missions.fail_mission: submitted -> failed with a reason (admins); returns the mission.
+CREATE OR REPLACE FUNCTION missions.fail_mission(p_mission_id uuid, p_reviewer_id uuid, p_reason text DEFAULT NULL)
+RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions := missions_private.lock_submission(p_mission_id, p_reviewer_id);
+BEGIN
+  UPDATE missions_private.missions m SET review_note = p_reason WHERE m.id = p_mission_id;
+  v := missions_private.transition_mission(p_mission_id, 'failed',
+         pg_catalog.jsonb_build_object('reviewer_id', p_reviewer_id, 'reason', p_reason));
+  PERFORM missions_private.raise_missed_missions_alerts(ARRAY[v.participant_id]);
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.fail_mission(uuid, uuid, text) IS 'Rejects a submitted mission with a reason: failed.';
+
+-- missions.participant_missions: a participant's missions, newest first, optionally only some statuses.
+CREATE OR REPLACE FUNCTION missions.participant_missions(p_participant_id uuid, p_statuses text[] DEFAULT NULL)
+RETURNS SETOF missions_private.missions
+LANGUAGE plpgsql STABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_participant(p_participant_id);
+  RETURN QUERY
+  SELECT * FROM missions_private.missions m
+  WHERE m.participant_id = p_participant_id AND (p_statuses IS NULL OR m.status = ANY (p_statuses))
+  ORDER BY m.created_at DESC, m.id;
+END
+$fn$;
+COMMENT ON FUNCTION missions.participant_missions(uuid, text[]) IS 'A participant''s missions (history), newest first; filter by statuses.';
+
+-- missions.pending_reviews: submitted missions awaiting review, oldest first (admins).
+CREATE OR REPLACE FUNCTION missions.pending_reviews()
+RETURNS SETOF missions_private.missions
+LANGUAGE sql STABLE
+SET search_path = ''
+AS $fn$
+  SELECT * FROM missions_private.missions m WHERE m.status = 'submitted' ORDER BY m.submitted_at, m.id
+$fn$;
+COMMENT ON FUNCTION missions.pending_reviews() IS 'The review queue: submitted missions, oldest submission first.';

@@ -1,0 +1,174 @@
+-- Scheduled job bodies (pg_cron calls them; tests, DBAs and admins may too). Each is set-based, idempotent,
+-- reads the engine clock once, and returns the number of rows it changed. They are SECURITY DEFINER
+-- because they act on every participant by design; EXECUTE is granted to admins and services only.
+
+-- missions_private.assign_periodic_missions: gives each due participant one random eligible daily or weekly template.
+CREATE OR REPLACE FUNCTION missions_private.assign_periodic_missions(p_origin text) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := missions.now();
+  v_count integer;
+BEGIN
+  INSERT INTO missions_private.missions (face, template_id, participant_id, title, status, origin, period, expires_at)
+  SELECT 'engagement', pick.id, due.participant_id, pick.title, 'assigned', p_origin, due.period,
+         v_now + CASE p_origin WHEN 'daily' THEN interval '1 day' ELSE interval '7 days' END
+  FROM (
+    SELECT p.id AS participant_id, p.level,
+           CASE p_origin WHEN 'daily' THEN l.local_now::date
+                ELSE pg_catalog.date_trunc('week', l.local_now)::date END AS period
+    FROM missions_private.principals p
+    CROSS JOIN LATERAL (SELECT v_now AT TIME ZONE p.timezone AS local_now) l
+    WHERE p.role = 'participant' AND p.active AND NOT p.paused
+      AND l.local_now::time >= time '06:00'
+  ) due
+  CROSS JOIN LATERAL (
+    SELECT c.id, c.title
+    FROM missions_private.challenges c
+    WHERE c.is_active AND CASE p_origin WHEN 'daily' THEN c.is_daily ELSE c.is_weekly END
+      AND missions_private.level_rank(c.required_level) <= missions_private.level_rank(due.level)
+      AND NOT EXISTS (SELECT FROM missions_private.missions o
+                      WHERE o.participant_id = due.participant_id AND o.template_id = c.id
+                        AND o.status IN ('assigned', 'in_progress', 'submitted'))
+    ORDER BY pg_catalog.random()
+    LIMIT 1
+  ) pick
+  WHERE NOT EXISTS (SELECT FROM missions_private.missions m
+                    WHERE m.participant_id = due.participant_id AND m.origin = p_origin AND m.period = due.period)
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.assign_periodic_missions(text) IS
+  'Assigns one random eligible daily (deadline 1 day) or weekly (7 days) template to every active, unpaused participant whose local time is past 06:00 and who has none for this local day/week.';
+
+-- missions.assign_daily_missions: the hourly daily-assignment job; returns the missions assigned.
+CREATE OR REPLACE FUNCTION missions.assign_daily_missions() RETURNS integer
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT missions_private.assign_periodic_missions('daily')
+$fn$;
+COMMENT ON FUNCTION missions.assign_daily_missions() IS
+  'Job (hourly): one daily mission per participant per local day, from 06:00 local time.';
+
+-- missions.assign_weekly_missions: the hourly weekly-assignment job; returns the missions assigned.
+CREATE OR REPLACE FUNCTION missions.assign_weekly_missions() RETURNS integer
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT missions_private.assign_periodic_missions('weekly')
+$fn$;
+COMMENT ON FUNCTION missions.assign_weekly_missions() IS
+  'Job (hourly): one weekly mission per participant per local week (Monday-based), from 06:00 local time.';
+
+-- missions.apply_momentum_decay: at each participant's local midnight, -5 momentum and streak 0 if the day had no check-in.
+CREATE OR REPLACE FUNCTION missions.apply_momentum_decay() RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := missions.now();
+  v_count integer;
+  v_low uuid[];
+BEGIN
+  WITH due AS (
+    SELECT pp.participant_id, l.today - 1 AS ended_day, pp.last_check_in,
+           NOT EXISTS (SELECT FROM missions_private.check_ins ci
+                       WHERE ci.participant_id = pp.participant_id AND ci.local_day = l.today - 1) AS missed
+    FROM missions_private.participant_progress pp
+    JOIN missions_private.principals p ON p.id = pp.participant_id
+    CROSS JOIN LATERAL (SELECT (v_now AT TIME ZONE p.timezone)::date AS today,
+                               (p.created_at AT TIME ZONE p.timezone)::date AS joined) l
+    WHERE p.role = 'participant' AND p.active AND NOT p.paused
+      AND (pp.last_decay_day IS NULL OR pp.last_decay_day < l.today - 1)
+      AND l.joined <= l.today - 1
+    FOR UPDATE OF pp
+  ),
+  marked AS (
+    UPDATE missions_private.participant_progress pp
+    SET last_decay_day = due.ended_day,
+        current_streak = CASE WHEN due.missed AND coalesce(due.last_check_in < due.ended_day, true)
+                              THEN 0 ELSE pp.current_streak END
+    FROM due
+    WHERE pp.participant_id = due.participant_id
+    RETURNING pp.participant_id, due.ended_day, due.missed
+  ),
+  momentum AS (
+    SELECT b.participant_id, b.amount
+    FROM missions_private.balances b
+    JOIN marked ON marked.participant_id = b.participant_id AND marked.missed
+    WHERE b.currency = 'MOMENTUM'
+    FOR UPDATE OF b
+  ),
+  debited AS (
+    UPDATE missions_private.balances b
+    SET amount = b.amount - least(momentum.amount, 5)
+    FROM momentum
+    WHERE b.participant_id = momentum.participant_id AND b.currency = 'MOMENTUM'
+    RETURNING b.participant_id, least(momentum.amount, 5) AS taken, b.amount AS left_over
+  ),
+  booked AS (
+    INSERT INTO missions_private.ledger_entries
+      (participant_id, currency, amount, requested, reason, reference, idempotency_key)
+    SELECT debited.participant_id, 'MOMENTUM', -debited.taken, -5, 'DECAY_INACTIVE',
+           'decay:' || marked.ended_day, 'decay:' || marked.ended_day
+    FROM debited JOIN marked ON marked.participant_id = debited.participant_id
+    RETURNING participant_id
+  )
+  SELECT count(*), array_agg(debited.participant_id) FILTER (WHERE debited.left_over < 30)
+  INTO v_count, v_low
+  FROM debited;
+  PERFORM missions_private.raise_alerts(coalesce(v_low, '{}'), 'LOW_MOMENTUM', 'HIGH');
+  RETURN v_count;
+END
+$fn$;
+COMMENT ON FUNCTION missions.apply_momentum_decay() IS
+  'Job (hourly): for each active participant whose local day ended without a check-in, once per day: -5 momentum (DECAY_INACTIVE, floored at 0), streak 0, LOW_MOMENTUM alert under 30. Returns participants decayed.';
+
+-- missions.expire_missions: assigned/in-progress missions past their deadline -> expired, then the missed-missions rule.
+CREATE OR REPLACE FUNCTION missions.expire_missions() RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := missions.now();
+  v_count integer;
+  v_participants uuid[];
+BEGIN
+  WITH expired AS (
+    UPDATE missions_private.missions m SET status = 'expired'
+    WHERE m.status IN ('assigned', 'in_progress') AND m.expires_at <= v_now
+    RETURNING m.participant_id
+  )
+  SELECT count(*), array_agg(DISTINCT expired.participant_id) INTO v_count, v_participants FROM expired;
+  PERFORM missions_private.raise_missed_missions_alerts(coalesce(v_participants, '{}'));
+  RETURN v_count;
+END
+$fn$;
+COMMENT ON FUNCTION missions.expire_missions() IS
+  'Job (every 6 hours): expires assigned and in-progress missions past their deadline, then raises MISSED_MISSIONS alerts. Returns missions expired.';
+
+-- missions.pause_inactive_participants: pauses participants with 7+ local days without check-in and momentum < 30.
+CREATE OR REPLACE FUNCTION missions.pause_inactive_participants() RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := missions.now();
+  v_count integer;
+BEGIN
+  UPDATE missions_private.principals p SET paused = true
+  FROM missions_private.participant_progress pp, missions_private.balances b
+  WHERE pp.participant_id = p.id AND b.participant_id = p.id AND b.currency = 'MOMENTUM'
+    AND p.role = 'participant' AND p.active AND NOT p.paused AND b.amount < 30
+    AND coalesce(pp.last_check_in, (p.created_at AT TIME ZONE p.timezone)::date)
+        <= (v_now AT TIME ZONE p.timezone)::date - 7;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END
+$fn$;
+COMMENT ON FUNCTION missions.pause_inactive_participants() IS
+  'Job (daily): pauses active participants with no check-in for 7+ local days and momentum under 30 (a check-in un-pauses). Returns participants paused.';
