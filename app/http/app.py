@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
@@ -15,10 +17,18 @@ from app.http.db import Database, make_pool
 from app.http.errors import problem_details_plugin
 from app.http.logs import access_log, configure_logging
 from app.http.openapi import COMPONENTS
+from app.http.engagement import EngagementController
+from app.http.engagement_admin import AlertController, EngagementAdminController
 from app.http.principals import AdminController, PrincipalController
 from app.http.system import SystemController
+from app.http.wall import WallController
 
 MAX_BODY_BYTES = 1024 * 1024
+
+
+def database(state: State) -> Database:
+    """The request's handle on the pool (one transaction per call)."""
+    return state.db
 
 
 def create_app(database_url: str | None = None, settings: Settings | None = None) -> Litestar:
@@ -38,7 +48,9 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
             await pool.close()
 
     return Litestar(
-        route_handlers=[SystemController, PrincipalController, AdminController],
+        route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
+                        EngagementAdminController, AlertController, WallController],
+        dependencies={"db": Provide(database, sync_to_thread=False)},
         lifespan=[lifespan],
         plugins=[problem_details_plugin()],
         middleware=[access_log],

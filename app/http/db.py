@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -64,3 +65,7 @@ class Database:
     async def one(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> dict:
         rows = await self.rows(request, query, params)
         return rows[0]
+
+
+# How handlers ask for the database: `db: DB` (provided by the app factory).
+DB = NamedDependency[Database]

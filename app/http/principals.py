@@ -6,11 +6,10 @@ import json
 from uuid import UUID
 
 from litestar import Controller, Request, delete, get, post
-from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
 
 from app import queries
-from app.http.db import Database
+from app.http.db import DB
 from app.http.openapi import BEARER, problems
 from app.http.schemas import ApiKey, CreatedApiKey, Enrollment, NewApiKey, NewPrincipal, Principal, from_row
 
@@ -22,16 +21,14 @@ class PrincipalController(Controller):
     security = BEARER
 
     @get("/me", operation_id="getMe", summary="The calling principal", responses=problems(401))
-    async def me(self, request: Request, state: State) -> Principal:
-        db: Database = state.db
+    async def me(self, request: Request, db: DB) -> Principal:
         return from_row(Principal, await db.one(request, queries.WHOAMI))
 
     @get("/principals/{principal_id:uuid}", operation_id="getPrincipal", summary="One principal",
          description="Participants, mentors and agents see only themselves; others are 404.",
          responses=problems(401, 404))
-    async def principal(self, request: Request, state: State,
+    async def principal(self, request: Request, db: DB,
                         principal_id: UUID = PrincipalId) -> Principal:
-        db: Database = state.db
         return from_row(Principal, await db.one(request, queries.PRINCIPAL, {"id": principal_id}))
 
 
@@ -43,8 +40,7 @@ class AdminController(Controller):
     @post("/principals", operation_id="createPrincipal", summary="Enrol a principal and return its first API key",
           description="Admins and services only. The key is shown once.",
           responses=problems(401, 403, 409, 422))
-    async def create_principal(self, request: Request, state: State, data: JSONBody[NewPrincipal]) -> Enrollment:
-        db: Database = state.db
+    async def create_principal(self, request: Request, db: DB, data: JSONBody[NewPrincipal]) -> Enrollment:
         row = await db.one(request, queries.ENROLL_PRINCIPAL, {
             "role": data.role, "display_name": data.display_name,
             "attrs": json.dumps(data.attrs()), "label": data.key_label,
@@ -54,22 +50,19 @@ class AdminController(Controller):
 
     @get("/principals/{principal_id:uuid}/api-keys", operation_id="listApiKeys",
          summary="A principal's API keys (never their secrets)", responses=problems(401, 403, 404))
-    async def list_keys(self, request: Request, state: State, principal_id: UUID = PrincipalId) -> list[ApiKey]:
-        db: Database = state.db
+    async def list_keys(self, request: Request, db: DB, principal_id: UUID = PrincipalId) -> list[ApiKey]:
         rows = await db.rows(request, queries.API_KEYS, {"principal_id": principal_id})
         return [from_row(ApiKey, r) for r in rows]
 
     @post("/principals/{principal_id:uuid}/api-keys", operation_id="createApiKey",
           summary="Create another API key for a principal", responses=problems(401, 403, 404, 422))
-    async def create_key(self, request: Request, state: State, data: JSONBody[NewApiKey],
+    async def create_key(self, request: Request, db: DB, data: JSONBody[NewApiKey],
                          principal_id: UUID = PrincipalId) -> CreatedApiKey:
-        db: Database = state.db
         row = await db.one(request, queries.CREATE_API_KEY, {"principal_id": principal_id, "label": data.label})
         return CreatedApiKey(api_key=row["api_key"])
 
     @delete("/api-keys/{key_id:uuid}", operation_id="revokeApiKey", status_code=200,
             summary="Revoke an API key (idempotent)", responses=problems(401, 403, 404))
-    async def revoke_key(self, request: Request, state: State,
+    async def revoke_key(self, request: Request, db: DB,
                          key_id: UUID = Parameter(title="API key id")) -> ApiKey:
-        db: Database = state.db
         return from_row(ApiKey, await db.one(request, queries.REVOKE_API_KEY, {"id": key_id}))

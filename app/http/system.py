@@ -7,10 +7,9 @@ import logging
 
 import psycopg
 from litestar import Controller, MediaType, Response, get
-from litestar.datastructures import State
 
 from app import queries
-from app.http.db import Database
+from app.http.db import DB
 from app.http.schemas import Health
 
 log = logging.getLogger("missions.http")
@@ -21,8 +20,7 @@ class SystemController(Controller):
 
     @get("/health", operation_id="getHealth", summary="Database, pg_cron and pgmq status",
          description="200 when everything is ok, 503 otherwise.")
-    async def health(self, state: State) -> Response[Health]:
-        db: Database = state.db
+    async def health(self, db: DB) -> Response[Health]:
         try:
             checks = (await db.one(None, queries.HEALTH))["health"]
         except (psycopg.Error, OSError) as exc:
@@ -35,8 +33,7 @@ class SystemController(Controller):
 
     @get("/metrics", operation_id="getMetrics", summary="Prometheus metrics", media_type=MediaType.TEXT,
          description="Queue depths, events recorded, principals by role, missions by status.")
-    async def metrics(self, state: State) -> str:
-        db: Database = state.db
+    async def metrics(self, db: DB) -> str:
         rows = await db.rows(None, queries.METRICS)
         return render_prometheus(rows)
 

@@ -42,21 +42,25 @@ BEGIN
     description = coalesce(p_spec->>'description', t.description),
     is_active = coalesce((p_spec->>'is_active')::boolean, t.is_active)
   WHERE t.id = p_template_id;
-  INSERT INTO missions_private.challenge_templates AS c
-    (template_id, skill_domain, difficulty, momentum, skill_xp, arena_points, required_level, is_daily, is_weekly)
-  VALUES (p_template_id, p_spec->>'skill_domain', p_spec->>'difficulty',
-          coalesce((p_spec->>'momentum')::integer, 10), coalesce((p_spec->>'skill_xp')::integer, 5),
-          coalesce((p_spec->>'arena_points')::integer, 0), coalesce(p_spec->>'required_level', 'L0_APPLICANT'),
-          coalesce((p_spec->>'is_daily')::boolean, false), coalesce((p_spec->>'is_weekly')::boolean, false))
-  ON CONFLICT (template_id) DO UPDATE SET
-    skill_domain = coalesce(p_spec->>'skill_domain', c.skill_domain),
-    difficulty = coalesce(p_spec->>'difficulty', c.difficulty),
-    momentum = coalesce((p_spec->>'momentum')::integer, c.momentum),
-    skill_xp = coalesce((p_spec->>'skill_xp')::integer, c.skill_xp),
-    arena_points = coalesce((p_spec->>'arena_points')::integer, c.arena_points),
-    required_level = coalesce(p_spec->>'required_level', c.required_level),
-    is_daily = coalesce((p_spec->>'is_daily')::boolean, c.is_daily),
-    is_weekly = coalesce((p_spec->>'is_weekly')::boolean, c.is_weekly);
+  IF p_creating THEN
+    INSERT INTO missions_private.challenge_templates
+      (template_id, skill_domain, difficulty, momentum, skill_xp, arena_points, required_level, is_daily, is_weekly)
+    VALUES (p_template_id, p_spec->>'skill_domain', p_spec->>'difficulty',
+            coalesce((p_spec->>'momentum')::integer, 10), coalesce((p_spec->>'skill_xp')::integer, 5),
+            coalesce((p_spec->>'arena_points')::integer, 0), coalesce(p_spec->>'required_level', 'L0_APPLICANT'),
+            coalesce((p_spec->>'is_daily')::boolean, false), coalesce((p_spec->>'is_weekly')::boolean, false));
+  ELSE
+    UPDATE missions_private.challenge_templates c SET
+      skill_domain = coalesce(p_spec->>'skill_domain', c.skill_domain),
+      difficulty = coalesce(p_spec->>'difficulty', c.difficulty),
+      momentum = coalesce((p_spec->>'momentum')::integer, c.momentum),
+      skill_xp = coalesce((p_spec->>'skill_xp')::integer, c.skill_xp),
+      arena_points = coalesce((p_spec->>'arena_points')::integer, c.arena_points),
+      required_level = coalesce(p_spec->>'required_level', c.required_level),
+      is_daily = coalesce((p_spec->>'is_daily')::boolean, c.is_daily),
+      is_weekly = coalesce((p_spec->>'is_weekly')::boolean, c.is_weekly)
+    WHERE c.template_id = p_template_id;
+  END IF;
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.apply_challenge_spec(uuid, jsonb, boolean) IS

@@ -1,7 +1,7 @@
 -- The assignment lifecycle of challenges: assign, start, submit (EASY auto-verifies), approve, fail, list.
 
 -- missions_private.lock_mission: locks a mission for a change by the caller; MS404 when missing, MS403 when not theirs.
-CREATE OR REPLACE FUNCTION missions_private.lock_mission(p_mission_id uuid)
+CREATE OR REPLACE FUNCTION missions_private.lock_mission(p_mission_id uuid, p_participant_id uuid DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
 SET search_path = ''
@@ -10,15 +10,15 @@ DECLARE
   v missions_private.missions;
 BEGIN
   SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
-  IF NOT FOUND THEN
+  IF NOT FOUND OR (p_participant_id IS NOT NULL AND v.participant_id IS DISTINCT FROM p_participant_id) THEN
     RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
   END IF;
   PERFORM missions_private.authorize_participant(v.participant_id);
   RETURN v;
 END
 $fn$;
-COMMENT ON FUNCTION missions_private.lock_mission(uuid) IS
-  'Locks a mission row for an update by the caller: MS404 when missing, MS403 when the caller may not act for its participant.';
+COMMENT ON FUNCTION missions_private.lock_mission(uuid, uuid) IS
+  'Locks a mission row for an update by the caller: MS404 when missing (or not p_participant_id''s), MS403 when the caller may not act for its participant.';
 
 -- missions_private.assert_before_deadline: MS409 when the mission's deadline has passed (even before the expiry job ran).
 CREATE OR REPLACE FUNCTION missions_private.assert_before_deadline(p_mission missions_private.missions) RETURNS void
@@ -75,19 +75,20 @@ COMMENT ON FUNCTION missions.assign_mission(uuid, uuid, integer) IS
   'Assigns an active challenge template (level-gated, one open assignment per template) with a deadline in days.';
 
 -- missions.start_mission: assigned -> in_progress, before the deadline; returns the mission.
-CREATE OR REPLACE FUNCTION missions.start_mission(p_mission_id uuid)
+CREATE OR REPLACE FUNCTION missions.start_mission(p_mission_id uuid, p_participant_id uuid DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v missions_private.missions := missions_private.lock_mission(p_mission_id);
+  v missions_private.missions := missions_private.lock_mission(p_mission_id, p_participant_id);
 BEGIN
   PERFORM missions_private.assert_before_deadline(v);
   RETURN missions_private.transition_mission(p_mission_id, 'in_progress');
 END
 $fn$;
-COMMENT ON FUNCTION missions.start_mission(uuid) IS 'Starts an assigned mission (MS409 when not assigned or past its deadline).';
+COMMENT ON FUNCTION missions.start_mission(uuid, uuid) IS
+  'Starts an assigned mission (MS409 when not assigned or past its deadline); p_participant_id, when given, must own it (else MS404).';
 
 -- missions_private.reward_mission: pays a completed challenge's rewards and triad points exactly once.
 CREATE OR REPLACE FUNCTION missions_private.reward_mission(p_mission_id uuid) RETURNS boolean
@@ -127,13 +128,14 @@ COMMENT ON FUNCTION missions_private.reward_mission(uuid) IS
   'Pays momentum, skill XP and arena points and adds the difficulty weight (5/10/20) to the triad, once per mission.';
 
 -- missions.submit_mission: submits proof; EASY completes and pays at once, MEDIUM/HARD (proof required) await review.
-CREATE OR REPLACE FUNCTION missions.submit_mission(p_mission_id uuid, p_proof_url text DEFAULT NULL, p_proof_text text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION missions.submit_mission(
+  p_mission_id uuid, p_proof_url text DEFAULT NULL, p_proof_text text DEFAULT NULL, p_participant_id uuid DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v missions_private.missions := missions_private.lock_mission(p_mission_id);
+  v missions_private.missions := missions_private.lock_mission(p_mission_id, p_participant_id);
   v_difficulty text;
   v_url text := nullif(pg_catalog.btrim(p_proof_url), '');
   v_text text := nullif(pg_catalog.btrim(p_proof_text), '');
@@ -161,8 +163,8 @@ BEGIN
   RETURN missions_private.transition_mission(p_mission_id, 'submitted');
 END
 $fn$;
-COMMENT ON FUNCTION missions.submit_mission(uuid, text, text) IS
-  'Submits an in-progress mission before its deadline: EASY -> completed with rewards; MEDIUM/HARD need proof -> submitted.';
+COMMENT ON FUNCTION missions.submit_mission(uuid, text, text, uuid) IS
+  'Submits an in-progress mission before its deadline: EASY -> completed with rewards; MEDIUM/HARD need proof -> submitted. p_participant_id, when given, must own it.';
 
 -- missions_private.lock_submission: locks a submitted mission for review by p_reviewer_id (not its own participant).
 CREATE OR REPLACE FUNCTION missions_private.lock_submission(p_mission_id uuid, p_reviewer_id uuid)

@@ -17,7 +17,7 @@ GRANT EXECUTE ON FUNCTION missions.authenticate(text), missions.health(), missio
 -- ---- participants acting on their own data (admins and services on anyone's) ----------------
 GRANT EXECUTE ON FUNCTION
   missions.available_missions(uuid), missions.assign_mission(uuid, uuid, integer),
-  missions.start_mission(uuid), missions.submit_mission(uuid, text, text),
+  missions.start_mission(uuid, uuid), missions.submit_mission(uuid, text, text, uuid),
   missions.participant_missions(uuid, text[]), missions.check_in(uuid),
   missions.balances(uuid), missions.ledger(uuid, integer, integer),
   missions.post_to_wall(uuid, text), missions.participant_stats(uuid), missions.alerts(text),

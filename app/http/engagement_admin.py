@@ -1,0 +1,102 @@
+"""Engagement administration (seed 000 §11 admin table): templates, the review queue, daily
+assignment, aggregate stats, alerts and the campaign hashtag. Admins and services only — the
+database refuses other roles (403)."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get, patch, post, put
+from litestar.params import JSONBody, Parameter
+
+from app import queries
+from app.http.db import DB
+from app.http.openapi import BEARER, problems
+from app.http.schemas import (
+    ActiveFlag, AdminStats, Alert, AssignedCount, Challenge, ChallengePatch, Hashtag, Mission, NewChallenge,
+    Rejection, Resolution, camel_keys, from_row, set_fields,
+)
+
+AssignmentId = Parameter(title="Assignment id", description="A participant's mission id")
+TemplateId = Parameter(title="Template id", description="A mission template id")
+
+
+class EngagementAdminController(Controller):
+    path = "/missions/admin"
+    tags = ["engagement admin"]
+    security = BEARER
+
+    @post("/create", operation_id="createTemplate", summary="Create a mission template",
+          responses=problems(401, 403, 422))
+    async def create(self, request: Request, db: DB, data: JSONBody[NewChallenge]) -> Challenge:
+        row = await db.one(request, queries.CREATE_TEMPLATE, {"spec": json.dumps(set_fields(data))})
+        return from_row(Challenge, row)
+
+    @patch("/{mission_id:uuid}", operation_id="updateTemplate", summary="Update a mission template",
+           responses=problems(401, 403, 404, 422))
+    async def update(self, request: Request, db: DB, data: JSONBody[ChallengePatch],
+                     mission_id: UUID = TemplateId) -> Challenge:
+        row = await db.one(request, queries.UPDATE_TEMPLATE, {"id": mission_id, "spec": json.dumps(set_fields(data))})
+        return from_row(Challenge, row)
+
+    @patch("/{mission_id:uuid}/status", operation_id="setTemplateActive", summary="Activate or deactivate a template",
+           responses=problems(401, 403, 404, 422))
+    async def set_active(self, request: Request, db: DB, data: JSONBody[ActiveFlag],
+                         mission_id: UUID = TemplateId) -> Challenge:
+        row = await db.one(request, queries.SET_TEMPLATE_ACTIVE, {"id": mission_id, "active": data.is_active})
+        return from_row(Challenge, row)
+
+    @get("/pending", operation_id="listPendingReviews", summary="Submissions awaiting review, oldest first",
+         responses=problems(401, 403))
+    async def pending(self, request: Request, db: DB) -> list[Mission]:
+        return [from_row(Mission, r) for r in await db.rows(request, queries.PENDING_REVIEWS)]
+
+    @post("/{assignment_id:uuid}/approve", operation_id="approveMission", status_code=200,
+          summary="Approve a submission: completed, rewards paid once", responses=problems(401, 403, 404, 409))
+    async def approve(self, request: Request, db: DB, assignment_id: UUID = AssignmentId) -> Mission:
+        return from_row(Mission, await db.one(request, queries.APPROVE_MISSION, {"id": assignment_id}))
+
+    @post("/{assignment_id:uuid}/fail", operation_id="failMission", status_code=200,
+          summary="Reject a submission with a reason", responses=problems(401, 403, 404, 409, 422))
+    async def fail(self, request: Request, db: DB, data: JSONBody[Rejection | None] = None,
+                   assignment_id: UUID = AssignmentId) -> Mission:
+        reason = (data or Rejection()).reason
+        return from_row(Mission, await db.one(request, queries.FAIL_MISSION, {"id": assignment_id, "reason": reason}))
+
+    @post("/assign-daily", operation_id="assignDailyMissions", status_code=200,
+          summary="Run the daily assignment now (idempotent per local day)", responses=problems(401, 403))
+    async def assign_daily(self, request: Request, db: DB) -> AssignedCount:
+        return from_row(AssignedCount, await db.one(request, queries.ASSIGN_DAILY))
+
+    @get("/stats", operation_id="getAdminStats", summary="Aggregate statistics", responses=problems(401, 403))
+    async def stats(self, request: Request, db: DB) -> AdminStats:
+        row = await db.one(request, queries.ADMIN_STATS)
+        return msgspec.convert(camel_keys(row["stats"]), AdminStats)
+
+    @put("/campaign-hashtag", operation_id="setCampaignHashtag", summary="Set the wall's campaign hashtag",
+         responses=problems(401, 403, 422))
+    async def set_hashtag(self, request: Request, db: DB, data: JSONBody[Hashtag]) -> Hashtag:
+        row = await db.one(request, queries.SET_CAMPAIGN_HASHTAG, {"hashtag": data.hashtag})
+        return Hashtag(hashtag=row["hashtag"])
+
+
+class AlertController(Controller):
+    path = "/alerts"
+    tags = ["alerts"]
+    security = BEARER
+
+    @get("/", operation_id="listAlerts", summary="Alerts (admins: all; participants: their own)",
+         responses=problems(401, 403, 422))
+    async def list_alerts(self, request: Request, db: DB,
+                          status: str = Parameter(default="triggered", pattern="^(triggered|resolved|all)$")
+                          ) -> list[Alert]:
+        return [from_row(Alert, r) for r in await db.rows(request, queries.ALERTS, {"status": status})]
+
+    @post("/{alert_id:uuid}/resolve", operation_id="resolveAlert", status_code=200,
+          summary="Resolve an alert with notes (admins)", responses=problems(401, 403, 404, 409, 422))
+    async def resolve(self, request: Request, db: DB, data: JSONBody[Resolution | None] = None,
+                      alert_id: UUID = Parameter(title="Alert id")) -> Alert:
+        notes = (data or Resolution()).notes
+        return from_row(Alert, await db.one(request, queries.RESOLVE_ALERT, {"id": alert_id, "notes": notes}))

@@ -1,0 +1,22 @@
+"""The public wall feed, ranked by rank_score (any authenticated caller)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+
+from app import queries
+from app.http.db import DB
+from app.http.engagement import Limit, Offset
+from app.http.openapi import BEARER, problems
+from app.http.schemas import WallPost, from_row
+
+
+class WallController(Controller):
+    path = "/wall"
+    tags = ["wall"]
+    security = BEARER
+
+    @get("/", operation_id="getWallFeed", summary="The wall, highest rank first", responses=problems(401, 422))
+    async def feed(self, request: Request, db: DB, limit: int = Limit, offset: int = Offset) -> list[WallPost]:
+        rows = await db.rows(request, queries.WALL_FEED, {"limit": limit, "offset": offset})
+        return [from_row(WallPost, r) for r in rows]
