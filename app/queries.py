@@ -31,7 +31,8 @@ MISSION_COLUMNS = """m.id, m.status, m.template_id, m.participant_id, m.title, m
 
 TEMPLATES = "select c.* from missions.templates() c"
 AVAILABLE_MISSIONS = "select c.* from missions.available_missions(%(user_id)s::uuid) c"
-CREATE_TEMPLATE = "select c.* from missions.templates() c where c.id = missions.create_template(%(spec)s::jsonb)"
+# create_template returns the id; update_template with an empty spec (volatile, so it sees the new row) returns it.
+CREATE_TEMPLATE = "select c.* from missions.update_template(missions.create_template(%(spec)s::jsonb), '{}'::jsonb) c"
 UPDATE_TEMPLATE = "select c.* from missions.update_template(%(id)s::uuid, %(spec)s::jsonb) c"
 SET_TEMPLATE_ACTIVE = "select c.* from missions.set_template_active(%(id)s::uuid, %(active)s::boolean) c"
 

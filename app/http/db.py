@@ -12,7 +12,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from app import queries
 from app.config import APP_ROLE
-from app.http.errors import unauthenticated
+from app.http.errors import problem, unauthenticated
 
 MAX_KEY_LENGTH = 200
 
@@ -64,6 +64,8 @@ class Database:
 
     async def one(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> dict:
         rows = await self.rows(request, query, params)
+        if not rows:
+            raise problem(404, "not-found", "Not found", "no such resource")
         return rows[0]
 
 

@@ -171,17 +171,21 @@ AS $fn$
 DECLARE
   v missions_private.missions;
 BEGIN
+  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+  IF v.status = p_to THEN  -- not a change, so the trigger would not see it
+    PERFORM missions_private.raise_illegal_transition('mission', p_mission_id, v.status, p_to);
+  END IF;
   PERFORM pg_catalog.set_config('missions.transition_context', coalesce(p_context, '{}')::text, true);
   UPDATE missions_private.missions m SET status = p_to WHERE m.id = p_mission_id RETURNING m.* INTO v;
   PERFORM pg_catalog.set_config('missions.transition_context', '', true);
-  IF v.id IS NULL THEN
-    RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
-  END IF;
   RETURN v;
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.transition_mission(uuid, text, jsonb) IS
-  'Moves one mission to a new status with an event payload; MS404 when missing, MS409 when the state machine forbids it.';
+  'Moves one mission to a new status with an event payload; MS404 when missing, MS409 when the state machine forbids it (staying put included).';
 
 CREATE OR REPLACE TRIGGER missions_stamp_status
   BEFORE INSERT OR UPDATE OF status ON missions_private.missions

@@ -9,6 +9,9 @@ AS $fn$
 DECLARE
   v missions_private.missions;
 BEGIN
+  IF p_participant_id IS NOT NULL THEN
+    PERFORM missions_private.authorize_participant(p_participant_id);
+  END IF;
   SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
   IF NOT FOUND OR (p_participant_id IS NOT NULL AND v.participant_id IS DISTINCT FROM p_participant_id) THEN
     RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';

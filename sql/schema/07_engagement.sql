@@ -140,3 +140,4 @@ GRANT SELECT ON missions_private.challenge_templates, missions_private.challenge
   missions_private.check_ins, missions_private.alerts, missions_private.wall_posts, missions_private.settings
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT UPDATE ON missions_private.alerts TO missions_admin, missions_service;
+GRANT INSERT, UPDATE ON missions_private.challenge_templates TO missions_admin, missions_service;
