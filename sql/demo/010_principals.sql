@@ -14,7 +14,11 @@ WITH people (id, role, display_name, level, tier, timezone, api_key) AS (
     ('00000000-0000-4000-a000-000000000004'::uuid, 'agent', 'Atlas', 'L0_APPLICANT', 'FREE', 'UTC',
      'mk_demoatlas_insecure-demo-key-atlas'),
     ('00000000-0000-4000-a000-000000000005'::uuid, 'service', 'Demo Service', 'L0_APPLICANT', 'FREE', 'UTC',
-     'mk_demosvc_insecure-demo-key-svc')
+     'mk_demosvc_insecure-demo-key-svc'),
+    ('00000000-0000-4000-a000-000000000006'::uuid, 'participant', 'Lee Participant', 'L1_ACTIVATED', 'FREE',
+     'Asia/Tokyo', 'mk_demolee_insecure-demo-key-lee'),
+    ('00000000-0000-4000-a000-000000000007'::uuid, 'participant', 'Sam Participant', 'L4_EARNER', 'STARTER',
+     'America/New_York', 'mk_demosam_insecure-demo-key-sam')
 ),
 principals AS (
   INSERT INTO missions_private.principals (id, role, display_name, level, tier, timezone)

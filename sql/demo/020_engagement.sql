@@ -1,0 +1,35 @@
+-- Demo challenges: the seed's example missions (idempotent by fixed ids), and a first wall post.
+WITH challenge (id, title, description, skill_domain, difficulty, arena_points, required_level, is_daily, is_weekly) AS (
+  VALUES
+    ('00000000-0000-4000-b000-000000000001'::uuid, 'Record a 30-second intro video',
+     'Introduce yourself on camera in 30 seconds and share the link.', 'SOFT', 'EASY', 0, 'L0_APPLICANT', true, false),
+    ('00000000-0000-4000-b000-000000000002'::uuid, 'Send 2 cold outreach messages',
+     'Write to two potential clients; attach a screenshot as proof.', 'COMMERCIAL', 'MEDIUM', 5, 'L0_APPLICANT', true, false),
+    ('00000000-0000-4000-b000-000000000003'::uuid, 'Deploy a Vercel project',
+     'Put a project online and share its URL.', 'TECHNICAL', 'HARD', 10, 'L1_ACTIVATED', false, false),
+    ('00000000-0000-4000-b000-000000000004'::uuid, 'Build a simple API',
+     'Two endpoints, one test, a README.', 'TECHNICAL', 'MEDIUM', 0, 'L2_SKILLED', false, true),
+    ('00000000-0000-4000-b000-000000000005'::uuid, 'Record a 1-min pitch',
+     'Pitch your offer in one minute.', 'SOFT', 'MEDIUM', 0, 'L0_APPLICANT', false, true),
+    ('00000000-0000-4000-b000-000000000006'::uuid, 'Write a client proposal',
+     'A one-page proposal for a real or imagined client.', 'SOFT', 'HARD', 5, 'L2_SKILLED', false, false),
+    ('00000000-0000-4000-b000-000000000007'::uuid, 'Book a discovery call',
+     'Get a prospect on a call; proof is the calendar invite.', 'COMMERCIAL', 'HARD', 20, 'L3_EXPOSED', false, false),
+    ('00000000-0000-4000-b000-000000000008'::uuid, 'Build a Landing Page',
+     'A landing page for your offer, live.', 'TECHNICAL', 'MEDIUM', 0, 'L1_ACTIVATED', false, false)
+),
+templates AS (
+  INSERT INTO missions_private.templates (id, face, title, description)
+  SELECT id, 'engagement', title, description FROM challenge
+  ON CONFLICT (id) DO NOTHING
+)
+INSERT INTO missions_private.challenge_templates
+  (template_id, skill_domain, difficulty, arena_points, required_level, is_daily, is_weekly)
+SELECT id, skill_domain, difficulty, arena_points, required_level, is_daily, is_weekly FROM challenge
+ON CONFLICT (template_id) DO NOTHING;
+
+INSERT INTO missions_private.wall_posts (id, participant_id, body)
+VALUES ('00000000-0000-4000-c000-000000000001', '00000000-0000-4000-a000-000000000002',
+        'Day one: recorded my intro video. #Cycle28')
+ON CONFLICT (id) DO NOTHING;
+SELECT missions.recalculate_wall_ranks();
