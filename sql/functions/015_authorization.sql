@@ -68,3 +68,13 @@ AS $fn$
   SELECT (p_at AT TIME ZONE p_timezone)::date
 $fn$;
 COMMENT ON FUNCTION missions_private.local_day(text, timestamptz) IS 'The calendar day in time zone p_timezone at instant p_at.';
+
+-- missions_private.clean_text: the text without surrounding whitespace (spaces, tabs, newlines), NULL when nothing is left.
+CREATE OR REPLACE FUNCTION missions_private.clean_text(p_text text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = ''
+AS $fn$
+  SELECT nullif(pg_catalog.btrim(p_text, E' \t\r\n\f\v'), '')
+$fn$;
+COMMENT ON FUNCTION missions_private.clean_text(text) IS
+  'Trims spaces, tabs and line breaks; NULL for NULL or whitespace-only text (so blank input counts as missing).';

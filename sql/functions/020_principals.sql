@@ -29,7 +29,7 @@ BEGIN
     RAISE EXCEPTION 'role must be one of participant, admin, mentor, agent, service (got %)', coalesce(p_role, 'null')
       USING ERRCODE = 'MS422';
   END IF;
-  IF p_display_name IS NULL OR pg_catalog.btrim(p_display_name) = '' THEN
+  IF missions_private.clean_text(p_display_name) IS NULL THEN
     RAISE EXCEPTION 'display name is required' USING ERRCODE = 'MS422';
   END IF;
   IF pg_catalog.jsonb_typeof(v_attrs) <> 'object' THEN
@@ -57,7 +57,7 @@ BEGIN
   END IF;
 
   INSERT INTO missions_private.principals (role, display_name, level, tier, timezone, cohort, paused, db_role, attrs)
-  VALUES (p_role, pg_catalog.btrim(p_display_name),
+  VALUES (p_role, missions_private.clean_text(p_display_name),
           coalesce(v_attrs->>'level', 'L0_APPLICANT'), coalesce(v_attrs->>'tier', 'FREE'),
           coalesce(v_attrs->>'timezone', 'UTC'), v_attrs->>'cohort',
           coalesce((v_attrs->>'paused')::boolean, false), v_attrs->>'db_role',

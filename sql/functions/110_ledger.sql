@@ -17,7 +17,7 @@ BEGIN
     RAISE EXCEPTION 'currency must be one of MOMENTUM, SKILL_XP, ARENA_POINTS, INCOME_PROOF (got %)',
       coalesce(p_currency, 'null') USING ERRCODE = 'MS422';
   END IF;
-  IF p_reason IS NULL OR pg_catalog.btrim(p_reason) = '' THEN
+  IF missions_private.clean_text(p_reason) IS NULL THEN
     RAISE EXCEPTION 'a reason is required' USING ERRCODE = 'MS422';
   END IF;
   INSERT INTO missions_private.balances (participant_id, currency) VALUES (p_participant_id, p_currency)

@@ -86,6 +86,9 @@ AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_mission(p_mission_id, p_participant_id);
 BEGIN
+  IF v.status <> 'assigned' THEN  -- submitted -> in_progress exists, but only for reviewers asking for changes
+    PERFORM missions_private.raise_illegal_transition('mission', v.id, v.status, 'in_progress');
+  END IF;
   PERFORM missions_private.assert_before_deadline(v);
   RETURN missions_private.transition_mission(p_mission_id, 'in_progress');
 END
@@ -140,8 +143,8 @@ AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_mission(p_mission_id, p_participant_id);
   v_difficulty text;
-  v_url text := nullif(pg_catalog.btrim(p_proof_url), '');
-  v_text text := nullif(pg_catalog.btrim(p_proof_text), '');
+  v_url text := missions_private.clean_text(p_proof_url);
+  v_text text := missions_private.clean_text(p_proof_text);
 BEGIN
   SELECT c.difficulty INTO v_difficulty FROM missions_private.challenge_templates c WHERE c.template_id = v.template_id;
   IF v_difficulty IS NULL THEN

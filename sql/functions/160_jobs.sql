@@ -11,11 +11,15 @@ DECLARE
   v_now timestamptz := missions.now();
   v_count integer;
 BEGIN
+  -- An overdue mission is expired even if the 6-hourly sweep has not run yet, so that yesterday's
+  -- ignored daily never blocks today's (one open assignment per template).
+  PERFORM missions.expire_missions();
   INSERT INTO missions_private.missions (face, template_id, participant_id, title, status, origin, period, expires_at)
   SELECT 'engagement', pick.id, due.participant_id, pick.title, 'assigned', p_origin, due.period,
-         v_now + CASE p_origin WHEN 'daily' THEN interval '1 day' ELSE interval '7 days' END
+         -- due when the next one is: 06:00 local the next day (daily) or the next Monday (weekly)
+         ((due.period + CASE p_origin WHEN 'daily' THEN 1 ELSE 7 END) + time '06:00') AT TIME ZONE due.timezone
   FROM (
-    SELECT p.id AS participant_id, p.level,
+    SELECT p.id AS participant_id, p.level, p.timezone,
            CASE p_origin WHEN 'daily' THEN l.local_now::date
                 ELSE pg_catalog.date_trunc('week', l.local_now)::date END AS period
     FROM missions_private.principals p
@@ -42,7 +46,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.assign_periodic_missions(text) IS
-  'Assigns one random eligible daily (deadline 1 day) or weekly (7 days) template to every active, unpaused participant whose local time is past 06:00 and who has none for this local day/week.';
+  'Expires overdue missions, then assigns one random eligible daily or weekly template to every active, unpaused participant whose local time is past 06:00 and who has none for this local day/week; it is due at 06:00 local when the next one is (1 day, or the next Monday).';
 
 -- missions.assign_daily_missions: the hourly daily-assignment job; returns the missions assigned.
 CREATE OR REPLACE FUNCTION missions.assign_daily_missions() RETURNS integer
@@ -52,7 +56,7 @@ AS $fn$
   SELECT missions_private.assign_periodic_missions('daily')
 $fn$;
 COMMENT ON FUNCTION missions.assign_daily_missions() IS
-  'Job (hourly): one daily mission per participant per local day, from 06:00 local time.';
+  'Job (hourly): one daily mission per participant per local day, from 06:00 local time, due at 06:00 the next day.';
 
 -- missions.assign_weekly_missions: the hourly weekly-assignment job; returns the missions assigned.
 CREATE OR REPLACE FUNCTION missions.assign_weekly_missions() RETURNS integer
@@ -62,7 +66,7 @@ AS $fn$
   SELECT missions_private.assign_periodic_missions('weekly')
 $fn$;
 COMMENT ON FUNCTION missions.assign_weekly_missions() IS
-  'Job (hourly): one weekly mission per participant per local week (Monday-based), from 06:00 local time.';
+  'Job (hourly): one weekly mission per participant per local week (Monday-based), from 06:00 local time, due at 06:00 the next Monday.';
 
 -- missions.apply_momentum_decay: at each participant's local midnight, -5 momentum and streak 0 if the day had no check-in.
 CREATE OR REPLACE FUNCTION missions.apply_momentum_decay() RETURNS integer

@@ -80,7 +80,7 @@ DECLARE
   v_id uuid;
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
-  IF p_body IS NULL OR pg_catalog.btrim(p_body) = '' OR length(p_body) > 5000 THEN
+  IF missions_private.clean_text(p_body) IS NULL OR length(p_body) > 5000 THEN
     RAISE EXCEPTION 'a post needs a body of 1 to 5000 characters' USING ERRCODE = 'MS422';
   END IF;
   INSERT INTO missions_private.wall_posts (participant_id, body) VALUES (p_participant_id, p_body) RETURNING id INTO v_id;

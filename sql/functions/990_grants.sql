@@ -8,7 +8,8 @@ GRANT EXECUTE ON FUNCTION missions.now() TO missions_participant, missions_admin
 GRANT EXECUTE ON FUNCTION
   missions.whoami(), missions.principal(uuid), missions.templates(), missions.wall_feed(integer, integer),
   missions_private.current_principal_id(), missions_private.current_principal_role(),
-  missions_private.assert_page(integer, integer), missions_private.level_rank(text)
+  missions_private.assert_page(integer, integer), missions_private.level_rank(text),
+  missions_private.clean_text(text)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 
 -- ---- the app's login role: key lookup, health and metrics (before any principal is known) ----
