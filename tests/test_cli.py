@@ -105,3 +105,33 @@ def test_worker_once_consumes_the_outbox(env):
     missions(env, "db", "migrate")
     out = missions(env, "worker", "--once")
     assert re.search(r"worker: \d+ event\(s\) handled", out.stdout)
+
+
+def test_the_embedded_cluster_also_runs_for_a_normal_user(tmp_path):
+    """Run the CLI as the unprivileged 'postgres' OS user: the cluster runs as that user directly."""
+    if os.geteuid() != 0:
+        pytest.skip("already running as a normal user: every other CLI test covers it")
+    probe = subprocess.run(["runuser", "-u", "postgres", "--", sys.executable, "-c", "import app.cli"],
+                           capture_output=True, cwd="/")
+    if probe.returncode != 0:
+        pytest.skip("the checkout is not readable by the postgres user")
+    home = Path(tempfile.mkdtemp(prefix="missions-user-"))
+    subprocess.run(["chown", "postgres:", str(home)], check=True)
+    env = {**os.environ, "MISSIONS_HOME": str(home / "state"), "MISSIONS_PG_PORT": str(_free_port())}
+    env.pop("MISSIONS_DATABASE_URL", None)
+
+    def as_user(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["runuser", "-u", "postgres", "--", sys.executable, "-m", "app.cli", *args],
+                              env=env, capture_output=True, text=True, timeout=120, cwd="/")
+
+    try:
+        started = as_user("db", "start")
+        assert started.returncode == 0, started.stderr
+        migrated = as_user("db", "migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        status = as_user("db", "status")
+        assert status.returncode == 0 and '"pg_cron": "ok"' in status.stdout, status.stdout + status.stderr
+        assert (home / "state" / "pgdata").stat().st_uid == int(subprocess.check_output(["id", "-u", "postgres"]))
+    finally:
+        as_user("db", "stop")
+        subprocess.run(["rm", "-rf", str(home)])
