@@ -1,4 +1,4 @@
--- Baseline: the schema of release 0.1 (sql/schema/00..07 as of that release).
+-- Baseline: the schema of release 0.1 (sql/schema/00..08 as of that release).
 -- Later changes are new migration files; tests/test_migrations.py proves the chain equals sql/schema.
 
 -- ==== 00_roles.sql ====
@@ -183,11 +183,29 @@ CREATE TABLE missions_private.steps (
   started_at         timestamptz,
   completed_at       timestamptz,
   status_changed_at  timestamptz NOT NULL DEFAULT missions.now(),
+  priority           smallint NOT NULL DEFAULT 5,  -- the mission's, copied for the ready-queue index
+  optional           boolean NOT NULL DEFAULT false,
+  ready_at           timestamptz,                  -- when it last became ready (queue order)
+  not_before         timestamptz,                  -- retry backoff: not claimable before this
+  attempt            integer NOT NULL DEFAULT 0 CONSTRAINT steps_attempt_positive CHECK (attempt >= 0),
+  -- the lease; deliberately not indexed, so heartbeats stay HOT updates
+  leased_by          uuid,
+  lease_token        uuid,
+  lease_expires_at   timestamptz,
+  wait_key           text CONSTRAINT steps_wait_key_length CHECK (length(wait_key) <= 500),
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
-  CONSTRAINT steps_position_unique UNIQUE (mission_id, position)
-);
-COMMENT ON TABLE missions_private.steps IS 'The units of a mission that are started, claimed, completed, skipped or failed.';
+  CONSTRAINT steps_position_unique UNIQUE (mission_id, position),
+  CONSTRAINT steps_lease_only_in_progress CHECK ((status = 'in_progress') OR lease_token IS NULL)
+) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
+        autovacuum_vacuum_cost_delay = 0);
+COMMENT ON TABLE missions_private.steps IS
+  'The units of a mission that are started, claimed, completed, skipped or failed. Hot table: fillfactor and autovacuum tuned for lease updates.';
+-- The claim queue: only ready steps are indexed, so finished history never slows a claim.
+CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id) WHERE status = 'ready';
+-- In-progress steps (few): where expired leases are found without a sweeper.
+CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress';
+CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';
 
 -- Allowed status transitions are data; triggers on missions and steps check every change against it.
 CREATE TABLE missions_private.transitions (
@@ -385,3 +403,140 @@ GRANT SELECT ON missions_private.challenge_templates, missions_private.challenge
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT UPDATE ON missions_private.alerts TO missions_admin, missions_service;
 GRANT INSERT, UPDATE ON missions_private.challenge_templates TO missions_admin, missions_service;
+
+-- ==== 08_agents.sql ====
+-- Agent face: step kinds with quotas, agent missions (ops and persistent), dependencies, results,
+-- human input requests and external events.
+
+CREATE TABLE missions_private.step_kinds (
+  kind               text PRIMARY KEY CONSTRAINT step_kinds_kind_format CHECK (kind ~ '^[a-z][a-z0-9_]{0,62}$'),
+  trusted            boolean NOT NULL DEFAULT false,
+  daily_quota        integer CONSTRAINT step_kinds_daily_quota_positive CHECK (daily_quota >= 0),  -- NULL: unlimited
+  claim_ttl_seconds  integer NOT NULL DEFAULT 600
+                     CONSTRAINT step_kinds_claim_ttl_range CHECK (claim_ttl_seconds BETWEEN 5 AND 86400),
+  max_attempts       integer NOT NULL DEFAULT 3 CONSTRAINT step_kinds_max_attempts_range CHECK (max_attempts BETWEEN 1 AND 100),
+  backoff_seconds    integer NOT NULL DEFAULT 30 CONSTRAINT step_kinds_backoff_range CHECK (backoff_seconds BETWEEN 0 AND 86400)
+);
+COMMENT ON TABLE missions_private.step_kinds IS 'What agents can be asked to do: trust (auto-approval), daily quota, lease TTL, retries.';
+
+CREATE TABLE missions_private.quota_usage (
+  kind  text NOT NULL REFERENCES missions_private.step_kinds (kind) ON DELETE CASCADE,
+  day   date NOT NULL,   -- UTC day
+  used  integer NOT NULL DEFAULT 0 CONSTRAINT quota_usage_used_positive CHECK (used >= 0),
+  PRIMARY KEY (kind, day)
+);
+COMMENT ON TABLE missions_private.quota_usage IS 'Claims per kind and UTC day; incremented WHERE used < quota in the claim''s transaction.';
+
+CREATE TABLE missions_private.agent_missions (
+  mission_id             uuid PRIMARY KEY REFERENCES missions_private.missions (id) ON DELETE CASCADE,
+  kind                   text NOT NULL CONSTRAINT agent_missions_kind_valid CHECK (kind IN ('ops', 'persistent')),
+  description            text NOT NULL DEFAULT '' CONSTRAINT agent_missions_description_length CHECK (length(description) <= 20000),
+  created_by             uuid REFERENCES missions_private.principals (id),
+  conversation_id        text CONSTRAINT agent_missions_conversation_length CHECK (length(conversation_id) <= 255),
+  report_location        text CONSTRAINT agent_missions_report_length CHECK (length(report_location) <= 1000),
+  blocked_by             text CONSTRAINT agent_missions_blocked_by_length CHECK (length(blocked_by) <= 500),
+  blocked_since          timestamptz,
+  can_run_autonomously   boolean NOT NULL DEFAULT false,
+  last_autonomous_check  timestamptz,
+  approved_by            uuid REFERENCES missions_private.principals (id)
+);
+COMMENT ON TABLE missions_private.agent_missions IS 'Agent attributes of a mission: ops or persistent, origin, blocking, autonomy, approval.';
+CREATE INDEX agent_missions_autonomous_idx ON missions_private.agent_missions (last_autonomous_check)
+  WHERE can_run_autonomously;
+
+CREATE TABLE missions_private.mission_agents (
+  mission_id  uuid NOT NULL REFERENCES missions_private.missions (id) ON DELETE CASCADE,
+  agent_id    uuid NOT NULL REFERENCES missions_private.principals (id),
+  role        text NOT NULL CONSTRAINT mission_agents_role_valid CHECK (role IN ('lead', 'supporting')),
+  PRIMARY KEY (mission_id, agent_id)
+);
+COMMENT ON TABLE missions_private.mission_agents IS 'Agents allowed on a mission (none listed: any agent).';
+CREATE INDEX mission_agents_agent_idx ON missions_private.mission_agents (agent_id);
+
+CREATE TABLE missions_private.step_dependencies (
+  step_id     uuid NOT NULL REFERENCES missions_private.steps (id) ON DELETE CASCADE,
+  depends_on  uuid NOT NULL REFERENCES missions_private.steps (id) ON DELETE CASCADE,
+  PRIMARY KEY (step_id, depends_on),
+  CONSTRAINT step_dependencies_not_self CHECK (step_id <> depends_on)
+);
+COMMENT ON TABLE missions_private.step_dependencies IS 'A step is ready when every step it depends on is completed or skipped.';
+CREATE INDEX step_dependencies_depends_on_idx ON missions_private.step_dependencies (depends_on);
+
+CREATE TABLE missions_private.step_results (
+  step_id      uuid NOT NULL REFERENCES missions_private.steps (id) ON DELETE CASCADE,
+  attempt      integer NOT NULL,
+  agent_id     uuid,
+  outcome      text NOT NULL CONSTRAINT step_results_outcome_valid CHECK (outcome IN ('completed', 'failed')),
+  result       jsonb,
+  error        text CONSTRAINT step_results_error_length CHECK (length(error) <= 10000),
+  recorded_at  timestamptz NOT NULL DEFAULT missions.now(),
+  PRIMARY KEY (step_id, attempt)
+);
+COMMENT ON TABLE missions_private.step_results IS
+  'Results and errors per attempt, kept out of the hot step table; the primary key records at most one outcome per attempt.';
+-- No step is completed twice.
+CREATE UNIQUE INDEX step_results_one_completion ON missions_private.step_results (step_id) WHERE outcome = 'completed';
+
+CREATE TABLE missions_private.input_requests (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  mission_id       uuid NOT NULL REFERENCES missions_private.missions (id) ON DELETE CASCADE,
+  step_id          uuid REFERENCES missions_private.steps (id) ON DELETE CASCADE,
+  conversation_id  text CONSTRAINT input_requests_conversation_length CHECK (length(conversation_id) <= 255),
+  prompt           text NOT NULL CONSTRAINT input_requests_prompt_length CHECK (length(prompt) BETWEEN 1 AND 10000),
+  options          jsonb NOT NULL DEFAULT '[]' CONSTRAINT input_requests_options_array CHECK (jsonb_typeof(options) = 'array'),
+  allow_freeform   boolean NOT NULL DEFAULT true,
+  context          jsonb,
+  urgency          text NOT NULL DEFAULT 'normal' CONSTRAINT input_requests_urgency_valid CHECK (urgency IN ('low', 'normal', 'high')),
+  status           text NOT NULL DEFAULT 'pending'
+                   CONSTRAINT input_requests_status_valid CHECK (status IN ('pending', 'responded', 'expired', 'cancelled')),
+  response         jsonb,
+  responded_by     uuid REFERENCES missions_private.principals (id),
+  responded_at     timestamptz,
+  requested_by     uuid,
+  created_at       timestamptz NOT NULL DEFAULT missions.now(),
+  expires_at       timestamptz NOT NULL,
+  CONSTRAINT input_requests_response_consistent CHECK ((status = 'responded') = (responded_at IS NOT NULL))
+);
+COMMENT ON TABLE missions_private.input_requests IS 'A question to a person; the step waits (waiting_human) until it is answered or expires.';
+CREATE INDEX input_requests_pending_idx ON missions_private.input_requests (expires_at) WHERE status = 'pending';
+CREATE INDEX input_requests_mission_idx ON missions_private.input_requests (mission_id);
+
+CREATE TABLE missions_private.external_events (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key          text NOT NULL CONSTRAINT external_events_key_length CHECK (length(key) BETWEEN 1 AND 500),
+  event_id     text CONSTRAINT external_events_event_id_unique UNIQUE,  -- the sender's id: delivering twice is a no-op
+  payload      jsonb NOT NULL DEFAULT '{}',
+  received_at  timestamptz NOT NULL DEFAULT missions.now(),
+  consumed_at  timestamptz
+);
+COMMENT ON TABLE missions_private.external_events IS
+  'Events from outside (email replies, webhooks) by key; kept until a step waiting on the key consumes them.';
+CREATE INDEX external_events_unconsumed_idx ON missions_private.external_events (key) WHERE consumed_at IS NULL;
+
+CREATE TYPE missions.claim AS (
+  step_id      uuid,
+  mission_id   uuid,
+  agent_id     uuid,
+  lease_token  uuid,
+  expires_at   timestamptz,
+  attempt      integer,
+  kind         text,
+  title        text,
+  spec         jsonb
+);
+COMMENT ON TYPE missions.claim IS 'A step lease: present lease_token on heartbeat, complete, fail and release.';
+
+DO $queues$ BEGIN PERFORM pgmq.create('external_events'); PERFORM pgmq.create('agent_work'); END $queues$;
+
+-- Agents and users read these through SECURITY DEFINER functions that apply
+-- missions_private.can_see_mission; only staff read the tables directly.
+GRANT SELECT ON missions_private.step_kinds, missions_private.quota_usage
+  TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
+GRANT SELECT ON missions_private.agent_missions, missions_private.mission_agents, missions_private.step_dependencies,
+  missions_private.step_results, missions_private.input_requests, missions_private.external_events
+  TO missions_admin, missions_service;
+GRANT INSERT, UPDATE ON missions_private.step_kinds TO missions_admin, missions_service;
+GRANT USAGE ON TYPE missions.claim TO missions_participant, missions_admin, missions_mentor, missions_agent,
+  missions_service;
+GRANT SELECT, UPDATE, DELETE ON pgmq.q_external_events TO missions_app;
+GRANT SELECT, INSERT ON pgmq.a_external_events TO missions_app;

@@ -36,6 +36,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ErrorCode("MS403", "forbidden", 403, "Forbidden"),
         ErrorCode("MS404", "not-found", 404, "Not found"),
         ErrorCode("MS409", "illegal-transition", 409, "Illegal state transition"),
+        ErrorCode("MS412", "lease-lost", 409, "Lease lost"),
         ErrorCode("MS422", "validation", 422, "Invalid input"),
         ErrorCode("MS429", "quota-exhausted", 429, "Quota exhausted"),
     )

@@ -15,6 +15,9 @@ AS $fn$
     ('expire_missions', '10 */6 * * *', 'SELECT missions.expire_missions()', 'engine'),
     ('recalculate_wall_ranks', '20 * * * *', 'SELECT missions.recalculate_wall_ranks()', 'engine'),
     ('pause_inactive_participants', '30 4 * * *', 'SELECT missions.pause_inactive_participants()', 'engine'),
+    ('expire_claims', '* * * * *', 'SELECT missions.expire_claims()', 'engine'),
+    ('expire_input_requests', '* * * * *', 'SELECT missions.expire_input_requests()', 'engine'),
+    ('check_autonomous_missions', '*/5 * * * *', 'SELECT missions.check_autonomous_missions()', 'engine'),
     ('trim_cron_history', '17 3 * * *', 'SELECT missions_cron.trim_job_run_details()', 'cron')
 $fn$;
 COMMENT ON FUNCTION missions.cron_jobs() IS

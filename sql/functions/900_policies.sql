@@ -35,3 +35,9 @@ CREATE POLICY steps_owner ON missions_private.steps FOR SELECT
 DROP POLICY IF EXISTS steps_staff ON missions_private.steps;
 CREATE POLICY steps_staff ON missions_private.steps FOR ALL
   TO missions_admin, missions_service USING (true) WITH CHECK (true);
+
+-- Agents see the agent missions they may work on (a mission naming no agents admits any).
+DROP POLICY IF EXISTS missions_agent ON missions_private.missions;
+CREATE POLICY missions_agent ON missions_private.missions FOR SELECT
+  TO missions_agent
+  USING (face = 'agent' AND missions_private.agent_allowed(id, (SELECT missions_private.current_principal_id())));

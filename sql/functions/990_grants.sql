@@ -43,3 +43,29 @@ GRANT EXECUTE ON FUNCTION
   missions.expire_missions(), missions.recalculate_wall_ranks(), missions.pause_inactive_participants(),
   missions_private.transition_mission(uuid, text, jsonb)
   TO missions_admin, missions_service;
+
+-- ---- agent face --------------------------------------------------------------------------
+GRANT EXECUTE ON FUNCTION missions_private.agent_allowed(uuid, uuid)
+  TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
+GRANT EXECUTE ON FUNCTION
+  missions.step_kinds(), missions.check_quota(text),
+  missions.claim_mission_step(uuid, uuid), missions.claim_next_step(uuid, text[]),
+  missions.heartbeat_step(uuid, uuid, uuid), missions.complete_step(uuid, uuid, uuid, jsonb),
+  missions.fail_step(uuid, uuid, uuid, text, boolean), missions.release_step(uuid, uuid, uuid)
+  TO missions_agent, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION
+  missions.create_agent_mission(jsonb), missions.agent_mission(uuid, integer, boolean),
+  missions.list_agent_missions(text[], text[], boolean, integer), missions.update_agent_mission(uuid, jsonb),
+  missions.add_task(uuid, jsonb), missions.update_task(uuid, uuid, jsonb), missions.log_mission_event(uuid, text, jsonb),
+  missions.resume_mission(uuid, integer, text), missions.request_human_input(uuid, uuid, text, jsonb),
+  missions.wait_for_external_event(uuid, uuid, text), missions.input_requests(text),
+  missions_private.priority_value(jsonb), missions_private.priority_name(smallint)
+  TO missions_agent, missions_participant, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.approve_agent_mission(uuid, uuid, text),
+  missions.respond_to_input_request(uuid, uuid, jsonb)
+  TO missions_participant, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.deliver_external_event(text, jsonb, text)
+  TO missions_agent, missions_admin, missions_service, missions_app;
+GRANT EXECUTE ON FUNCTION missions.upsert_step_kind(text, jsonb), missions.expire_claims(),
+  missions.expire_input_requests(), missions.check_autonomous_missions()
+  TO missions_admin, missions_service;

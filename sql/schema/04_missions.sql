@@ -81,11 +81,29 @@ CREATE TABLE missions_private.steps (
   started_at         timestamptz,
   completed_at       timestamptz,
   status_changed_at  timestamptz NOT NULL DEFAULT missions.now(),
+  priority           smallint NOT NULL DEFAULT 5,  -- the mission's, copied for the ready-queue index
+  optional           boolean NOT NULL DEFAULT false,
+  ready_at           timestamptz,                  -- when it last became ready (queue order)
+  not_before         timestamptz,                  -- retry backoff: not claimable before this
+  attempt            integer NOT NULL DEFAULT 0 CONSTRAINT steps_attempt_positive CHECK (attempt >= 0),
+  -- the lease; deliberately not indexed, so heartbeats stay HOT updates
+  leased_by          uuid,
+  lease_token        uuid,
+  lease_expires_at   timestamptz,
+  wait_key           text CONSTRAINT steps_wait_key_length CHECK (length(wait_key) <= 500),
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
-  CONSTRAINT steps_position_unique UNIQUE (mission_id, position)
-);
-COMMENT ON TABLE missions_private.steps IS 'The units of a mission that are started, claimed, completed, skipped or failed.';
+  CONSTRAINT steps_position_unique UNIQUE (mission_id, position),
+  CONSTRAINT steps_lease_only_in_progress CHECK ((status = 'in_progress') OR lease_token IS NULL)
+) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
+        autovacuum_vacuum_cost_delay = 0);
+COMMENT ON TABLE missions_private.steps IS
+  'The units of a mission that are started, claimed, completed, skipped or failed. Hot table: fillfactor and autovacuum tuned for lease updates.';
+-- The claim queue: only ready steps are indexed, so finished history never slows a claim.
+CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id) WHERE status = 'ready';
+-- In-progress steps (few): where expired leases are found without a sweeper.
+CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress';
+CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';
 
 -- Allowed status transitions are data; triggers on missions and steps check every change against it.
 CREATE TABLE missions_private.transitions (

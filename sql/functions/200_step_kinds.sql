@@ -1,0 +1,96 @@
+-- Step kinds and their daily quotas.
+
+INSERT INTO missions_private.step_kinds (kind, trusted) VALUES
+  ('task', true), ('health_check', true), ('log_analysis', true), ('documentation', false),
+  ('code_generation', false), ('testing', false), ('backup', false)
+ON CONFLICT (kind) DO NOTHING;
+
+-- missions.upsert_step_kind: creates or changes a step kind (trusted, daily_quota, claim_ttl_seconds, max_attempts, backoff_seconds).
+CREATE OR REPLACE FUNCTION missions.upsert_step_kind(p_kind text, p_spec jsonb DEFAULT '{}')
+RETURNS missions_private.step_kinds
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_spec jsonb := coalesce(p_spec, '{}');
+  v_unknown text;
+  v missions_private.step_kinds;
+BEGIN
+  IF pg_catalog.jsonb_typeof(v_spec) <> 'object' THEN
+    RAISE EXCEPTION 'the step kind spec must be a JSON object' USING ERRCODE = 'MS422';
+  END IF;
+  SELECT string_agg(k, ', ') INTO v_unknown FROM pg_catalog.jsonb_object_keys(v_spec) k
+  WHERE k NOT IN ('trusted', 'daily_quota', 'claim_ttl_seconds', 'max_attempts', 'backoff_seconds');
+  IF v_unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'unknown step kind field(s): %', v_unknown USING ERRCODE = 'MS422';
+  END IF;
+  INSERT INTO missions_private.step_kinds AS s (kind, trusted, daily_quota, claim_ttl_seconds, max_attempts, backoff_seconds)
+  VALUES (p_kind, coalesce((v_spec->>'trusted')::boolean, false), (v_spec->>'daily_quota')::integer,
+          coalesce((v_spec->>'claim_ttl_seconds')::integer, 600), coalesce((v_spec->>'max_attempts')::integer, 3),
+          coalesce((v_spec->>'backoff_seconds')::integer, 30))
+  ON CONFLICT (kind) DO UPDATE SET
+    trusted = CASE WHEN v_spec ? 'trusted' THEN excluded.trusted ELSE s.trusted END,
+    daily_quota = CASE WHEN v_spec ? 'daily_quota' THEN excluded.daily_quota ELSE s.daily_quota END,
+    claim_ttl_seconds = CASE WHEN v_spec ? 'claim_ttl_seconds' THEN excluded.claim_ttl_seconds ELSE s.claim_ttl_seconds END,
+    max_attempts = CASE WHEN v_spec ? 'max_attempts' THEN excluded.max_attempts ELSE s.max_attempts END,
+    backoff_seconds = CASE WHEN v_spec ? 'backoff_seconds' THEN excluded.backoff_seconds ELSE s.backoff_seconds END
+  RETURNING * INTO v;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.upsert_step_kind(text, jsonb) IS
+  'Creates or updates a step kind: trusted (auto-approval), daily_quota (NULL = unlimited), claim_ttl_seconds (600), max_attempts (3), backoff_seconds (30).';
+
+-- missions.step_kinds: every step kind with today's remaining quota.
+CREATE OR REPLACE FUNCTION missions.step_kinds()
+RETURNS TABLE (kind text, trusted boolean, daily_quota integer, claim_ttl_seconds integer, max_attempts integer,
+               backoff_seconds integer, remaining_today integer)
+LANGUAGE sql STABLE
+SET search_path = ''
+AS $fn$
+  SELECT s.kind, s.trusted, s.daily_quota, s.claim_ttl_seconds, s.max_attempts, s.backoff_seconds,
+         s.daily_quota - coalesce(u.used, 0)
+  FROM missions_private.step_kinds s
+  LEFT JOIN missions_private.quota_usage u ON u.kind = s.kind AND u.day = (missions.now() AT TIME ZONE 'UTC')::date
+  ORDER BY s.kind
+$fn$;
+COMMENT ON FUNCTION missions.step_kinds() IS 'All step kinds and the claims each has left today (NULL = unlimited).';
+
+-- missions.check_quota: claims of a kind still allowed today (UTC day); NULL when the kind is unlimited.
+CREATE OR REPLACE FUNCTION missions.check_quota(p_kind text) RETURNS integer
+LANGUAGE plpgsql STABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_left integer;
+BEGIN
+  SELECT s.remaining_today INTO v_left FROM missions.step_kinds() s WHERE s.kind = p_kind;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'step kind % not found', p_kind USING ERRCODE = 'MS404';
+  END IF;
+  RETURN v_left;
+END
+$fn$;
+COMMENT ON FUNCTION missions.check_quota(text) IS 'Claims of the kind still allowed today (UTC); NULL means unlimited.';
+
+-- missions_private.take_quota: uses one claim of a kind's daily quota; false when exhausted (same transaction as the claim).
+CREATE OR REPLACE FUNCTION missions_private.take_quota(p_kind text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_quota integer;
+  v_day date := (missions.now() AT TIME ZONE 'UTC')::date;
+BEGIN
+  SELECT s.daily_quota INTO v_quota FROM missions_private.step_kinds s WHERE s.kind = p_kind;
+  IF v_quota IS NULL THEN
+    RETURN true;
+  END IF;
+  INSERT INTO missions_private.quota_usage (kind, day) VALUES (p_kind, v_day) ON CONFLICT DO NOTHING;
+  UPDATE missions_private.quota_usage u SET used = u.used + 1
+  WHERE u.kind = p_kind AND u.day = v_day AND u.used < v_quota;
+  RETURN FOUND;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.take_quota(text) IS
+  'Takes one unit of the kind''s quota for today with UPDATE … WHERE used < quota (so concurrent claims never exceed it).';

@@ -1,0 +1,104 @@
+-- Who may see and work on agent missions.
+
+-- missions_private.agent_allowed: whether an agent may work on a mission (a mission naming no agents admits any).
+CREATE OR REPLACE FUNCTION missions_private.agent_allowed(p_mission_id uuid, p_agent_id uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT NOT EXISTS (SELECT FROM missions_private.mission_agents a WHERE a.mission_id = p_mission_id)
+      OR EXISTS (SELECT FROM missions_private.mission_agents a
+                 WHERE a.mission_id = p_mission_id AND a.agent_id = p_agent_id)
+$fn$;
+COMMENT ON FUNCTION missions_private.agent_allowed(uuid, uuid) IS
+  'True when the mission names no agents, or names this one (lead or supporting).';
+
+-- missions_private.can_see_mission: the visibility rule for agent missions (staff all, users their own, agents allowed ones).
+CREATE OR REPLACE FUNCTION missions_private.can_see_mission(p_mission_id uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_caller uuid := missions_private.current_principal_id();
+  v_role text := missions_private.current_principal_role();
+BEGIN
+  IF v_caller IS NULL OR v_role IN ('admin', 'service') THEN
+    RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id);
+  ELSIF v_role = 'agent' THEN
+    RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'agent')
+       AND missions_private.agent_allowed(p_mission_id, v_caller);
+  END IF;
+  RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id AND m.participant_id = v_caller);
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.can_see_mission(uuid) IS
+  'Staff and owner sessions see every mission, agents the agent missions they are allowed on, users (participants) their own.';
+
+-- missions_private.visible_mission: MS404 unless the caller can see the mission.
+CREATE OR REPLACE FUNCTION missions_private.visible_mission(p_mission_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF NOT missions_private.can_see_mission(p_mission_id) THEN
+    RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.visible_mission(uuid) IS 'Raises MS404 unless missions_private.can_see_mission allows the caller.';
+
+-- missions_private.authorize_agent: MS403 unless p_agent_id is the calling principal and an agent.
+CREATE OR REPLACE FUNCTION missions_private.authorize_agent(p_agent_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_actor(p_agent_id);
+  IF NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = p_agent_id AND p.role = 'agent' AND p.active) THEN
+    RAISE EXCEPTION 'principal % is not an active agent', p_agent_id USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_agent(uuid) IS 'Raises MS403 unless the agent id is the caller''s and names an active agent.';
+
+-- missions_private.priority_value: 0..10 from a number or a name (low 2, normal 5, high 8, urgent 10); MS422 otherwise.
+CREATE OR REPLACE FUNCTION missions_private.priority_value(p_priority jsonb) RETURNS smallint
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF p_priority IS NULL OR p_priority = 'null'::jsonb THEN
+    RETURN 5;
+  ELSIF pg_catalog.jsonb_typeof(p_priority) = 'number' AND (p_priority::text)::numeric BETWEEN 0 AND 10
+        AND (p_priority::text)::numeric = trunc((p_priority::text)::numeric) THEN
+    RETURN (p_priority::text)::smallint;
+  ELSIF p_priority #>> '{}' IN ('low', 'normal', 'high', 'urgent') THEN
+    RETURN CASE p_priority #>> '{}' WHEN 'low' THEN 2 WHEN 'normal' THEN 5 WHEN 'high' THEN 8 ELSE 10 END;
+  END IF;
+  RAISE EXCEPTION 'priority must be 0..10 or low, normal, high, urgent (got %)', p_priority USING ERRCODE = 'MS422';
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.priority_value(jsonb) IS 'Priority 0..10 from a number or a name: low 2, normal 5, high 8, urgent 10.';
+
+-- missions_private.priority_name: the name of a priority value (0-3 low, 4-6 normal, 7-8 high, 9-10 urgent).
+CREATE OR REPLACE FUNCTION missions_private.priority_name(p_priority smallint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = ''
+AS $fn$
+  SELECT CASE WHEN p_priority <= 3 THEN 'low' WHEN p_priority <= 6 THEN 'normal'
+              WHEN p_priority <= 8 THEN 'high' ELSE 'urgent' END
+$fn$;
+COMMENT ON FUNCTION missions_private.priority_name(smallint) IS 'Priority name: 0-3 low, 4-6 normal, 7-8 high, 9-10 urgent.';
+
+-- missions_private.log_event: writes a domain event (not a status change) for a mission.
+CREATE OR REPLACE FUNCTION missions_private.log_event(p_mission_id uuid, p_type text, p_payload jsonb DEFAULT '{}',
+                                                     p_step_id uuid DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  INSERT INTO missions_private.events (type, mission_id, step_id, participant_id, actor_id, payload)
+  SELECT p_type, m.id, p_step_id, m.participant_id, missions_private.current_principal_id(), coalesce(p_payload, '{}')
+  FROM missions_private.missions m WHERE m.id = p_mission_id
+  RETURNING id
+$fn$;
+COMMENT ON FUNCTION missions_private.log_event(uuid, text, jsonb, uuid) IS
+  'Appends a domain event (e.g. mission.task_added, mission.user_message) to a mission''s history and the outbox.';

@@ -1,0 +1,186 @@
+-- Persistent missions over time: update, tasks added and updated, events logged, resumed from any conversation.
+
+-- missions_private.lock_agent_mission: locks an agent mission the caller may work on (agents, owner, staff); MS404 otherwise.
+CREATE OR REPLACE FUNCTION missions_private.lock_agent_mission(p_mission_id uuid) RETURNS missions_private.missions
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions;
+BEGIN
+  PERFORM missions_private.visible_mission(p_mission_id);
+  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'agent' FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'agent mission % not found', p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lock_agent_mission(uuid) IS 'Locks an agent mission the caller can see (MS404 otherwise).';
+
+-- missions.update_agent_mission: changes status, priority, title, description, due date, blocker or autonomy; returns the mission JSON.
+CREATE OR REPLACE FUNCTION missions.update_agent_mission(p_mission_id uuid, p_spec jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
+  v_unknown text;
+  v_status text := CASE p_spec->>'status' WHEN 'active' THEN 'in_progress' ELSE p_spec->>'status' END;
+BEGIN
+  IF p_spec IS NULL OR pg_catalog.jsonb_typeof(p_spec) <> 'object' THEN
+    RAISE EXCEPTION 'the update must be a JSON object' USING ERRCODE = 'MS422';
+  END IF;
+  SELECT string_agg(k, ', ') INTO v_unknown FROM pg_catalog.jsonb_object_keys(p_spec) k
+  WHERE k NOT IN ('status', 'priority', 'title', 'description', 'due_at', 'blocked_by', 'can_run_autonomously', 'reason');
+  IF v_unknown IS NOT NULL THEN
+    RAISE EXCEPTION 'unknown mission field(s): %', v_unknown USING ERRCODE = 'MS422';
+  END IF;
+  IF v_status = 'assigned' OR v_status = 'proposed' THEN
+    RAISE EXCEPTION 'use approve_agent_mission to approve a mission' USING ERRCODE = 'MS422';
+  END IF;
+  IF p_spec ? 'title' AND missions_private.clean_text(p_spec->>'title') IS NULL THEN
+    RAISE EXCEPTION 'a mission needs a title' USING ERRCODE = 'MS422';
+  END IF;
+  UPDATE missions_private.missions m SET
+    title = coalesce(missions_private.clean_text(p_spec->>'title'), m.title),
+    priority = CASE WHEN p_spec ? 'priority' THEN missions_private.priority_value(p_spec->'priority') ELSE m.priority END,
+    expires_at = CASE WHEN p_spec ? 'due_at' THEN (p_spec->>'due_at')::timestamptz ELSE m.expires_at END
+  WHERE m.id = p_mission_id;
+  IF p_spec ? 'priority' THEN
+    UPDATE missions_private.steps s SET priority = missions_private.priority_value(p_spec->'priority')
+    WHERE s.mission_id = p_mission_id AND s.status NOT IN ('completed', 'skipped', 'failed');
+  END IF;
+  UPDATE missions_private.agent_missions a SET
+    description = coalesce(p_spec->>'description', a.description),
+    can_run_autonomously = coalesce((p_spec->>'can_run_autonomously')::boolean, a.can_run_autonomously),
+    blocked_by = CASE WHEN p_spec ? 'blocked_by' THEN missions_private.clean_text(p_spec->>'blocked_by') ELSE a.blocked_by END,
+    blocked_since = CASE WHEN NOT p_spec ? 'blocked_by' THEN a.blocked_since
+                         WHEN missions_private.clean_text(p_spec->>'blocked_by') IS NULL THEN NULL
+                         ELSE coalesce(a.blocked_since, missions.now()) END
+  WHERE a.mission_id = p_mission_id;
+  IF missions_private.clean_text(p_spec->>'blocked_by') IS NOT NULL THEN
+    PERFORM missions_private.log_event(p_mission_id, 'mission.blocked',
+                                       pg_catalog.jsonb_build_object('blocked_by', p_spec->>'blocked_by'));
+  END IF;
+  IF v_status IS NOT NULL AND v_status <> v.status THEN
+    PERFORM missions_private.transition_mission(p_mission_id, v_status,
+              pg_catalog.jsonb_build_object('reason', p_spec->>'reason'));
+  END IF;
+  RETURN missions.agent_mission(p_mission_id, 5, true);
+END
+$fn$;
+COMMENT ON FUNCTION missions.update_agent_mission(uuid, jsonb) IS
+  'Updates an agent mission: status (through the state machine; ''active'' = in_progress), priority, title, description, due_at, blocked_by (logs mission.blocked), can_run_autonomously.';
+
+-- missions.add_task: appends a task (step) to an agent mission; returns the new task.
+CREATE OR REPLACE FUNCTION missions.add_task(p_mission_id uuid, p_spec jsonb) RETURNS missions_private.steps
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
+  v_step missions_private.steps;
+BEGIN
+  IF v.status IN ('completed', 'failed', 'expired', 'cancelled') THEN
+    RAISE EXCEPTION 'mission % is %: no tasks can be added', p_mission_id, v.status USING ERRCODE = 'MS409';
+  END IF;
+  IF p_spec IS NULL OR pg_catalog.jsonb_typeof(p_spec) <> 'object' THEN
+    RAISE EXCEPTION 'a task must be a JSON object' USING ERRCODE = 'MS422';
+  END IF;
+  PERFORM missions_private.add_steps(p_mission_id, pg_catalog.jsonb_build_array(p_spec));
+  SELECT * INTO v_step FROM missions_private.steps s WHERE s.mission_id = p_mission_id ORDER BY s.position DESC LIMIT 1;
+  PERFORM missions_private.log_event(p_mission_id, 'mission.task_added',
+            pg_catalog.jsonb_build_object('title', v_step.title, 'kind', v_step.kind), v_step.id);
+  RETURN v_step;
+END
+$fn$;
+COMMENT ON FUNCTION missions.add_task(uuid, jsonb) IS
+  'Adds a task {title, kind, optional, depends_on, …} to an agent mission (by default after the previous task).';
+
+-- missions.update_task: a persistent mission's agent updates a task (status, result, title); returns the task.
+CREATE OR REPLACE FUNCTION missions.update_task(p_mission_id uuid, p_task_id uuid, p_spec jsonb) RETURNS missions_private.steps
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
+  v_step missions_private.steps;
+  v_status text := p_spec->>'status';
+BEGIN
+  IF p_spec IS NULL OR pg_catalog.jsonb_typeof(p_spec) <> 'object'
+     OR EXISTS (SELECT FROM pg_catalog.jsonb_object_keys(p_spec) k WHERE k NOT IN ('status', 'result', 'title')) THEN
+    RAISE EXCEPTION 'a task update has status, result and/or title' USING ERRCODE = 'MS422';
+  END IF;
+  SELECT * INTO v_step FROM missions_private.steps s WHERE s.id = p_task_id AND s.mission_id = p_mission_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'task % not found in mission %', p_task_id, p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+  IF v_step.lease_token IS NOT NULL AND v_step.lease_expires_at > missions.now() THEN
+    RAISE EXCEPTION 'task % is claimed by an agent: use complete_step / fail_step', p_task_id USING ERRCODE = 'MS409';
+  END IF;
+  IF v_status IN ('waiting_human', 'waiting_external') THEN
+    RAISE EXCEPTION 'use request_human_input or wait_for_external_event to make a task wait' USING ERRCODE = 'MS422';
+  END IF;
+  UPDATE missions_private.steps s SET
+    title = coalesce(missions_private.clean_text(p_spec->>'title'), s.title),
+    status = coalesce(v_status, s.status), lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+  WHERE s.id = p_task_id
+  RETURNING * INTO v_step;
+  IF v_status = 'completed' THEN
+    INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, result)
+    VALUES (p_task_id, v_step.attempt, missions_private.current_principal_id(), 'completed', coalesce(p_spec->'result', '{}'));
+    PERFORM missions_private.log_event(p_mission_id, 'mission.task_completed',
+              pg_catalog.jsonb_build_object('title', v_step.title, 'result', p_spec->'result'), p_task_id);
+  END IF;
+  IF v.status = 'assigned' AND v_status IN ('in_progress', 'completed') THEN
+    PERFORM missions_private.transition_mission(p_mission_id, 'in_progress');
+  END IF;
+  PERFORM missions_private.advance_mission(p_mission_id, missions.now());
+  RETURN v_step;
+END
+$fn$;
+COMMENT ON FUNCTION missions.update_task(uuid, uuid, jsonb) IS
+  'Updates an unclaimed task of an agent mission (status through the state machine, result, title); completing it records the result and advances the mission.';
+
+-- missions.log_mission_event: records a conversation or outside event in a mission's history; returns the event id.
+CREATE OR REPLACE FUNCTION missions.log_mission_event(p_mission_id uuid, p_type text, p_payload jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.lock_agent_mission(p_mission_id);
+  IF p_type IS NULL OR p_type NOT IN ('user_message', 'agent_message', 'external_event', 'note') THEN
+    RAISE EXCEPTION 'event type must be user_message, agent_message, external_event or note (got %)',
+      coalesce(p_type, 'null') USING ERRCODE = 'MS422';
+  END IF;
+  IF p_payload IS NULL OR pg_catalog.jsonb_typeof(p_payload) <> 'object' THEN
+    RAISE EXCEPTION 'the event payload must be a JSON object' USING ERRCODE = 'MS422';
+  END IF;
+  RETURN missions_private.log_event(p_mission_id, 'mission.' || p_type, p_payload);
+END
+$fn$;
+COMMENT ON FUNCTION missions.log_mission_event(uuid, text, jsonb) IS
+  'Logs user_message, agent_message, external_event or note (payload: title, content, conversation_id, metadata …).';
+
+-- missions.resume_mission: returns the mission with its tasks and N most recent events, logging the resume (a paused mission continues).
+CREATE OR REPLACE FUNCTION missions.resume_mission(p_mission_id uuid, p_recent_events integer DEFAULT 5,
+                                                   p_conversation_id text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
+BEGIN
+  IF v.status = 'paused' THEN
+    PERFORM missions_private.transition_mission(p_mission_id, 'in_progress',
+              pg_catalog.jsonb_build_object('reason', 'resumed', 'conversation_id', p_conversation_id));
+  END IF;
+  PERFORM missions_private.log_event(p_mission_id, 'mission.resumed',
+            pg_catalog.jsonb_build_object('conversation_id', p_conversation_id));
+  RETURN missions.agent_mission(p_mission_id, p_recent_events, true);
+END
+$fn$;
+COMMENT ON FUNCTION missions.resume_mission(uuid, integer, text) IS
+  'Loads a mission for an agent in any conversation: mission, tasks and the N most recent events; logs mission.resumed and un-pauses it.';

@@ -1,0 +1,255 @@
+-- Atomic step claims with fenced leases: claim by id, claim the next one (SKIP LOCKED), heartbeat,
+-- complete, fail (retry with backoff), release. An expired lease can be taken over without any sweeper.
+
+-- missions_private.lease_of: the claim composite for a leased step.
+CREATE OR REPLACE FUNCTION missions_private.lease_of(p_step missions_private.steps) RETURNS missions.claim
+LANGUAGE sql IMMUTABLE
+SET search_path = ''
+AS $fn$
+  SELECT ROW(p_step.id, p_step.mission_id, p_step.leased_by, p_step.lease_token, p_step.lease_expires_at,
+             p_step.attempt, p_step.kind, p_step.title, p_step.attrs)::missions.claim
+$fn$;
+COMMENT ON FUNCTION missions_private.lease_of(missions_private.steps) IS 'The claim (step, mission, agent, lease token, expiry, attempt, kind, title, spec) of a leased step.';
+
+-- missions_private.grant_lease: leases a locked, claimable step to an agent and starts its mission if needed.
+CREATE OR REPLACE FUNCTION missions_private.grant_lease(p_step_id uuid, p_agent_id uuid, p_now timestamptz)
+RETURNS missions.claim
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.steps;
+BEGIN
+  UPDATE missions_private.steps s SET
+    status = 'in_progress', leased_by = p_agent_id, lease_token = gen_random_uuid(), attempt = s.attempt + 1,
+    lease_expires_at = p_now + pg_catalog.make_interval(secs => k.claim_ttl_seconds), not_before = NULL
+  FROM missions_private.step_kinds k
+  WHERE s.id = p_step_id AND k.kind = s.kind
+  RETURNING s.* INTO v;
+  -- conditional, so concurrent first claims of one mission do not collide
+  UPDATE missions_private.missions m SET status = 'in_progress' WHERE m.id = v.mission_id AND m.status = 'assigned';
+  RETURN missions_private.lease_of(v);
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.grant_lease(uuid, uuid, timestamptz) IS
+  'Gives a locked step a fresh lease (token, expiry = now + the kind''s TTL, attempt + 1) and moves its mission to in_progress.';
+
+-- missions.claim_mission_step: claims one step for an agent, atomically; exactly one concurrent caller wins.
+CREATE OR REPLACE FUNCTION missions.claim_mission_step(p_step_id uuid, p_agent_id uuid) RETURNS missions.claim
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := missions.now();
+  s missions_private.steps;
+  v_mission_status text;
+  v_max integer;
+BEGIN
+  PERFORM missions_private.authorize_agent(p_agent_id);
+  SELECT * INTO s FROM missions_private.steps st WHERE st.id = p_step_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'step % not found', p_step_id USING ERRCODE = 'MS404';
+  END IF;
+  SELECT m.status INTO v_mission_status FROM missions_private.missions m WHERE m.id = s.mission_id AND m.face = 'agent';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'step % not found', p_step_id USING ERRCODE = 'MS404';
+  END IF;
+  IF v_mission_status NOT IN ('assigned', 'in_progress') THEN
+    RAISE EXCEPTION 'mission % is %, not approved and running', s.mission_id, v_mission_status
+      USING ERRCODE = 'MS409', HINT = CASE WHEN v_mission_status = 'proposed'
+                                           THEN 'A person must approve it first (approve_agent_mission).' END;
+  END IF;
+  IF NOT missions_private.agent_allowed(s.mission_id, p_agent_id) THEN
+    RAISE EXCEPTION 'agent % is not allowed on mission %', p_agent_id, s.mission_id USING ERRCODE = 'MS403';
+  END IF;
+  IF s.status = 'in_progress' AND s.lease_expires_at > v_now THEN
+    RAISE EXCEPTION 'step % is claimed until %', p_step_id, s.lease_expires_at USING ERRCODE = 'MS409';
+  ELSIF s.status NOT IN ('ready', 'in_progress') THEN
+    RAISE EXCEPTION 'step % is %, not ready', p_step_id, s.status USING ERRCODE = 'MS409';
+  ELSIF s.not_before > v_now THEN
+    RAISE EXCEPTION 'step % is backing off until %', p_step_id, s.not_before USING ERRCODE = 'MS409';
+  END IF;
+  SELECT k.max_attempts INTO v_max FROM missions_private.step_kinds k WHERE k.kind = s.kind;
+  IF s.attempt >= v_max THEN
+    RAISE EXCEPTION 'step % has used its % attempts', p_step_id, v_max USING ERRCODE = 'MS409';
+  END IF;
+  IF NOT missions_private.take_quota(s.kind) THEN
+    RAISE EXCEPTION 'the daily quota of step kind % is used up', s.kind USING ERRCODE = 'MS429';
+  END IF;
+  RETURN missions_private.grant_lease(p_step_id, p_agent_id, v_now);
+END
+$fn$;
+COMMENT ON FUNCTION missions.claim_mission_step(uuid, uuid) IS
+  'Claims a ready step (or one whose lease expired) for the calling agent: MS404 unknown, MS409 not ready/claimed/mission not approved, MS403 agent not allowed, MS429 quota used up. Returns the lease.';
+
+-- missions.claim_next_step: claims the highest-priority claimable step of the given kinds, skipping rows others hold.
+CREATE OR REPLACE FUNCTION missions.claim_next_step(p_agent_id uuid, p_kinds text[] DEFAULT NULL)
+RETURNS SETOF missions.claim
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := missions.now();
+  v_day date := (v_now AT TIME ZONE 'UTC')::date;
+  v_step uuid;
+  v_kind text;
+BEGIN
+  PERFORM missions_private.authorize_agent(p_agent_id);
+  -- expired leases first (few rows: the in-progress index), then the ready queue in priority order
+  SELECT s.id, s.kind INTO v_step, v_kind
+  FROM missions_private.steps s
+  JOIN missions_private.missions m ON m.id = s.mission_id
+  JOIN missions_private.step_kinds k ON k.kind = s.kind
+  WHERE s.status = 'in_progress' AND s.lease_expires_at <= v_now AND s.attempt < k.max_attempts
+    AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+    AND m.status IN ('assigned', 'in_progress') AND missions_private.agent_allowed(m.id, p_agent_id)
+    AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
+          (SELECT u.used FROM missions_private.quota_usage u WHERE u.kind = k.kind AND u.day = v_day), 0))
+  ORDER BY s.priority DESC, s.lease_expires_at, s.id
+  LIMIT 1
+  FOR UPDATE OF s SKIP LOCKED;
+  IF v_step IS NULL THEN
+    SELECT s.id, s.kind INTO v_step, v_kind
+    FROM missions_private.steps s
+    JOIN missions_private.missions m ON m.id = s.mission_id
+    JOIN missions_private.step_kinds k ON k.kind = s.kind
+    WHERE s.status = 'ready' AND (s.not_before IS NULL OR s.not_before <= v_now) AND s.attempt < k.max_attempts
+      AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+      AND m.status IN ('assigned', 'in_progress') AND missions_private.agent_allowed(m.id, p_agent_id)
+      AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
+            (SELECT u.used FROM missions_private.quota_usage u WHERE u.kind = k.kind AND u.day = v_day), 0))
+    ORDER BY s.priority DESC, s.ready_at, s.id
+    LIMIT 1
+    FOR UPDATE OF s SKIP LOCKED;
+  END IF;
+  IF v_step IS NULL OR NOT missions_private.take_quota(v_kind) THEN
+    RETURN;  -- nothing claimable now (or the last unit of quota went to a concurrent claim)
+  END IF;
+  RETURN NEXT missions_private.grant_lease(v_step, p_agent_id, v_now);
+END
+$fn$;
+COMMENT ON FUNCTION missions.claim_next_step(uuid, text[]) IS
+  'Worker-loop claim: the highest-priority claimable step (expired leases first, then ready steps oldest-ready first, so missions interleave) of the kinds, with FOR UPDATE SKIP LOCKED; no row when there is none.';
+
+-- missions_private.lock_lease: locks a step held by an agent with this token and a live lease; MS412 otherwise (fencing).
+CREATE OR REPLACE FUNCTION missions_private.lock_lease(p_step_id uuid, p_agent_id uuid, p_lease_token uuid)
+RETURNS missions_private.steps
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.steps;
+BEGIN
+  PERFORM missions_private.authorize_agent(p_agent_id);
+  SELECT * INTO v FROM missions_private.steps s WHERE s.id = p_step_id FOR UPDATE;
+  IF NOT FOUND OR NOT missions_private.can_see_mission(v.mission_id) THEN
+    RAISE EXCEPTION 'step % not found', p_step_id USING ERRCODE = 'MS404';
+  END IF;
+  IF v.status <> 'in_progress' OR v.leased_by IS DISTINCT FROM p_agent_id
+     OR v.lease_token IS DISTINCT FROM p_lease_token OR v.lease_expires_at <= missions.now() THEN
+    RAISE EXCEPTION 'the lease on step % is not held by this token (expired or taken over)', p_step_id
+      USING ERRCODE = 'MS412', HINT = 'Claim the step again; the work done under the old lease must not be reported.';
+  END IF;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lock_lease(uuid, uuid, uuid) IS
+  'Fencing: locks the step only for the agent holding this lease token before it expires; MS412 (lease lost) otherwise.';
+
+-- missions.heartbeat_step: extends a live lease by the kind's TTL; returns the lease.
+CREATE OR REPLACE FUNCTION missions.heartbeat_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid)
+RETURNS missions.claim
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
+BEGIN
+  UPDATE missions_private.steps s
+  SET lease_expires_at = missions.now() + pg_catalog.make_interval(secs => k.claim_ttl_seconds)
+  FROM missions_private.step_kinds k
+  WHERE s.id = p_step_id AND k.kind = s.kind
+  RETURNING s.* INTO v;
+  RETURN missions_private.lease_of(v);
+END
+$fn$;
+COMMENT ON FUNCTION missions.heartbeat_step(uuid, uuid, uuid) IS 'Extends a live lease by the kind''s claim TTL (MS412 when the lease was lost).';
+
+-- missions.complete_step: records the result, completes the step and advances its mission; fenced by the lease token.
+CREATE OR REPLACE FUNCTION missions.complete_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid,
+                                                  p_result jsonb DEFAULT '{}') RETURNS missions_private.steps
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
+BEGIN
+  INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, result)
+  VALUES (p_step_id, v.attempt, p_agent_id, 'completed', coalesce(p_result, '{}'));
+  UPDATE missions_private.steps s
+  SET status = 'completed', lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+  WHERE s.id = p_step_id RETURNING s.* INTO v;
+  PERFORM missions_private.advance_mission(v.mission_id, missions.now());
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.complete_step(uuid, uuid, uuid, jsonb) IS
+  'Completes a leased step with its result (fenced: MS412 with a stale token); readies dependents; completes the mission when all steps are done.';
+
+-- missions.fail_step: records an error; retries with exponential backoff until max_attempts, then fails the step (and the mission unless optional).
+CREATE OR REPLACE FUNCTION missions.fail_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid, p_error text,
+                                              p_retryable boolean DEFAULT true) RETURNS missions_private.steps
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
+  k missions_private.step_kinds;
+  v_now timestamptz := missions.now();
+BEGIN
+  SELECT * INTO k FROM missions_private.step_kinds sk WHERE sk.kind = v.kind;
+  INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, error)
+  VALUES (p_step_id, v.attempt, p_agent_id, 'failed', coalesce(p_error, 'unknown error'));
+  PERFORM pg_catalog.set_config('missions.transition_context',
+            pg_catalog.jsonb_build_object('error', p_error, 'attempt', v.attempt)::text, true);
+  IF coalesce(p_retryable, true) AND v.attempt < k.max_attempts THEN
+    UPDATE missions_private.steps s
+    SET status = 'ready', ready_at = v_now, lease_token = NULL, leased_by = NULL, lease_expires_at = NULL,
+        not_before = v_now + pg_catalog.make_interval(secs => k.backoff_seconds * power(2, v.attempt - 1))
+    WHERE s.id = p_step_id RETURNING s.* INTO v;
+  ELSE
+    UPDATE missions_private.steps s
+    SET status = CASE WHEN s.optional THEN 'skipped' ELSE 'failed' END,
+        lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+    WHERE s.id = p_step_id RETURNING s.* INTO v;
+    IF v.status = 'failed' THEN
+      UPDATE missions_private.missions m SET status = 'failed'
+      WHERE m.id = v.mission_id AND m.status IN ('in_progress', 'waiting', 'paused');
+    ELSE
+      PERFORM missions_private.advance_mission(v.mission_id, v_now);
+    END IF;
+  END IF;
+  PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.fail_step(uuid, uuid, uuid, text, boolean) IS
+  'Fails a leased step: retryable and attempts left -> ready after backoff_seconds * 2^(attempt-1); otherwise failed (mission failed) or, for an optional step, skipped.';
+
+-- missions.release_step: gives a leased step back without using up an attempt.
+CREATE OR REPLACE FUNCTION missions.release_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid)
+RETURNS missions_private.steps
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
+BEGIN
+  UPDATE missions_private.steps s
+  SET status = 'ready', ready_at = missions.now(), attempt = s.attempt - 1,
+      lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+  WHERE s.id = p_step_id RETURNING s.* INTO v;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.release_step(uuid, uuid, uuid) IS 'Releases a leased step back to ready; the attempt is not counted.';
