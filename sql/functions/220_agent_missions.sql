@@ -131,7 +131,11 @@ BEGIN
       RAISE EXCEPTION 'a persistent mission needs owner_id (the user it belongs to)' USING ERRCODE = 'MS422';
     END IF;
   END IF;
-  IF v_owner IS NOT NULL THEN
+  IF v_owner IS NOT NULL AND v_role = 'agent' THEN  -- agents create missions on behalf of their users
+    IF NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = v_owner AND p.role = 'participant') THEN
+      RAISE EXCEPTION 'owner % is not a user (participant)', v_owner USING ERRCODE = 'MS422';
+    END IF;
+  ELSIF v_owner IS NOT NULL THEN
     PERFORM missions_private.authorize_participant(v_owner);
   ELSIF v_role = 'participant' THEN
     RAISE EXCEPTION 'participants create persistent missions of their own only' USING ERRCODE = 'MS403';
