@@ -65,3 +65,38 @@ from missions.post_to_wall(%(user_id)s::uuid, %(body)s::text) w"""
 WALL_FEED = """select w.id, w.participant_id, w.author, w.body, w.published_at, w.rank_score::float8
 from missions.wall_feed(%(limit)s::integer, %(offset)s::integer) w"""
 SET_CAMPAIGN_HASHTAG = "select missions.set_campaign_hashtag(%(hashtag)s::text) as hashtag"
+
+# ---- agent face -------------------------------------------------------------------------------
+STEP_COLUMNS = """s.id, s.mission_id, s.position, s.title, s.kind, s.status, s.optional, s.attempt, s.not_before,
+  s.leased_by, s.lease_expires_at, s.wait_key, s.started_at, s.completed_at"""
+LIST_AGENT_MISSIONS = """select m as mission from missions.list_agent_missions(%(statuses)s::text[], %(priorities)s::text[],
+  %(include_tasks)s::boolean, %(recent_events)s::integer) m"""
+AGENT_MISSION = "select missions.agent_mission(%(id)s::uuid, %(recent_events)s::integer, true) as mission"
+# create_agent_mission returns the id; agent_mission is STABLE, so it reads in a second statement-level call
+CREATE_AGENT_MISSION = "select missions.update_agent_mission(missions.create_agent_mission(%(spec)s::jsonb), '{}'::jsonb) as mission"
+UPDATE_AGENT_MISSION = "select missions.update_agent_mission(%(id)s::uuid, %(spec)s::jsonb) as mission"
+APPROVE_AGENT_MISSION = f"""select missions.update_agent_mission(m.id, '{{}}'::jsonb) as mission
+from missions.approve_agent_mission(%(id)s::uuid, {_ME}, %(reason)s::text) m"""
+RESUME_MISSION = "select missions.resume_mission(%(id)s::uuid, %(recent_events)s::integer, %(conversation_id)s::text) as mission"
+ADD_TASK = f"select {STEP_COLUMNS} from missions.add_task(%(id)s::uuid, %(spec)s::jsonb) s"
+UPDATE_TASK = f"select {STEP_COLUMNS} from missions.update_task(%(id)s::uuid, %(task_id)s::uuid, %(spec)s::jsonb) s"
+LOG_MISSION_EVENT = "select missions.log_mission_event(%(id)s::uuid, %(type)s::text, %(payload)s::jsonb) as id"
+WAIT_FOR_EVENT = f"select {STEP_COLUMNS} from missions.wait_for_external_event(%(id)s::uuid, %(task_id)s::uuid, %(key)s::text) s"
+REQUEST_INPUT = """select r.* from missions.request_human_input(%(id)s::uuid, %(step_id)s::uuid, %(prompt)s::text,
+  %(spec)s::jsonb) r"""
+INPUT_REQUESTS = "select r.* from missions.input_requests(%(status)s::text) r"
+RESPOND_INPUT = f"select r.* from missions.respond_to_input_request(%(id)s::uuid, {_ME}, %(response)s::jsonb) r"
+DELIVER_EVENT = "select missions.deliver_external_event(%(key)s::text, %(payload)s::jsonb, %(event_id)s::text) as missions_unblocked"
+
+CLAIM_STEP = f"select c.* from missions.claim_mission_step(%(step_id)s::uuid, {_ME}) c"
+CLAIM_NEXT = f"select c.* from missions.claim_next_step({_ME}, %(kinds)s::text[]) c"
+HEARTBEAT = f"select c.* from missions.heartbeat_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) c"
+COMPLETE_STEP = f"""select {STEP_COLUMNS}
+from missions.complete_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(result)s::jsonb) s"""
+FAIL_STEP = f"""select {STEP_COLUMNS}
+from missions.fail_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(error)s::text, %(retryable)s::boolean) s"""
+RELEASE_STEP = f"select {STEP_COLUMNS} from missions.release_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) s"
+CHECK_QUOTA = "select %(kind)s::text as kind, missions.check_quota(%(kind)s::text) as remaining"
+STEP_KINDS = "select k.* from missions.step_kinds() k"
+UPSERT_STEP_KIND = """select k.*, null::integer as remaining_today
+from missions.upsert_step_kind(%(kind)s::text, %(spec)s::jsonb) k"""

@@ -1,4 +1,8 @@
-"""`missions worker`: reads the pgmq outbox `mission_events` and dispatches each event to its handlers.
+"""`missions worker`: consumes two pgmq queues.
+
+- `mission_events` (the outbox): each event goes to the handlers registered for its type.
+- `external_events` (the inbox): each message `{"key", "payload", "event_id"?}` is delivered with
+  `missions.deliver_external_event`, which unblocks the steps waiting on that key.
 
 A message is deleted once every handler for its type succeeded. A failing handler leaves it
 in the queue, invisible for an exponential backoff, then it is retried; after MAX_READS reads
@@ -13,11 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from pgmq import PGMQueue
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 log = logging.getLogger("missions.worker")
 
 QUEUE = "mission_events"
+INBOX = "external_events"
 MAX_READS = 5
 Handler = Callable[[dict[str, Any]], None]
 
@@ -41,25 +47,41 @@ def backoff_seconds(read_ct: int) -> int:
     return min(300, 2 ** read_ct)
 
 
-def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 1) -> int:
-    """Read one batch, dispatch it, delete what was handled; returns the number handled."""
+def dispatch(queue: PGMQueue, msg: Any) -> None:
+    """Outbox: hand one event to its handlers."""
+    for handler in handlers_for(msg.message.get("type", "")):
+        handler(msg.message)
+
+
+def deliver(queue: PGMQueue, msg: Any) -> None:
+    """Inbox: deliver one external event; its pgmq id makes a redelivery a no-op."""
+    body = msg.message
+    if not isinstance(body, dict) or not isinstance(body.get("key"), str):
+        raise ValueError("an external event needs a string 'key'")
+    with queue.pool.connection() as conn:
+        conn.execute("select missions.deliver_external_event(%s, %s::jsonb, %s)",
+                     (body["key"], Jsonb(body.get("payload") or {}), str(body.get("event_id") or f"pgmq:{msg.msg_id}")))
+
+
+def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 1,
+            name: str = QUEUE, handle: Callable[[PGMQueue, Any], None] = dispatch) -> int:
+    """Read one batch of a queue, handle it, delete what was handled; returns the number handled."""
     handled = 0
-    messages = queue.read(QUEUE, vt=vt, qty=batch)
+    messages = queue.read(name, vt=vt, qty=batch)
     if not messages and wait_seconds > 0:
-        messages = queue.read_with_poll(QUEUE, vt=vt, qty=batch, max_poll_seconds=wait_seconds)
+        messages = queue.read_with_poll(name, vt=vt, qty=batch, max_poll_seconds=wait_seconds)
     for msg in messages or []:
-        event = msg.message
         try:
-            for handler in handlers_for(event.get("type", "")):
-                handler(event)
+            handle(queue, msg)
         except Exception:
-            log.exception("handler failed", extra={"fields": {"msg_id": msg.msg_id, "read_ct": msg.read_ct}})
+            log.exception("handler failed", extra={"fields": {"queue": name, "msg_id": msg.msg_id,
+                                                              "read_ct": msg.read_ct}})
             if msg.read_ct >= MAX_READS:
-                queue.archive(QUEUE, msg.msg_id)
+                queue.archive(name, msg.msg_id)
             else:
-                queue.set_vt(QUEUE, msg.msg_id, backoff_seconds(msg.read_ct))
+                queue.set_vt(name, msg.msg_id, backoff_seconds(msg.read_ct))
             continue
-        queue.delete(QUEUE, msg.msg_id)
+        queue.delete(name, msg.msg_id)
         handled += 1
     return handled
 
@@ -84,6 +106,7 @@ def run(url: str, *, once: bool = False) -> int:
     total = 0
     try:
         while not stopping:
+            total += process(queue, name=INBOX, handle=deliver, wait_seconds=0)
             total += process(queue)
             if once:
                 break

@@ -58,3 +58,16 @@ def test_the_worker_runs_once_from_the_cli_entry_point(db, cluster, recorded):
     db.execute("select missions_private.transition_mission(%s, 'cancelled')", (mid,))
     assert worker.run(cluster.url(db.info.dbname, user="missions_app"), once=True) == 2
     assert [e["to_status"] for e in recorded] == ["cancelled"]
+
+
+def test_the_worker_delivers_external_events_from_the_inbox_queue(db, queue, principals):
+    from tests.test_agents import create_mission, step_ids
+
+    mission = create_mission(db, [{"title": "wait for the reply", "kind": "task"}])
+    step = step_ids(db, mission)[0]
+    db.execute("select missions.wait_for_external_event(%s, %s, 'email_reply:7')", (mission, step))
+    db.execute("select pgmq.send('external_events', '{\"key\": \"email_reply:7\", \"payload\": {\"ok\": true}}')")
+    db.execute("select pgmq.send('external_events', '{\"no_key\": 1}')")  # malformed: retried, then archived
+    assert worker.process(queue, name=worker.INBOX, handle=worker.deliver, wait_seconds=0) == 1
+    assert db.execute("select status from missions_private.steps where id = %s", (step,)).fetchone()["status"] == "ready"
+    assert depth(db, "q_external_events") == 1

@@ -17,6 +17,7 @@ from app.http.db import Database, make_pool
 from app.http.errors import problem_details_plugin
 from app.http.logs import access_log, configure_logging
 from app.http.openapi import COMPONENTS
+from app.http.agents import AgentMissionController, AgentWorkController
 from app.http.engagement import EngagementController
 from app.http.engagement_admin import AlertController, EngagementAdminController
 from app.http.principals import AdminController, PrincipalController
@@ -49,7 +50,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     return Litestar(
         route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
-                        EngagementAdminController, AlertController, WallController],
+                        EngagementAdminController, AlertController, WallController, AgentMissionController,
+                        AgentWorkController],
         dependencies={"db": Provide(database, sync_to_thread=False)},
         lifespan=[lifespan],
         plugins=[problem_details_plugin()],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody, Parameter
 
@@ -17,7 +16,7 @@ from app.http.db import DB
 from app.http.openapi import BEARER, problems
 from app.http.schemas import (
     Assignment, Balance, Challenge, CheckIn, LedgerEntry, LedgerRequest, Mission, NewWallPost,
-    ParticipantStats, Submission, WallPost, camel_keys, from_row,
+    ParticipantStats, Submission, WallPost, load, from_row,
 )
 
 UserId = Parameter(title="Participant id", description="The participant's principal id")
@@ -58,7 +57,7 @@ class EngagementController(Controller):
          responses=problems(401, 403, 404))
     async def stats(self, request: Request, db: DB, user_id: UUID = UserId) -> ParticipantStats:
         row = await db.one(request, queries.PARTICIPANT_STATS, {"user_id": user_id})
-        return msgspec.convert(camel_keys(row["stats"]), ParticipantStats)
+        return load(ParticipantStats, row["stats"])
 
     @post("/{user_id:uuid}/assign/{mission_id:uuid}", operation_id="assignMission",
           summary="Accept a mission template", responses=problems(401, 403, 404, 409, 422))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, get, patch, post, put
 from litestar.params import JSONBody, Parameter
 
@@ -16,7 +15,7 @@ from app.http.db import DB
 from app.http.openapi import BEARER, problems
 from app.http.schemas import (
     ActiveFlag, AdminStats, Alert, AssignedCount, Challenge, ChallengePatch, Hashtag, Mission, NewChallenge,
-    Rejection, Resolution, camel_keys, from_row, set_fields,
+    Rejection, Resolution, load, from_row, set_fields,
 )
 
 AssignmentId = Parameter(title="Assignment id", description="A participant's mission id")
@@ -73,7 +72,7 @@ class EngagementAdminController(Controller):
     @get("/stats", operation_id="getAdminStats", summary="Aggregate statistics", responses=problems(401, 403))
     async def stats(self, request: Request, db: DB) -> AdminStats:
         row = await db.one(request, queries.ADMIN_STATS)
-        return msgspec.convert(camel_keys(row["stats"]), AdminStats)
+        return load(AdminStats, row["stats"])
 
     @put("/campaign-hashtag", operation_id="setCampaignHashtag", summary="Set the wall's campaign hashtag",
          responses=problems(401, 403, 422))

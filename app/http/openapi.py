@@ -19,8 +19,9 @@ _DESCRIPTIONS = {
     401: "Missing, invalid or revoked API key",
     403: "The caller's role may not do this",
     404: "No such resource (or not visible to the caller)",
-    409: "Duplicate, or a state transition the state machine refuses",
+    409: "Duplicate, a state transition the state machine refuses, or a lost lease",
     422: "Invalid input",
+    429: "A quota is used up",
 }
 
 

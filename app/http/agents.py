@@ -1,0 +1,209 @@
+"""The agent API (seed 004's /api/internal/missions… plus claims, quotas, human input and external
+events). Every route needs a key; agents see the missions they may work on, users their own."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.params import JSONBody, Parameter
+
+from app import queries
+from app.http.db import DB
+from app.http.openapi import BEARER, problems
+from app.http.schemas import (
+    AgentMission, AgentMissionPatch, Approval, Claim, ClaimNext, Completion, Delivery, EventId, ExternalEvent,
+    Failure, InputRequest, InputResponse, Lease, NewAgentMission, NewInputRequest, NewMissionEvent, NewTask, Quota,
+    Resumption, Step, StepKind, StepKindSpec, TaskPatch, Wait, from_row, load, snake_spec,
+)
+
+MissionId = Parameter(title="Mission id")
+TaskId = Parameter(title="Task (step) id")
+StepId = Parameter(title="Step id")
+
+
+def spec(body: msgspec.Struct) -> str:
+    return msgspec.json.encode(snake_spec(body)).decode()
+
+
+def csv(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+class AgentMissionController(Controller):
+    path = "/api/internal/missions"
+    tags = ["agents: missions"]
+    security = BEARER
+
+    @get("/", operation_id="listAgentMissions", summary="Missions the caller may see",
+         responses=problems(401, 422))
+    async def list_missions(
+        self, request: Request, db: DB,
+        status: str | None = Parameter(default=None, description="Comma-separated, e.g. active,waiting"),
+        priority: str | None = Parameter(default=None, description="Comma-separated: low, normal, high, urgent"),
+        include_tasks: bool = Parameter(default=False),
+        include_recent_events: int = Parameter(default=0, ge=0, le=500),
+    ) -> list[AgentMission]:
+        rows = await db.rows(request, queries.LIST_AGENT_MISSIONS, {
+            "statuses": csv(status), "priorities": csv(priority), "include_tasks": include_tasks,
+            "recent_events": include_recent_events})
+        missions = [load(AgentMission, r["mission"]) for r in rows]
+        return missions if include_tasks else [msgspec.structs.replace(m, tasks=None) for m in missions]
+
+    @post("/", operation_id="createAgentMission", summary="Create an ops or persistent mission",
+          description="Auto-approved when every step kind is trusted, else proposed.",
+          responses=problems(401, 403, 404, 422))
+    async def create(self, request: Request, db: DB, data: JSONBody[NewAgentMission]) -> AgentMission:
+        row = await db.one(request, queries.CREATE_AGENT_MISSION, {"spec": spec(data)})
+        return load(AgentMission, row["mission"])
+
+    @get("/{mission_id:uuid}", operation_id="getAgentMission", summary="A mission with tasks and recent events",
+         responses=problems(401, 404, 422))
+    async def get_mission(self, request: Request, db: DB, mission_id: UUID = MissionId,
+                          include_recent_events: int = Parameter(default=5, ge=0, le=500)) -> AgentMission:
+        row = await db.one(request, queries.AGENT_MISSION, {"id": mission_id, "recent_events": include_recent_events})
+        return load(AgentMission, row["mission"])
+
+    @patch("/{mission_id:uuid}", operation_id="updateAgentMission", summary="Update status, priority, blocker …",
+           responses=problems(401, 404, 409, 422))
+    async def update(self, request: Request, db: DB, data: JSONBody[AgentMissionPatch],
+                     mission_id: UUID = MissionId) -> AgentMission:
+        row = await db.one(request, queries.UPDATE_AGENT_MISSION, {"id": mission_id, "spec": spec(data)})
+        return load(AgentMission, row["mission"])
+
+    @post("/{mission_id:uuid}/approve", operation_id="approveAgentMission", status_code=200,
+          summary="A person approves a proposed mission", responses=problems(401, 403, 404, 409))
+    async def approve(self, request: Request, db: DB, data: JSONBody[Approval | None] = None,
+                      mission_id: UUID = MissionId) -> AgentMission:
+        row = await db.one(request, queries.APPROVE_AGENT_MISSION, {"id": mission_id, "reason": (data or Approval()).reason})
+        return load(AgentMission, row["mission"])
+
+    @post("/{mission_id:uuid}/tasks", operation_id="addTask", summary="Add a task",
+          responses=problems(401, 404, 409, 422))
+    async def add_task(self, request: Request, db: DB, data: JSONBody[NewTask], mission_id: UUID = MissionId) -> Step:
+        return from_row(Step, await db.one(request, queries.ADD_TASK, {"id": mission_id, "spec": spec(data)}))
+
+    @patch("/{mission_id:uuid}/tasks/{task_id:uuid}", operation_id="updateTask", summary="Update a task",
+           responses=problems(401, 404, 409, 422))
+    async def update_task(self, request: Request, db: DB, data: JSONBody[TaskPatch], mission_id: UUID = MissionId,
+                          task_id: UUID = TaskId) -> Step:
+        row = await db.one(request, queries.UPDATE_TASK, {"id": mission_id, "task_id": task_id, "spec": spec(data)})
+        return from_row(Step, row)
+
+    @post("/{mission_id:uuid}/tasks/{task_id:uuid}/wait", operation_id="waitForExternalEvent", status_code=200,
+          summary="The task waits for an external event key", responses=problems(401, 404, 409, 422))
+    async def wait(self, request: Request, db: DB, data: JSONBody[Wait], mission_id: UUID = MissionId,
+                   task_id: UUID = TaskId) -> Step:
+        row = await db.one(request, queries.WAIT_FOR_EVENT, {"id": mission_id, "task_id": task_id, "key": data.key})
+        return from_row(Step, row)
+
+    @post("/{mission_id:uuid}/events", operation_id="logMissionEvent", summary="Log a message or event",
+          responses=problems(401, 404, 422))
+    async def log_event(self, request: Request, db: DB, data: JSONBody[NewMissionEvent],
+                        mission_id: UUID = MissionId) -> EventId:
+        row = await db.one(request, queries.LOG_MISSION_EVENT, {
+            "id": mission_id, "type": data.type, "payload": msgspec.json.encode(data.payload).decode()})
+        return EventId(id=row["id"])
+
+    @post("/{mission_id:uuid}/resume", operation_id="resumeMission", status_code=200,
+          summary="Resume in any conversation: mission, tasks, recent events", responses=problems(401, 404, 409, 422))
+    async def resume(self, request: Request, db: DB, data: JSONBody[Resumption | None] = None,
+                     mission_id: UUID = MissionId) -> AgentMission:
+        body = data or Resumption()
+        row = await db.one(request, queries.RESUME_MISSION, {
+            "id": mission_id, "recent_events": body.recent_events, "conversation_id": body.conversation_id})
+        return load(AgentMission, row["mission"])
+
+    @post("/{mission_id:uuid}/input-requests", operation_id="requestHumanInput", summary="Ask a person",
+          responses=problems(401, 404, 409, 422))
+    async def request_input(self, request: Request, db: DB, data: JSONBody[NewInputRequest],
+                            mission_id: UUID = MissionId) -> InputRequest:
+        fields = snake_spec(data)
+        prompt, step_id = fields.pop("prompt"), fields.pop("step_id", None)
+        row = await db.one(request, queries.REQUEST_INPUT, {
+            "id": mission_id, "step_id": step_id, "prompt": prompt, "spec": msgspec.json.encode(fields).decode()})
+        return from_row(InputRequest, row)
+
+
+class AgentWorkController(Controller):
+    path = "/api/internal"
+    tags = ["agents: steps"]
+    security = BEARER
+
+    @post("/steps/{step_id:uuid}/claim", operation_id="claimStep", status_code=200,
+          summary="Claim a step (one caller wins)", responses=problems(401, 403, 404, 409, 429))
+    async def claim(self, request: Request, db: DB, step_id: UUID = StepId) -> Claim:
+        return from_row(Claim, await db.one(request, queries.CLAIM_STEP, {"step_id": step_id}))
+
+    @post("/steps/claim-next", operation_id="claimNextStep", status_code=200,
+          summary="Claim the highest-priority claimable step (204 when none)", responses=problems(401, 403, 422))
+    async def claim_next(self, request: Request, db: DB, data: JSONBody[ClaimNext | None] = None) -> Response[Claim | None]:
+        rows = await db.rows(request, queries.CLAIM_NEXT, {"kinds": (data or ClaimNext()).kinds})
+        return Response(from_row(Claim, rows[0])) if rows else Response(None, status_code=204)
+
+    @post("/steps/{step_id:uuid}/heartbeat", operation_id="heartbeatStep", status_code=200,
+          summary="Extend the lease", responses=problems(401, 403, 404, 409, 422))
+    async def heartbeat(self, request: Request, db: DB, data: JSONBody[Lease], step_id: UUID = StepId) -> Claim:
+        row = await db.one(request, queries.HEARTBEAT, {"step_id": step_id, "lease_token": data.lease_token})
+        return from_row(Claim, row)
+
+    @post("/steps/{step_id:uuid}/complete", operation_id="completeStep", status_code=200,
+          summary="Complete with a result (fenced by the lease token)", responses=problems(401, 403, 404, 409, 422))
+    async def complete(self, request: Request, db: DB, data: JSONBody[Completion], step_id: UUID = StepId) -> Step:
+        row = await db.one(request, queries.COMPLETE_STEP, {
+            "step_id": step_id, "lease_token": data.lease_token, "result": msgspec.json.encode(data.result).decode()})
+        return from_row(Step, row)
+
+    @post("/steps/{step_id:uuid}/fail", operation_id="failStep", status_code=200,
+          summary="Fail (retried with backoff while attempts remain)", responses=problems(401, 403, 404, 409, 422))
+    async def fail(self, request: Request, db: DB, data: JSONBody[Failure], step_id: UUID = StepId) -> Step:
+        row = await db.one(request, queries.FAIL_STEP, {
+            "step_id": step_id, "lease_token": data.lease_token, "error": data.error, "retryable": data.retryable})
+        return from_row(Step, row)
+
+    @post("/steps/{step_id:uuid}/release", operation_id="releaseStep", status_code=200,
+          summary="Give the step back", responses=problems(401, 403, 404, 409, 422))
+    async def release(self, request: Request, db: DB, data: JSONBody[Lease], step_id: UUID = StepId) -> Step:
+        return from_row(Step, await db.one(request, queries.RELEASE_STEP, {"step_id": step_id,
+                                                                            "lease_token": data.lease_token}))
+
+    @get("/quotas/{kind:str}", operation_id="checkQuota", summary="Claims of a kind left today (null: unlimited)",
+         responses=problems(401, 403, 404))
+    async def quota(self, request: Request, db: DB, kind: str = Parameter(title="Step kind", max_length=63)) -> Quota:
+        return from_row(Quota, await db.one(request, queries.CHECK_QUOTA, {"kind": kind}))
+
+    @get("/step-kinds", operation_id="listStepKinds", summary="Step kinds and quotas", responses=problems(401, 403))
+    async def step_kinds(self, request: Request, db: DB) -> list[StepKind]:
+        return [from_row(StepKind, r) for r in await db.rows(request, queries.STEP_KINDS)]
+
+    @put("/step-kinds/{kind:str}", operation_id="upsertStepKind", summary="Create or change a step kind (admins)",
+         responses=problems(401, 403, 422))
+    async def upsert_step_kind(self, request: Request, db: DB, data: JSONBody[StepKindSpec],
+                               kind: str = Parameter(title="Step kind", max_length=63)) -> StepKind:
+        row = await db.one(request, queries.UPSERT_STEP_KIND, {"kind": kind, "spec": spec(data)})
+        return from_row(StepKind, row)
+
+    @get("/input-requests", operation_id="listInputRequests", summary="Input requests of visible missions",
+         responses=problems(401))
+    async def input_requests(self, request: Request, db: DB,
+                             status: str = Parameter(default="pending",
+                                                     pattern="^(pending|responded|expired|cancelled|all)$")
+                             ) -> list[InputRequest]:
+        return [from_row(InputRequest, r) for r in await db.rows(request, queries.INPUT_REQUESTS, {"status": status})]
+
+    @post("/input-requests/{request_id:uuid}/respond", operation_id="respondToInputRequest", status_code=200,
+          summary="A person answers (the same answer twice is a no-op)", responses=problems(401, 403, 404, 409, 422))
+    async def respond(self, request: Request, db: DB, data: JSONBody[InputResponse],
+                      request_id: UUID = Parameter(title="Input request id")) -> InputRequest:
+        row = await db.one(request, queries.RESPOND_INPUT, {
+            "id": request_id, "response": msgspec.json.encode(data.response).decode()})
+        return from_row(InputRequest, row)
+
+    @post("/external-events", operation_id="deliverExternalEvent", status_code=202,
+          summary="Deliver an event by key (also accepted on the pgmq queue external_events)",
+          responses=problems(401, 403, 422))
+    async def external_event(self, request: Request, db: DB, data: JSONBody[ExternalEvent]) -> Delivery:
+        row = await db.one(request, queries.DELIVER_EVENT, {
+            "key": data.key, "payload": msgspec.json.encode(data.payload).decode(), "event_id": data.event_id})
+        return from_row(Delivery, row)
