@@ -33,6 +33,7 @@ def test_metrics_are_prometheus_text(client, principals):
     assert 'missions_queue_depth{queue="mission_events"} ' in text
     assert 'missions_principals{role="participant"} 2' in text
     assert "missions_events_total " in text
+    assert "missions_claims_active 0" in text and 'missions_alerts_open{type="LOW_MOMENTUM"} 0' in text
 
 
 def test_openapi_documents_every_operation_and_its_errors(client):

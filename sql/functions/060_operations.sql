@@ -39,5 +39,17 @@ AS $fn$
   SELECT 'missions_missions', 'Missions by status.', 'gauge',
          pg_catalog.jsonb_build_object('status', m.status), count(*)::double precision
   FROM missions_private.missions m GROUP BY m.status
+  UNION ALL
+  SELECT 'missions_claims_active', 'Steps held under a live lease.', 'gauge', '{}',
+         (SELECT count(*) FROM missions_private.steps s
+          WHERE s.status = 'in_progress' AND s.lease_expires_at > missions.now())::double precision
+  UNION ALL
+  SELECT 'missions_steps_ready', 'Steps waiting to be claimed.', 'gauge', '{}',
+         (SELECT count(*) FROM missions_private.steps s WHERE s.status = 'ready')::double precision
+  UNION ALL
+  SELECT 'missions_alerts_open', 'Triggered alerts by type.', 'gauge', pg_catalog.jsonb_build_object('type', a.type),
+         (SELECT count(*) FROM missions_private.alerts x WHERE x.type = a.type AND x.status = 'triggered')::double precision
+  FROM (VALUES ('LOW_MOMENTUM'), ('MISSED_MISSIONS'), ('TRIAD_IMBALANCE')) AS a(type)
 $fn$;
-COMMENT ON FUNCTION missions.metrics() IS 'Prometheus samples: queue depths, events recorded, principals by role, missions by status.';
+COMMENT ON FUNCTION missions.metrics() IS
+  'Prometheus samples: queue depths, events recorded, principals by role, missions by status, active claims, ready steps, open alerts by type.';
