@@ -6,7 +6,6 @@ import json
 
 import psycopg
 import pytest
-from psycopg import errors
 
 
 @pytest.fixture
