@@ -166,3 +166,9 @@ def test_each_request_runs_as_the_principals_database_role(client, principals, d
     assert_problem(client.post("/admin/principals", headers=bearer(principals["participant"]),
                                json={"role": "agent", "displayName": "Bot"}), 403)
     assert client.get("/me", headers=bearer(principals["participant"])).json()["role"] == "participant"
+
+
+def test_a_nul_character_in_a_string_is_422_not_500(client, principals):
+    r = client.post("/admin/principals", headers=bearer(principals["admin"]),
+                    json={"role": "participant", "displayName": "nul\u0000byte"})
+    assert_problem(r, 422, "validation")

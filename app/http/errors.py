@@ -71,6 +71,8 @@ def from_database_error(exc: psycopg.Error) -> ProblemDetailsException:
     if isinstance(exc, (PoolTimeout, psycopg.OperationalError)) and not exc.sqlstate:
         log.error("database unavailable: %s", exc)
         return problem(503, "unavailable", "Service unavailable", "the database is unavailable; retry later")
+    if isinstance(exc, psycopg.DataError) and not exc.sqlstate:  # refused by the driver, e.g. a NUL character
+        return problem(422, "validation", "Invalid input", str(exc))
     code = code_for(exc.sqlstate)
     diag = exc.diag
     if code is None:
