@@ -192,3 +192,23 @@ def test_agents_see_only_missions_they_may_work_on(db, principals):
         db, who, "select m from missions.list_agent_missions() m"))
     assert seen(atlas) == sorted([named, open_to_all]) and seen(scout) == [open_to_all]
     assert [str(r["id"]) for r in call_as(db, scout, "select id from missions_private.missions")] == [open_to_all]
+
+
+def test_ops_steps_cannot_be_completed_without_a_claim(db, principals):
+    agent = principals["agent"]
+    mission = create_mission(db, [{"title": "a", "kind": "task"}])
+    step = step_ids(db, mission)[0]
+    err = as_agent(db, agent, "select * from missions.update_task(%s, %s, '{\"status\": \"completed\"}')", mission, step)
+    assert err.sqlstate == "MS409"
+    assert db.execute("select status from missions_private.steps where id = %s", (step,)).fetchone()["status"] == "ready"
+
+
+def test_an_untrusted_task_added_to_an_approved_mission_needs_an_admin(db, setup, principals):
+    agent, mission = setup["agent"], setup["mission"]
+    err = as_agent(db, agent, "select * from missions.add_task(%s, '{\"title\": \"x\", \"kind\": \"code_generation\"}')",
+                   mission)
+    assert err.sqlstate == "MS403"
+    added = call_as(db, principals["admin"], "select * from missions.add_task(%s, %s::jsonb)", mission,
+                    json.dumps({"title": "x", "kind": "code_generation"}))
+    assert added[0]["kind"] == "code_generation"
+    assert call_as(db, agent, "select * from missions.add_task(%s, '{\"title\": \"y\"}')", mission)[0]["kind"] == "task"

@@ -88,6 +88,13 @@ BEGIN
   IF p_spec IS NULL OR pg_catalog.jsonb_typeof(p_spec) <> 'object' THEN
     RAISE EXCEPTION 'a task must be a JSON object' USING ERRCODE = 'MS422';
   END IF;
+  -- approval covers the kinds a mission was approved with: an untrusted kind added later needs a person
+  IF v.status <> 'proposed' AND missions_private.current_principal_role() NOT IN ('admin', 'service')
+     AND NOT EXISTS (SELECT FROM missions_private.step_kinds k
+                     WHERE k.kind = coalesce(p_spec->>'kind', 'task') AND k.trusted) THEN
+    RAISE EXCEPTION 'step kind % is not trusted: only an admin may add it to an approved mission',
+      coalesce(p_spec->>'kind', 'task') USING ERRCODE = 'MS403';
+  END IF;
   PERFORM missions_private.add_steps(p_mission_id, pg_catalog.jsonb_build_array(p_spec));
   SELECT * INTO v_step FROM missions_private.steps s WHERE s.mission_id = p_mission_id ORDER BY s.position DESC LIMIT 1;
   PERFORM missions_private.log_event(p_mission_id, 'mission.task_added',
@@ -96,7 +103,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.add_task(uuid, jsonb) IS
-  'Adds a task {title, kind, optional, depends_on, …} to an agent mission (by default after the previous task).';
+  'Adds a task {title, kind, optional, depends_on, …} to an agent mission (by default after the previous task); an untrusted kind on an approved mission needs an admin (MS403).';
 
 -- missions.update_task: a persistent mission's agent updates a task (status, result, title); returns the task.
 CREATE OR REPLACE FUNCTION missions.update_task(p_mission_id uuid, p_task_id uuid, p_spec jsonb) RETURNS missions_private.steps
@@ -115,6 +122,13 @@ BEGIN
   SELECT * INTO v_step FROM missions_private.steps s WHERE s.id = p_task_id AND s.mission_id = p_mission_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'task % not found in mission %', p_task_id, p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+  IF NOT EXISTS (SELECT FROM missions_private.agent_missions a WHERE a.mission_id = p_mission_id AND a.kind = 'persistent') THEN
+    RAISE EXCEPTION 'the steps of ops missions are claimed, not updated (claim_mission_step, complete_step)'
+      USING ERRCODE = 'MS409';
+  END IF;
+  IF v.status IN ('proposed', 'completed', 'failed', 'expired', 'cancelled') THEN
+    RAISE EXCEPTION 'mission % is %: its tasks cannot change', p_mission_id, v.status USING ERRCODE = 'MS409';
   END IF;
   IF v_step.lease_token IS NOT NULL AND v_step.lease_expires_at > missions.now() THEN
     RAISE EXCEPTION 'task % is claimed by an agent: use complete_step / fail_step', p_task_id USING ERRCODE = 'MS409';
@@ -141,7 +155,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.update_task(uuid, uuid, jsonb) IS
-  'Updates an unclaimed task of an agent mission (status through the state machine, result, title); completing it records the result and advances the mission.';
+  'Updates an unclaimed task of an approved persistent mission (status through the state machine, result, title); completing it records the result and advances the mission. Ops steps are claimed instead (MS409).';
 
 -- missions.log_mission_event: records a conversation or outside event in a mission's history; returns the event id.
 CREATE OR REPLACE FUNCTION missions.log_mission_event(p_mission_id uuid, p_type text, p_payload jsonb DEFAULT '{}')
