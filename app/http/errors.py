@@ -50,6 +50,7 @@ STANDARD_CODES: dict[str, ErrorCode] = {
     "23502": ErrorCode("23502", "validation", 422, "Missing value"),
     "23514": ErrorCode("23514", "validation", 422, "Invalid value"),
     "22": ErrorCode("22", "validation", 422, "Invalid value"),
+    "40": ErrorCode("40", "conflict-retry", 409, "Concurrent update, retry"),  # deadlock, serialization failure
 }
 
 

@@ -10,13 +10,42 @@ $fn$;
 COMMENT ON FUNCTION missions_private.current_principal_role() IS
   'The role of the acting principal; NULL when no principal is bound (owner and cron sessions).';
 
+-- missions_private.is_owner_session: whether the session user is a superuser or owns the engine's schemas (migrations, cron).
+CREATE OR REPLACE FUNCTION missions_private.is_owner_session() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false)
+      OR pg_catalog.pg_has_role(session_user,
+           (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'missions'), 'MEMBER')
+$fn$;
+COMMENT ON FUNCTION missions_private.is_owner_session() IS
+  'True for sessions of a superuser or of the schemas'' owner (migrations, pg_cron jobs, DBAs): they act without a principal.';
+
+-- missions_private.caller_id: the acting principal; MS401 when none is bound and this is not an owner session.
+CREATE OR REPLACE FUNCTION missions_private.caller_id() RETURNS uuid
+LANGUAGE plpgsql STABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v uuid := missions_private.current_principal_id();
+BEGIN
+  IF v IS NULL AND NOT missions_private.is_owner_session() THEN
+    RAISE EXCEPTION 'no active principal is bound to this session' USING ERRCODE = 'MS401';
+  END IF;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.caller_id() IS
+  'The acting principal, NULL only for owner sessions; MS401 for any other session without an active principal.';
+
 -- missions_private.authorize_participant: MS403 unless the caller may act for this participant; MS404 if there is none.
 CREATE OR REPLACE FUNCTION missions_private.authorize_participant(p_participant_id uuid) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v_caller uuid := missions_private.current_principal_id();
+  v_caller uuid := missions_private.caller_id();
   v_role text := missions_private.current_principal_role();
 BEGIN
   IF v_caller IS NOT NULL AND v_caller IS DISTINCT FROM p_participant_id
@@ -38,7 +67,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = ''
 AS $fn$
 DECLARE
-  v_caller uuid := missions_private.current_principal_id();
+  v_caller uuid := missions_private.caller_id();
 BEGIN
   IF p_actor_id IS NULL THEN
     RAISE EXCEPTION 'the acting principal id is required' USING ERRCODE = 'MS422';

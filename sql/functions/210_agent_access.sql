@@ -21,7 +21,9 @@ DECLARE
   v_caller uuid := missions_private.current_principal_id();
   v_role text := missions_private.current_principal_role();
 BEGIN
-  IF v_caller IS NULL OR v_role IN ('admin', 'service') THEN
+  IF v_caller IS NULL AND NOT missions_private.is_owner_session() THEN
+    RETURN false;
+  ELSIF v_caller IS NULL OR v_role IN ('admin', 'service') THEN
     RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id);
   ELSIF v_role = 'agent' THEN
     RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'agent')

@@ -101,7 +101,7 @@ AS $fn$
 DECLARE
   v_type text := coalesce(p_spec->>'type', 'ops');
   v_owner uuid := (p_spec->>'owner_id')::uuid;
-  v_caller uuid := missions_private.current_principal_id();
+  v_caller uuid := missions_private.caller_id();
   v_role text := missions_private.current_principal_role();
   v_steps jsonb := coalesce(p_spec->'steps', p_spec->'tasks', '[]');
   v_unknown text;
@@ -123,6 +123,9 @@ BEGIN
   END IF;
   IF missions_private.clean_text(p_spec->>'title') IS NULL THEN
     RAISE EXCEPTION 'a mission needs a title' USING ERRCODE = 'MS422';
+  END IF;
+  IF v_role = 'participant' AND v_type <> 'persistent' THEN
+    RAISE EXCEPTION 'participants create persistent missions of their own only' USING ERRCODE = 'MS403';
   END IF;
   IF v_type = 'persistent' AND v_owner IS NULL THEN
     IF v_role = 'participant' THEN
@@ -171,6 +174,10 @@ BEGIN
   SELECT v_id, a.value::uuid, CASE WHEN a.ordinality = 1 AND p_spec ? 'lead_agent_id' THEN 'lead' ELSE 'supporting' END
   FROM pg_catalog.jsonb_array_elements_text(v_agents) WITH ORDINALITY a
   ON CONFLICT DO NOTHING;
+  IF v_role = 'agent' AND pg_catalog.jsonb_array_length(v_agents) > 0 THEN  -- its creator keeps seeing it
+    INSERT INTO missions_private.mission_agents (mission_id, agent_id, role) VALUES (v_id, v_caller, 'supporting')
+    ON CONFLICT DO NOTHING;
+  END IF;
   PERFORM missions_private.add_steps(v_id, v_steps);
   RETURN v_id;
 END
@@ -195,7 +202,10 @@ BEGIN
     RAISE EXCEPTION 'agent mission % not found', p_mission_id USING ERRCODE = 'MS404';
   END IF;
   SELECT p.role INTO v_role FROM missions_private.principals p WHERE p.id = p_approver_id;
-  IF NOT (v_role IN ('admin', 'service') OR (v_role = 'participant' AND v.participant_id = p_approver_id)) THEN
+  IF NOT (v_role IN ('admin', 'service')
+          OR (v_role = 'participant' AND v.participant_id = p_approver_id
+              AND EXISTS (SELECT FROM missions_private.agent_missions a
+                          WHERE a.mission_id = p_mission_id AND a.kind = 'persistent'))) THEN
     RAISE EXCEPTION 'missions are approved by a person: an admin or the mission''s owner' USING ERRCODE = 'MS403';
   END IF;
   UPDATE missions_private.agent_missions a SET approved_by = p_approver_id WHERE a.mission_id = p_mission_id;

@@ -1,5 +1,28 @@
 -- Persistent missions over time: update, tasks added and updated, events logged, resumed from any conversation.
 
+-- missions_private.lock_step_first: locks a step of a mission before its mission (the engine's lock order is step, then mission).
+CREATE OR REPLACE FUNCTION missions_private.lock_step_first(p_mission_id uuid, p_step_id uuid) RETURNS missions_private.steps
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v missions_private.steps;
+  v_caller uuid := missions_private.caller_id();
+BEGIN
+  SELECT * INTO v FROM missions_private.steps s WHERE s.id = p_step_id AND s.mission_id = p_mission_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'step % not found in mission %', p_step_id, p_mission_id USING ERRCODE = 'MS404';
+  END IF;
+  IF v.lease_token IS NOT NULL AND v.lease_expires_at > missions.now() AND v.leased_by IS DISTINCT FROM v_caller
+     AND coalesce(missions_private.current_principal_role(), 'owner') NOT IN ('admin', 'service', 'owner') THEN
+    RAISE EXCEPTION 'step % is claimed by another agent until %', p_step_id, v.lease_expires_at USING ERRCODE = 'MS409';
+  END IF;
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lock_step_first(uuid, uuid) IS
+  'Locks a step (before its mission: lock order step, then mission); MS404 when not in the mission, MS409 when another agent holds a live lease on it.';
+
 -- missions_private.lock_agent_mission: locks an agent mission the caller may work on (agents, owner, staff); MS404 otherwise.
 CREATE OR REPLACE FUNCTION missions_private.lock_agent_mission(p_mission_id uuid) RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
@@ -35,6 +58,10 @@ BEGIN
   WHERE k NOT IN ('status', 'priority', 'title', 'description', 'due_at', 'blocked_by', 'can_run_autonomously', 'reason');
   IF v_unknown IS NOT NULL THEN
     RAISE EXCEPTION 'unknown mission field(s): %', v_unknown USING ERRCODE = 'MS422';
+  END IF;
+  IF v_status = 'completed' AND NOT EXISTS (SELECT FROM missions_private.agent_missions a
+                                            WHERE a.mission_id = p_mission_id AND a.kind = 'persistent') THEN
+    RAISE EXCEPTION 'an ops mission completes when its steps do' USING ERRCODE = 'MS409';
   END IF;
   IF v_status = 'assigned' OR v_status = 'proposed' THEN
     RAISE EXCEPTION 'use approve_agent_mission to approve a mission' USING ERRCODE = 'MS422';
@@ -111,17 +138,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  v_step missions_private.steps := missions_private.lock_step_first(p_mission_id, p_task_id);
   v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
-  v_step missions_private.steps;
   v_status text := p_spec->>'status';
 BEGIN
   IF p_spec IS NULL OR pg_catalog.jsonb_typeof(p_spec) <> 'object'
      OR EXISTS (SELECT FROM pg_catalog.jsonb_object_keys(p_spec) k WHERE k NOT IN ('status', 'result', 'title')) THEN
     RAISE EXCEPTION 'a task update has status, result and/or title' USING ERRCODE = 'MS422';
-  END IF;
-  SELECT * INTO v_step FROM missions_private.steps s WHERE s.id = p_task_id AND s.mission_id = p_mission_id FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'task % not found in mission %', p_task_id, p_mission_id USING ERRCODE = 'MS404';
   END IF;
   IF NOT EXISTS (SELECT FROM missions_private.agent_missions a WHERE a.mission_id = p_mission_id AND a.kind = 'persistent') THEN
     RAISE EXCEPTION 'the steps of ops missions are claimed, not updated (claim_mission_step, complete_step)'

@@ -57,6 +57,9 @@ DECLARE
   v missions_private.input_requests;
   v_seconds integer := coalesce((v_spec->>'expires_in_seconds')::integer, 86400);
 BEGIN
+  IF p_step_id IS NOT NULL THEN
+    PERFORM missions_private.lock_step_first(p_mission_id, p_step_id);
+  END IF;
   PERFORM missions_private.lock_agent_mission(p_mission_id);
   IF missions_private.clean_text(p_prompt) IS NULL THEN
     RAISE EXCEPTION 'a request needs a prompt' USING ERRCODE = 'MS422';
@@ -159,13 +162,15 @@ AS $fn$
 DECLARE
   v missions_private.steps;
 BEGIN
-  PERFORM missions_private.lock_agent_mission(p_mission_id);
   IF missions_private.clean_text(p_key) IS NULL OR length(p_key) > 500 THEN
     RAISE EXCEPTION 'a wait key is 1 to 500 characters, e.g. email_reply:<tracking id>' USING ERRCODE = 'MS422';
   END IF;
   IF p_step_id IS NULL THEN
     RAISE EXCEPTION 'a step is required' USING ERRCODE = 'MS422';
   END IF;
+  PERFORM missions_private.lock_step_first(p_mission_id, p_step_id);
+  PERFORM missions_private.lock_agent_mission(p_mission_id);
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('missions.external_event:' || p_key));
   PERFORM missions_private.make_step_wait(p_mission_id, p_step_id, 'waiting_external', p_key);
   PERFORM missions_private.match_external_events(p_key);
   SELECT * INTO v FROM missions_private.steps s WHERE s.id = p_step_id;
@@ -224,6 +229,8 @@ BEGIN
   IF missions_private.clean_text(p_key) IS NULL OR length(p_key) > 500 THEN
     RAISE EXCEPTION 'an event key is 1 to 500 characters' USING ERRCODE = 'MS422';
   END IF;
+  -- the same per-key lock as wait_for_external_event: one of the two always sees the other
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('missions.external_event:' || p_key));
   INSERT INTO missions_private.external_events (key, payload, event_id)
   VALUES (p_key, coalesce(p_payload, '{}'), p_event_id)
   ON CONFLICT (event_id) DO NOTHING;

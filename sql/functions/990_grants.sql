@@ -8,6 +8,7 @@ GRANT EXECUTE ON FUNCTION missions.now() TO missions_participant, missions_admin
 GRANT EXECUTE ON FUNCTION
   missions.whoami(), missions.principal(uuid), missions.templates(), missions.wall_feed(integer, integer),
   missions_private.current_principal_id(), missions_private.current_principal_role(),
+  missions_private.caller_id(), missions_private.is_owner_session(),
   missions_private.assert_page(integer, integer), missions_private.level_rank(text),
   missions_private.clean_text(text)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
@@ -58,12 +59,14 @@ GRANT EXECUTE ON FUNCTION
   missions.list_agent_missions(text[], text[], boolean, integer), missions.update_agent_mission(uuid, jsonb),
   missions.add_task(uuid, jsonb), missions.update_task(uuid, uuid, jsonb), missions.log_mission_event(uuid, text, jsonb),
   missions.resume_mission(uuid, integer, text), missions.request_human_input(uuid, uuid, text, jsonb),
-  missions.wait_for_external_event(uuid, uuid, text), missions.input_requests(text),
+  missions.input_requests(text),
   missions_private.priority_value(jsonb), missions_private.priority_name(smallint)
   TO missions_agent, missions_participant, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.approve_agent_mission(uuid, uuid, text),
   missions.respond_to_input_request(uuid, uuid, jsonb)
   TO missions_participant, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.wait_for_external_event(uuid, uuid, text)
+  TO missions_agent, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.deliver_external_event(text, jsonb, text)
   TO missions_agent, missions_admin, missions_service, missions_app;
 GRANT EXECUTE ON FUNCTION missions.upsert_step_kind(text, jsonb), missions.expire_claims(),
