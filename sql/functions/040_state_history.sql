@@ -63,6 +63,11 @@ BEGIN
     RETURN NEW;
   END IF;
   NEW.status_changed_at := v_now;
+  IF NEW.status <> 'in_progress' THEN  -- leaving in_progress ends the lease, whoever moves the step
+    NEW.leased_by := NULL;
+    NEW.lease_token := NULL;
+    NEW.lease_expires_at := NULL;
+  END IF;
   IF NEW.status = 'in_progress' THEN
     NEW.started_at := coalesce(NEW.started_at, v_now);
   ELSIF NEW.status IN ('completed', 'skipped', 'failed') THEN
@@ -72,7 +77,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.stamp_step_status() IS
-  'Row trigger: stamps status_changed_at, started_at and completed_at on step status changes.';
+  'Row trigger: stamps status_changed_at, started_at and completed_at on step status changes, and clears the lease when a step leaves in_progress.';
 
 -- missions_private.track_mission_status: statement trigger; checks mission status changes and logs them as events.
 CREATE OR REPLACE FUNCTION missions_private.track_mission_status() RETURNS trigger

@@ -161,7 +161,7 @@ BEGIN
   END IF;
   UPDATE missions_private.steps s SET
     title = coalesce(missions_private.clean_text(p_spec->>'title'), s.title),
-    status = coalesce(v_status, s.status), lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+    status = coalesce(v_status, s.status)
   WHERE s.id = p_task_id
   RETURNING * INTO v_step;
   IF v_status = 'completed' THEN

@@ -187,7 +187,7 @@ BEGIN
   INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, result)
   VALUES (p_step_id, v.attempt, p_agent_id, 'completed', coalesce(p_result, '{}'));
   UPDATE missions_private.steps s
-  SET status = 'completed', lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+  SET status = 'completed'
   WHERE s.id = p_step_id RETURNING s.* INTO v;
   PERFORM missions_private.advance_mission(v.mission_id, missions.now());
   RETURN v;
@@ -214,13 +214,12 @@ BEGIN
             pg_catalog.jsonb_build_object('error', p_error, 'attempt', v.attempt)::text, true);
   IF coalesce(p_retryable, true) AND v.attempt < k.max_attempts THEN
     UPDATE missions_private.steps s
-    SET status = 'ready', ready_at = v_now, lease_token = NULL, leased_by = NULL, lease_expires_at = NULL,
+    SET status = 'ready', ready_at = v_now,
         not_before = v_now + pg_catalog.make_interval(secs => k.backoff_seconds * power(2, v.attempt - 1))
     WHERE s.id = p_step_id RETURNING s.* INTO v;
   ELSE
     UPDATE missions_private.steps s
-    SET status = CASE WHEN s.optional THEN 'skipped' ELSE 'failed' END,
-        lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+    SET status = CASE WHEN s.optional THEN 'skipped' ELSE 'failed' END
     WHERE s.id = p_step_id RETURNING s.* INTO v;
     IF v.status = 'failed' THEN
       UPDATE missions_private.missions m SET status = 'failed'
@@ -246,8 +245,7 @@ DECLARE
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
 BEGIN
   UPDATE missions_private.steps s
-  SET status = 'ready', ready_at = missions.now(), attempt = s.attempt - 1,
-      lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+  SET status = 'ready', ready_at = missions.now(), attempt = s.attempt - 1
   WHERE s.id = p_step_id RETURNING s.* INTO v;
   RETURN v;
 END

@@ -10,7 +10,7 @@ AS $fn$
 BEGIN
   IF p_step_id IS NOT NULL THEN
     UPDATE missions_private.steps s
-    SET status = p_status, wait_key = p_wait_key, lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+    SET status = p_status, wait_key = p_wait_key
     WHERE s.id = p_step_id AND s.mission_id = p_mission_id;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'step % not found in mission %', p_step_id, p_mission_id USING ERRCODE = 'MS404';

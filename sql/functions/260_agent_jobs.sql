@@ -15,7 +15,7 @@ BEGIN
   WITH expired AS (
     UPDATE missions_private.steps s
     SET status = CASE WHEN s.attempt < k.max_attempts THEN 'ready' WHEN s.optional THEN 'skipped' ELSE 'failed' END,
-        ready_at = v_now, lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+        ready_at = v_now
     FROM missions_private.step_kinds k
     WHERE k.kind = s.kind AND s.status = 'in_progress' AND s.lease_expires_at <= v_now
     RETURNING s.mission_id, s.status
