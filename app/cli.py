@@ -132,7 +132,7 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
                        ("migrate", "apply migrations, functions, grants and cron jobs")]:
         db.add_parser(name, help=text)
     http_args(sub.add_parser("serve", help="serve the HTTP API"))
-    worker = sub.add_parser("worker", help="consume the mission_events queue")
+    worker = sub.add_parser("worker", help="consume the event queues and run the AI reviewer")
     worker.add_argument("--once", action="store_true", help="process one batch and exit")
     sub.add_parser("demo", help="load demo data and print the demo API keys")
 
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 from app.http.logs import configure_logging
 
                 configure_logging(settings.log_level)
-                say(f"worker: {worker.run(app_url(settings), once=args.once)} event(s) handled")
+                say(f"worker: {worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer)} event(s) handled")
             case "demo":
                 demo(settings)
             case "principals":

@@ -25,20 +25,25 @@ class Settings:
     http_port: int
     pool_max: int
     log_level: str
+    ai_reviewer: str  # rules | off | module:function (MISSIONS_AI_REVIEWER)
+    evidence_dir: Path  # root of the local evidence storage (MISSIONS_EVIDENCE_DIR)
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
+        home = Path(env.get("MISSIONS_HOME", PROJECT_ROOT / ".missions")).resolve()
         return cls(
             database_url=env.get("MISSIONS_DATABASE_URL") or None,
             app_database_url=env.get("MISSIONS_APP_DATABASE_URL") or None,
-            home=Path(env.get("MISSIONS_HOME", PROJECT_ROOT / ".missions")).resolve(),
+            home=home,
             pg_port=int(env.get("MISSIONS_PG_PORT", "5439")),
             pg_os_user=env.get("MISSIONS_PG_OS_USER", "postgres"),
             http_host=env.get("MISSIONS_HOST", "127.0.0.1"),
             http_port=int(env.get("MISSIONS_PORT", "8000")),
             pool_max=int(env.get("MISSIONS_POOL_MAX", "10")),
             log_level=env.get("MISSIONS_LOG_LEVEL", "INFO"),
+            ai_reviewer=env.get("MISSIONS_AI_REVIEWER", "rules"),
+            evidence_dir=Path(env.get("MISSIONS_EVIDENCE_DIR", home / "evidence")).resolve(),
         )
 
     @property

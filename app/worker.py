@@ -4,6 +4,9 @@
 - `external_events` (the inbox): each message `{"key", "payload", "event_id"?}` is delivered with
   `missions.deliver_external_event`, which unblocks the steps waiting on that key.
 
+It also runs the AI reviewer (`app.reviewer`): submitted learning missions' `ai_review` steps are
+claimed, scored and completed, unless `MISSIONS_AI_REVIEWER=off`.
+
 A message is deleted once every handler for its type succeeded. A failing handler leaves it
 in the queue, invisible for an exponential backoff, then it is retried; after MAX_READS reads
 it is archived (pgmq's archive table keeps it for inspection).
@@ -92,8 +95,12 @@ def open_queue(url: str) -> PGMQueue:
     return PGMQueue(pool=pool, init_extension=False)
 
 
-def run(url: str, *, once: bool = False) -> int:
+def run(url: str, *, once: bool = False, ai_reviewer: str = "rules") -> int:
     """Process until SIGINT/SIGTERM (or one batch with once=True); returns the number handled."""
+    from app import reviewer
+
+    reviewing = ai_reviewer != "off"
+    scorer = reviewer.load_scorer(ai_reviewer) if reviewing else None
     queue = open_queue(url)
     stopping = False
 
@@ -107,6 +114,9 @@ def run(url: str, *, once: bool = False) -> int:
     try:
         while not stopping:
             total += process(queue, name=INBOX, handle=deliver, wait_seconds=0)
+            if reviewing:
+                with queue.pool.connection() as conn:
+                    total += reviewer.review_pending(conn, scorer)
             total += process(queue)
             if once:
                 break

@@ -37,6 +37,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         ErrorCode("MS404", "not-found", 404, "Not found"),
         ErrorCode("MS409", "illegal-transition", 409, "Illegal state transition"),
         ErrorCode("MS412", "lease-lost", 409, "Lease lost"),
+        ErrorCode("MS413", "too-large", 413, "Too large"),
+        ErrorCode("MS415", "unsupported-media-type", 415, "Unsupported media type"),
         ErrorCode("MS422", "validation", 422, "Invalid input"),
         ErrorCode("MS429", "quota-exhausted", 429, "Quota exhausted"),
     )

@@ -26,14 +26,15 @@ BEGIN
   ELSIF v_caller IS NULL OR v_role IN ('admin', 'service') THEN
     RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id);
   ELSIF v_role = 'agent' THEN
-    RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'agent')
-       AND missions_private.agent_allowed(p_mission_id, v_caller);
+    RETURN (EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'agent')
+            AND missions_private.agent_allowed(p_mission_id, v_caller))
+        OR missions_private.can_review_learning(p_mission_id);
   END IF;
   RETURN EXISTS (SELECT FROM missions_private.missions m WHERE m.id = p_mission_id AND m.participant_id = v_caller);
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.can_see_mission(uuid) IS
-  'Staff and owner sessions see every mission, agents the agent missions they are allowed on, users (participants) their own.';
+  'Staff and owner sessions see every mission, agents the agent missions they are allowed on (and learning missions they hold a review lease on), users (participants) their own.';
 
 -- missions_private.visible_mission: MS404 unless the caller can see the mission.
 CREATE OR REPLACE FUNCTION missions_private.visible_mission(p_mission_id uuid) RETURNS void

@@ -73,15 +73,16 @@ SET search_path = ''
 AS $fn$
 DECLARE
   v_status text;
+  v_face text;
 BEGIN
   -- The mission row lock serializes sibling completions, so the last one sees all the others.
-  SELECT m.status INTO v_status FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
+  SELECT m.status, m.face INTO v_status, v_face FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
   UPDATE missions_private.steps s SET status = 'ready', ready_at = p_now
   WHERE s.mission_id = p_mission_id AND s.status = 'pending'
     AND NOT EXISTS (SELECT FROM missions_private.step_dependencies d
                     JOIN missions_private.steps dep ON dep.id = d.depends_on
                     WHERE d.step_id = s.id AND dep.status NOT IN ('completed', 'skipped'));
-  IF v_status IN ('in_progress', 'waiting')
+  IF v_face = 'agent' AND v_status IN ('in_progress', 'waiting')  -- learning missions complete on approval
      AND EXISTS (SELECT FROM missions_private.steps s WHERE s.mission_id = p_mission_id)
      AND NOT EXISTS (SELECT FROM missions_private.steps s
                      WHERE s.mission_id = p_mission_id AND s.status NOT IN ('completed', 'skipped')) THEN
@@ -90,7 +91,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.advance_mission(uuid, timestamptz) IS
-  'Makes pending steps whose dependencies are completed/skipped ready; completes the mission when all its steps are completed or skipped.';
+  'Makes pending steps whose dependencies are completed/skipped ready; completes an agent mission when all its steps are completed or skipped.';
 
 -- missions.create_agent_mission: creates an ops or persistent mission with its steps; auto-approved when all kinds are trusted.
 CREATE OR REPLACE FUNCTION missions.create_agent_mission(p_spec jsonb)

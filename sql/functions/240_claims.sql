@@ -34,6 +34,17 @@ $fn$;
 COMMENT ON FUNCTION missions_private.grant_lease(uuid, uuid, timestamptz) IS
   'Gives a locked step a fresh lease (token, expiry = now + the kind''s TTL, attempt + 1) and moves its mission to in_progress.';
 
+-- missions_private.claimable_status: whether steps of a mission in this face and status can be claimed (review kinds: submitted missions).
+CREATE OR REPLACE FUNCTION missions_private.claimable_status(p_face text, p_status text, p_review boolean) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = ''
+AS $fn$
+  SELECT CASE WHEN p_review THEN p_status = 'submitted'
+              ELSE p_face = 'agent' AND p_status IN ('assigned', 'in_progress') END
+$fn$;
+COMMENT ON FUNCTION missions_private.claimable_status(text, text, boolean) IS
+  'Claimable: steps of running (assigned/in_progress) agent missions, and review steps (ai_review) of submitted missions of any face.';
+
 -- missions.claim_mission_step: claims one step for an agent, atomically; exactly one concurrent caller wins.
 CREATE OR REPLACE FUNCTION missions.claim_mission_step(p_step_id uuid, p_agent_id uuid) RETURNS missions.claim
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -43,19 +54,23 @@ DECLARE
   v_now timestamptz := missions.now();
   s missions_private.steps;
   v_mission_status text;
-  v_max integer;
+  k missions_private.step_kinds;
 BEGIN
   PERFORM missions_private.authorize_agent(p_agent_id);
   SELECT * INTO s FROM missions_private.steps st WHERE st.id = p_step_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'step % not found', p_step_id USING ERRCODE = 'MS404';
   END IF;
-  SELECT m.status INTO v_mission_status FROM missions_private.missions m WHERE m.id = s.mission_id AND m.face = 'agent';
-  IF NOT FOUND THEN
+  SELECT * INTO k FROM missions_private.step_kinds sk WHERE sk.kind = s.kind AND sk.claimant = 'agent';
+  -- agents work on agent missions, and on review steps (ai_review) of the other faces
+  SELECT m.status INTO v_mission_status FROM missions_private.missions m
+  WHERE m.id = s.mission_id AND (m.face = 'agent' OR k.review);
+  IF NOT FOUND OR k.kind IS NULL THEN
     RAISE EXCEPTION 'step % not found', p_step_id USING ERRCODE = 'MS404';
   END IF;
-  IF v_mission_status NOT IN ('assigned', 'in_progress') THEN
-    RAISE EXCEPTION 'mission % is %, not approved and running', s.mission_id, v_mission_status
+  IF NOT missions_private.claimable_status('agent', v_mission_status, k.review) THEN
+    RAISE EXCEPTION 'mission % is %, not %', s.mission_id, v_mission_status,
+      CASE WHEN k.review THEN 'submitted for review' ELSE 'approved and running' END
       USING ERRCODE = 'MS409', HINT = CASE WHEN v_mission_status = 'proposed'
                                            THEN 'A person must approve it first (approve_agent_mission).' END;
   END IF;
@@ -69,9 +84,8 @@ BEGIN
   ELSIF s.not_before > v_now THEN
     RAISE EXCEPTION 'step % is backing off until %', p_step_id, s.not_before USING ERRCODE = 'MS409';
   END IF;
-  SELECT k.max_attempts INTO v_max FROM missions_private.step_kinds k WHERE k.kind = s.kind;
-  IF s.attempt >= v_max THEN
-    RAISE EXCEPTION 'step % has used its % attempts', p_step_id, v_max USING ERRCODE = 'MS409';
+  IF s.attempt >= k.max_attempts THEN
+    RAISE EXCEPTION 'step % has used its % attempts', p_step_id, k.max_attempts USING ERRCODE = 'MS409';
   END IF;
   IF NOT missions_private.take_quota(s.kind) THEN
     RAISE EXCEPTION 'the daily quota of step kind % is used up', s.kind USING ERRCODE = 'MS429';
@@ -102,7 +116,8 @@ BEGIN
   JOIN missions_private.step_kinds k ON k.kind = s.kind
   WHERE s.status = 'in_progress' AND s.lease_expires_at <= v_now AND s.attempt < k.max_attempts
     AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
-    AND m.status IN ('assigned', 'in_progress') AND missions_private.agent_allowed(m.id, p_agent_id)
+    AND k.claimant = 'agent' AND missions_private.claimable_status(m.face, m.status, k.review)
+    AND missions_private.agent_allowed(m.id, p_agent_id)
     AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
           (SELECT u.used FROM missions_private.quota_usage u WHERE u.kind = k.kind AND u.day = v_day), 0))
   ORDER BY s.priority DESC, s.lease_expires_at, s.id
@@ -115,7 +130,8 @@ BEGIN
     JOIN missions_private.step_kinds k ON k.kind = s.kind
     WHERE s.status = 'ready' AND (s.not_before IS NULL OR s.not_before <= v_now) AND s.attempt < k.max_attempts
       AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
-      AND m.status IN ('assigned', 'in_progress') AND missions_private.agent_allowed(m.id, p_agent_id)
+      AND k.claimant = 'agent' AND missions_private.claimable_status(m.face, m.status, k.review)
+      AND missions_private.agent_allowed(m.id, p_agent_id)
       AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
             (SELECT u.used FROM missions_private.quota_usage u WHERE u.kind = k.kind AND u.day = v_day), 0))
     ORDER BY s.priority DESC, s.ready_at, s.id
@@ -189,6 +205,9 @@ BEGIN
   UPDATE missions_private.steps s
   SET status = 'completed'
   WHERE s.id = p_step_id RETURNING s.* INTO v;
+  IF v.kind = 'ai_review' THEN  -- the learning face takes the review's scores and verdict
+    PERFORM missions_private.record_ai_review(v, coalesce(p_result, '{}'));
+  END IF;
   PERFORM missions_private.advance_mission(v.mission_id, missions.now());
   RETURN v;
 END

@@ -7,7 +7,8 @@ DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['missions', 'events', 'ledger_entries', 'balances', 'mission_rewards',
-                           'participant_progress', 'check_ins', 'alerts'] LOOP
+                           'participant_progress', 'check_ins', 'alerts', 'learning_missions', 'evidence_files',
+                           'monthly_starts', 'portfolio_items', 'skill_signals', 'recipe_usage'] LOOP
     EXECUTE format('DROP POLICY IF EXISTS %I ON missions_private.%I', t || '_owner', t);
     EXECUTE format('CREATE POLICY %I ON missions_private.%I FOR SELECT TO missions_participant '
                    'USING (participant_id = (SELECT missions_private.current_principal_id()))', t || '_owner', t);
@@ -41,3 +42,20 @@ DROP POLICY IF EXISTS missions_agent ON missions_private.missions;
 CREATE POLICY missions_agent ON missions_private.missions FOR SELECT
   TO missions_agent
   USING (face = 'agent' AND missions_private.agent_allowed(id, (SELECT missions_private.current_principal_id())));
+
+-- Tables keyed by mission_id (learning progress details): participants see the rows of their own missions.
+DO $policies$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['subtask_notes', 'hint_reveals', 'decisions', 'recipe_recommendations'] LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON missions_private.%I', t || '_owner', t);
+    EXECUTE format('CREATE POLICY %I ON missions_private.%I FOR SELECT TO missions_participant '
+                   'USING (EXISTS (SELECT FROM missions_private.missions m WHERE m.id = mission_id '
+                   'AND m.participant_id = (SELECT missions_private.current_principal_id())))', t || '_owner', t);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON missions_private.%I', t || '_staff', t);
+    EXECUTE format('CREATE POLICY %I ON missions_private.%I FOR ALL TO missions_admin, missions_service '
+                   'USING (true) WITH CHECK (true)', t || '_staff', t);
+  END LOOP;
+END
+$policies$;

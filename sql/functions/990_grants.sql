@@ -72,3 +72,24 @@ GRANT EXECUTE ON FUNCTION missions.deliver_external_event(text, jsonb, text)
 GRANT EXECUTE ON FUNCTION missions.upsert_step_kind(text, jsonb), missions.expire_claims(),
   missions.expire_input_requests(), missions.check_autonomous_missions()
   TO missions_admin, missions_service;
+
+-- ---- learning face ---------------------------------------------------------------------------
+GRANT EXECUTE ON FUNCTION
+  missions.learning_template(uuid), missions.learning_templates(text), missions.learning_progress(uuid),
+  missions.mission_hints(uuid, integer), missions.mission_decisions(uuid), missions.evidence_file(uuid),
+  missions.evidence_limits(), missions.ai_review(uuid), missions.mentor_review(uuid), missions.review_packet(uuid)
+  TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
+GRANT EXECUTE ON FUNCTION
+  missions.learning_dashboard(uuid), missions.start_learning_mission(uuid, uuid),
+  missions.save_mission_progress(uuid, jsonb), missions.reveal_hint(uuid, integer),
+  missions.choose_decision(uuid, text, text),
+  missions.add_evidence(uuid, integer, text, text, bigint, text, text), missions.delete_evidence(uuid),
+  missions.submit_learning_mission(uuid, text), missions.accept_ai_review(uuid), missions.request_mentor_review(uuid),
+  missions.portfolio(uuid), missions.skill_signals(uuid)
+  TO missions_participant, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.mentor_reviews(), missions.claim_mentor_review(uuid, uuid),
+  missions.complete_mentor_review(uuid, uuid, jsonb)
+  TO missions_mentor, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.rules_review(uuid, uuid, uuid) TO missions_agent, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.create_learning_template(jsonb), missions.set_template_rubric(uuid, jsonb)
+  TO missions_admin, missions_service;

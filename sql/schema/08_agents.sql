@@ -8,9 +8,12 @@ CREATE TABLE missions_private.step_kinds (
   claim_ttl_seconds  integer NOT NULL DEFAULT 600
                      CONSTRAINT step_kinds_claim_ttl_range CHECK (claim_ttl_seconds BETWEEN 5 AND 86400),
   max_attempts       integer NOT NULL DEFAULT 3 CONSTRAINT step_kinds_max_attempts_range CHECK (max_attempts BETWEEN 1 AND 100),
-  backoff_seconds    integer NOT NULL DEFAULT 30 CONSTRAINT step_kinds_backoff_range CHECK (backoff_seconds BETWEEN 0 AND 86400)
+  backoff_seconds    integer NOT NULL DEFAULT 30 CONSTRAINT step_kinds_backoff_range CHECK (backoff_seconds BETWEEN 0 AND 86400),
+  claimant           text NOT NULL DEFAULT 'agent' CONSTRAINT step_kinds_claimant_valid CHECK (claimant IN ('agent', 'mentor')),
+  review             boolean NOT NULL DEFAULT false  -- review steps run while their mission is submitted
 );
-COMMENT ON TABLE missions_private.step_kinds IS 'What agents can be asked to do: trust (auto-approval), daily quota, lease TTL, retries.';
+COMMENT ON TABLE missions_private.step_kinds IS
+  'What can be claimed: trust (auto-approval), daily quota, lease TTL, retries; who claims it (agents or mentors) and whether it reviews a submitted mission.';
 
 CREATE TABLE missions_private.quota_usage (
   kind  text NOT NULL REFERENCES missions_private.step_kinds (kind) ON DELETE CASCADE,
