@@ -23,3 +23,19 @@ def test_demo_restores_a_revoked_demo_key(db, dsn):
     assert db.execute("select * from missions.authenticate(%s)", (keys["Pat Participant"],)).fetchall() == []
     load_demo(dsn)
     assert db.execute("select * from missions.authenticate(%s)", (keys["Pat Participant"],)).fetchone()
+
+
+def test_demo_has_a_defender_learning_track(db, dsn):
+    load_demo(dsn)
+    load_demo(dsn)
+    docs = [r["t"] for r in db.execute("select t from missions.learning_templates('defender') t")]
+    assert [d["code"] for d in docs] == ["SIEM-01", "SIEM-02", "SIEM-03"]
+    siem1 = docs[0]
+    assert siem1["story"] and siem1["rubric"]["version"] == 1 and len(siem1["recipes"]) == 5
+    assert siem1["subtasks"][1]["decision"]["key"] == "containment"
+    assert siem1["subtasks"][0]["hint_levels"] == 3
+    assert docs[2]["is_capstone"] is True
+    pat = "00000000-0000-4000-a000-000000000002"
+    board = db.execute("select missions.learning_dashboard(%s) as d", (pat,)).fetchone()["d"]
+    blocked = {a["code"]: a["blocked_by"] for a in board["available"]}
+    assert blocked == {"SIEM-01": None, "SIEM-02": "locked", "SIEM-03": "locked"}
