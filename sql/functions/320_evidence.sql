@@ -116,3 +116,30 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.delete_evidence(uuid) IS
   'Deletes an evidence file of a subtask not yet done (mission in progress); still_referenced tells the caller whether the stored bytes are shared.';
+
+-- missions.set_evidence_limits: changes the evidence upload limits (admins, services); NULL keeps a limit as it is.
+CREATE OR REPLACE FUNCTION missions.set_evidence_limits(p_max_bytes bigint DEFAULT NULL, p_max_files_per_subtask integer DEFAULT NULL,
+                                                        p_content_types text[] DEFAULT NULL)
+RETURNS TABLE (max_bytes bigint, max_files_per_subtask integer, content_types text[])
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_staff();
+  IF p_max_bytes NOT BETWEEN 1 AND 1073741824 OR p_max_files_per_subtask NOT BETWEEN 1 AND 100
+     OR cardinality(p_content_types) = 0
+     OR EXISTS (SELECT FROM unnest(p_content_types) t WHERE t !~ '^[a-z0-9.+-]+/[a-z0-9.+-]+$') THEN
+    RAISE EXCEPTION 'limits: max_bytes 1..1073741824, max_files_per_subtask 1..100, content types like text/plain'
+      USING ERRCODE = 'MS422';
+  END IF;
+  INSERT INTO missions_private.settings AS s (key, value)
+  SELECT x.key, x.value FROM (VALUES ('evidence_max_bytes', p_max_bytes::text),
+                                     ('evidence_max_files_per_subtask', p_max_files_per_subtask::text),
+                                     ('evidence_content_types', array_to_string(p_content_types, ','))) AS x(key, value)
+  WHERE x.value IS NOT NULL
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+  RETURN QUERY SELECT * FROM missions.evidence_limits();
+END
+$fn$;
+COMMENT ON FUNCTION missions.set_evidence_limits(bigint, integer, text[]) IS
+  'Sets the evidence limits (admins, services): max bytes per file, files per subtask, accepted content types; NULL keeps one.';
