@@ -18,6 +18,8 @@ AS $fn$
     ('expire_claims', '* * * * *', 'SELECT missions.expire_claims()', 'engine'),
     ('expire_input_requests', '* * * * *', 'SELECT missions.expire_input_requests()', 'engine'),
     ('check_autonomous_missions', '*/5 * * * *', 'SELECT missions.check_autonomous_missions()', 'engine'),
+    ('refresh_learning_analytics', '*/15 * * * *', 'SELECT missions.refresh_learning_analytics()', 'engine'),
+    ('warn_learning_deadlines', '*/15 * * * *', 'SELECT missions.warn_learning_deadlines()', 'engine'),
     ('trim_cron_history', '17 3 * * *', 'SELECT missions_cron.trim_job_run_details()', 'cron')
 $fn$;
 COMMENT ON FUNCTION missions.cron_jobs() IS

@@ -93,3 +93,22 @@ GRANT EXECUTE ON FUNCTION missions.mentor_reviews(), missions.claim_mentor_revie
 GRANT EXECUTE ON FUNCTION missions.rules_review(uuid, uuid, uuid) TO missions_agent, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.create_learning_template(jsonb), missions.set_template_rubric(uuid, jsonb)
   TO missions_admin, missions_service;
+-- recipes: everyone reads the library; participants track their own usage and get recommendations;
+-- admins and services curate (others get 42501, mapped to 403 like MS403)
+GRANT EXECUTE ON FUNCTION missions.recipe(text), missions.recipes(text, text, text, integer, integer)
+  TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
+GRANT EXECUTE ON FUNCTION missions.track_recipe_usage(uuid, text, text, integer, uuid),
+  missions.recommend_recipes(uuid, uuid, integer, integer)
+  TO missions_participant, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.upsert_recipe(jsonb), missions.delete_recipe(text),
+  missions.link_recipe(text, uuid, integer), missions.unlink_recipe(text, uuid, integer)
+  TO missions_admin, missions_service;
+-- learning analytics: the readers check the caller's role themselves (MS403: only admins, services and
+-- mentors; benchmarks also participants, their own row); the views themselves are readable by the owner only
+GRANT EXECUTE ON FUNCTION missions.mission_performance(text), missions.step_funnel(uuid),
+  missions.completion_heatmap(text), missions.participant_benchmarks(text), missions.recipe_effectiveness(),
+  missions.cohort_dashboard()
+  TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
+GRANT EXECUTE ON FUNCTION missions.refresh_learning_analytics() TO missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.warn_learning_deadlines(), missions.set_evidence_limits(bigint, integer, text[])
+  TO missions_admin, missions_service;

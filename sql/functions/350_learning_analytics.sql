@@ -1,0 +1,137 @@
+-- Learning analytics: the refresh job of the materialized views of sql/schema/10_learning_analytics.sql
+-- and their readers. Only the owner may SELECT the views; these SECURITY DEFINER functions are the way in.
+
+-- missions.refresh_learning_analytics: refreshes the six learning analytics views concurrently (readers are never blocked).
+CREATE OR REPLACE FUNCTION missions.refresh_learning_analytics() RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_staff();
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.mission_performance;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.step_funnel;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.completion_heatmap;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.participant_benchmarks;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.recipe_effectiveness;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.cohort_dashboard;
+  RETURN 6;
+END
+$fn$;
+COMMENT ON FUNCTION missions.refresh_learning_analytics() IS
+  'Job (every 15 minutes; admins, services): refreshes CONCURRENTLY mission_performance, step_funnel, completion_heatmap, participant_benchmarks, recipe_effectiveness and cohort_dashboard. Returns 6, the views refreshed.';
+
+-- missions_private.authorize_analytics: MS403 unless the caller is an admin, a service, a mentor or an owner session.
+CREATE OR REPLACE FUNCTION missions_private.authorize_analytics() RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF missions_private.caller_id() IS NOT NULL
+     AND missions_private.current_principal_role() NOT IN ('admin', 'service', 'mentor') THEN
+    RAISE EXCEPTION 'only admins, services and mentors read the learning analytics' USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_analytics() IS
+  'Raises MS403 unless the caller is an admin, a service, a mentor or an owner session (the learning analytics readers).';
+
+-- missions.mission_performance: per learning template attempts, completions, completion rate, mean score and hours.
+CREATE OR REPLACE FUNCTION missions.mission_performance(p_track text DEFAULT NULL)
+RETURNS SETOF missions_private.mission_performance
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  RETURN QUERY
+  SELECT * FROM missions_private.mission_performance x
+  WHERE p_track IS NULL OR x.track = p_track
+  ORDER BY x.track, missions_private.tier_rank(x.tier), x.code;
+END
+$fn$;
+COMMENT ON FUNCTION missions.mission_performance(text) IS
+  'Mission performance (admins, services, mentors) per learning template, optionally of one track: attempts, completed, completion_rate, avg_final_score, avg_hours; as of the last refresh.';
+
+-- missions.step_funnel: the drop-off funnel and time per stage of one learning template.
+CREATE OR REPLACE FUNCTION missions.step_funnel(p_template_id uuid) RETURNS SETOF missions_private.step_funnel
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  IF NOT EXISTS (SELECT FROM missions_private.learning_templates l WHERE l.template_id = p_template_id) THEN
+    RAISE EXCEPTION 'learning template % not found', p_template_id USING ERRCODE = 'MS404';
+  END IF;
+  RETURN QUERY
+  SELECT * FROM missions_private.step_funnel x WHERE x.template_id = p_template_id ORDER BY x.subtask;
+END
+$fn$;
+COMMENT ON FUNCTION missions.step_funnel(uuid) IS
+  'Per subtask of a learning template (admins, services, mentors): reached, completed, skipped, dropped_off, p50/p90 minutes; MS404 unknown template; as of the last refresh.';
+
+-- missions.completion_heatmap: learning completions per track, local ISO day of week and hour.
+CREATE OR REPLACE FUNCTION missions.completion_heatmap(p_track text DEFAULT NULL)
+RETURNS SETOF missions_private.completion_heatmap
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  RETURN QUERY
+  SELECT * FROM missions_private.completion_heatmap x
+  WHERE p_track IS NULL OR x.track = p_track
+  ORDER BY x.track, x.iso_dow, x.hour;
+END
+$fn$;
+COMMENT ON FUNCTION missions.completion_heatmap(text) IS
+  'Completion heatmap (admins, services, mentors): completions per track, ISO day of week 1-7 and hour 0-23 in each participant''s time zone; cells without completions have no row.';
+
+-- missions.participant_benchmarks: participants' completed count, mean score and percentile in their cohort.
+CREATE OR REPLACE FUNCTION missions.participant_benchmarks(p_cohort text DEFAULT NULL)
+RETURNS SETOF missions_private.participant_benchmarks
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_caller uuid := missions_private.caller_id();
+  v_role text := missions_private.current_principal_role();
+BEGIN
+  IF v_caller IS NOT NULL AND v_role NOT IN ('admin', 'service', 'mentor', 'participant') THEN
+    RAISE EXCEPTION 'only participants, mentors, admins and services read benchmarks' USING ERRCODE = 'MS403';
+  END IF;
+  RETURN QUERY
+  SELECT * FROM missions_private.participant_benchmarks x
+  WHERE (p_cohort IS NULL OR x.cohort = p_cohort)
+    AND (v_role IS DISTINCT FROM 'participant' OR x.participant_id = v_caller)
+  ORDER BY x.cohort, x.percentile DESC, x.participant_id;
+END
+$fn$;
+COMMENT ON FUNCTION missions.participant_benchmarks(text) IS
+  'Benchmarks (optionally of one cohort; ''none'' = no cohort): completed, avg_score, percentile within the cohort. Admins, services and mentors see everyone; a participant only their own row.';
+
+-- missions.recipe_effectiveness: per recipe, success with versus without it on the missions it is linked to.
+CREATE OR REPLACE FUNCTION missions.recipe_effectiveness() RETURNS SETOF missions_private.recipe_effectiveness
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  RETURN QUERY
+  SELECT * FROM missions_private.recipe_effectiveness x ORDER BY x.lift DESC NULLS LAST, x.slug;
+END
+$fn$;
+COMMENT ON FUNCTION missions.recipe_effectiveness() IS
+  'Recipe effectiveness (admins, services, mentors): ended missions of linked templates with / without the recipe completed or marked used, successes, rates, lift; best lift first.';
+
+-- missions.cohort_dashboard: per cohort headcount, learners, missions started and completed, scores, top skills.
+CREATE OR REPLACE FUNCTION missions.cohort_dashboard() RETURNS SETOF missions_private.cohort_dashboard
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  RETURN QUERY SELECT * FROM missions_private.cohort_dashboard x ORDER BY x.cohort;
+END
+$fn$;
+COMMENT ON FUNCTION missions.cohort_dashboard() IS
+  'Cohort (enterprise) dashboard (admins, services, mentors): participants, learners, learning missions started and completed, completion_rate, avg_final_score, top_skills per cohort.';
