@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -74,3 +76,117 @@ def add_evidence(conn: psycopg.Connection, who: dict | None, mission_id: str, su
 
 def save(conn: psycopg.Connection, who: dict | None, mission_id: str, **progress: Any) -> dict:
     return call(conn, who, "select missions.save_mission_progress(%s, %s::jsonb)", mission_id, json.dumps(progress))
+
+
+# ---- more helpers for the rule tests (test_learning_quotas / _paths / _reviews) -----------------
+
+def simple_spec(code: str, n: int = 2, **overrides: Any) -> dict:
+    """n plain subtasks (no evidence, hints or decisions), no reflection, pass score 0: any review approves."""
+    spec = {"code": code, "title": f"{code} mission", "tier": "beginner", "track": "defender", "pass_score": 0,
+            "subtasks": [{"title": f"Step {i}"} for i in range(1, n + 1)]}
+    spec.update(overrides)
+    return spec
+
+
+def create_simple(db: psycopg.Connection, code: str, n: int = 2, **overrides: Any) -> str:
+    row = db.execute("select missions.create_learning_template(%s::jsonb) as id",
+                     (json.dumps(simple_spec(code, n, **overrides)),)).fetchone()
+    return str(row["id"])
+
+
+def set_clock(conn: psycopg.Connection, ts: str) -> None:
+    """Move the engine clock of this session (committed, so it holds for the session's later transactions)."""
+    with conn.transaction():
+        conn.execute("select set_config('missions.now', %s, false)", (ts,))
+
+
+def clocked(connect: Callable[..., psycopg.Connection], n: int, ts: str | None) -> list[psycopg.Connection]:
+    """n autocommit connections sharing the engine clock ts (None: real time)."""
+    conns = [connect(autocommit=True) for _ in range(n)]
+    for c in conns:
+        if ts is not None:
+            set_clock(c, ts)
+    return conns
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in parallel threads released together by a barrier; results (or exceptions) in order."""
+    barrier = threading.Barrier(len(calls), timeout=60)
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    return results
+
+
+def outcome(result: Any) -> str:
+    """'ok' for a result, the SQLSTATE for a database error (anything else is re-raised)."""
+    if isinstance(result, psycopg.Error):
+        return result.sqlstate or "?"
+    if isinstance(result, BaseException):
+        raise result
+    return "ok"
+
+
+def start(conn: psycopg.Connection, who: dict, template_id: str) -> dict:
+    return call(conn, who, "select missions.start_learning_mission(%s, %s)", who["id"], template_id)
+
+
+def finish_subtasks(conn: psycopg.Connection, who: dict, mission_id: str, subtasks: list[int],
+                    notes: str | None = None) -> dict:
+    progress: dict = {}
+    for n in subtasks:
+        fields: dict[str, Any] = {"subtask": n, "done": True}
+        if notes is not None:
+            fields["notes"] = notes
+        progress = save(conn, who, mission_id, **fields)
+    return progress
+
+
+def submit(conn: psycopg.Connection, who: dict, mission_id: str, reflection: str | None = None) -> dict:
+    return call(conn, who, "select missions.submit_learning_mission(%s, %s)", mission_id, reflection)
+
+
+def progress_of(conn: psycopg.Connection, who: dict | None, mission_id: str) -> dict:
+    return call(conn, who, "select missions.learning_progress(%s)", mission_id)
+
+
+def statuses(progress: dict) -> list[str]:
+    return [s["status"] for s in progress["subtasks"]]
+
+
+def learning_row(db: psycopg.Connection, mission_id: str) -> dict:
+    return db.execute("""select m.status, m.expires_at, m.submitted_at, m.completed_at, lm.*
+                         from missions_private.missions m
+                         join missions_private.learning_missions lm on lm.mission_id = m.id
+                         where m.id = %s""", (mission_id,)).fetchone()
+
+
+def steps_of(db: psycopg.Connection, mission_id: str, kind: str) -> list[dict]:
+    return db.execute("select * from missions_private.steps where mission_id = %s and kind = %s order by position",
+                      (mission_id, kind)).fetchall()
+
+
+def completed_mission(conn: psycopg.Connection, who: dict, template_id: str, subtasks: list[int]) -> str:
+    """Start, finish and submit a mission and let the rules reviewer approve it (low pass score); a PREMIUM
+    learner accepts the AI verdict."""
+    from app import reviewer
+
+    mid = start(conn, who, template_id)["id"]
+    finish_subtasks(conn, who, mid, subtasks)
+    submit(conn, who, mid)
+    assert reviewer.review_one(conn)
+    if progress_of(conn, who, mid)["review_stage"] == "ai_reviewed":
+        call(conn, who, "select missions.accept_ai_review(%s)", mid)
+    assert progress_of(conn, who, mid)["status"] == "completed"
+    return mid

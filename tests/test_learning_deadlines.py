@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import make_principal
-from tests.learning_helpers import call, create_template
+from tests.learning_helpers import call, create_template, sqlstate
 
 
 def test_one_warning_per_mission_when_a_quarter_of_the_time_is_left(db):
@@ -30,3 +30,30 @@ def test_one_warning_per_mission_when_a_quarter_of_the_time_is_left(db):
     assert db.execute("select missions.expire_missions() as n").fetchone()["n"] == 1
     assert db.execute("select missions.warn_learning_deadlines() as n").fetchone()["n"] == 0
     assert call(db, learner, "select missions.learning_progress(%s)", mid)["status"] == "expired"
+
+
+def test_an_optional_subtask_can_be_skipped_and_a_failed_review_returns_the_mission(db, connect):
+    spec_subtasks = [{"title": "Read the brief"}, {"title": "Bonus: write a Sigma rule", "optional": True},
+                     {"title": "Report"}]
+    tid = create_template(db, "OPT-01", subtasks=spec_subtasks, rubric=None, reflection_required=False)
+    learner = make_principal(db, "participant", tier="STARTER")
+    mid = call(db, learner, "select missions.start_learning_mission(%s, %s)", learner["id"], tid)["id"]
+    save = "select missions.save_mission_progress(%s, %s::jsonb)"
+    call(db, learner, save, mid, '{"subtask": 1, "done": true}')
+    assert sqlstate(db, learner, save, mid, '{"subtask": 3, "skip": true}') == "MS409"  # not reached
+    doc = call(db, learner, save, mid, '{"subtask": 2, "skip": true}')
+    assert [s["status"] for s in doc["subtasks"]] == ["completed", "skipped", "ready"]
+    doc = call(db, learner, save, mid, '{"subtask": 3, "done": true}')
+    call(db, learner, "select missions.submit_learning_mission(%s)", mid)
+
+    # a reviewer agent that fails the ai_review step out of attempts does not leave the learner stuck
+    agent = make_principal(db, "agent")
+    for _ in range(3):
+        db.execute("update missions_private.steps set not_before = null where kind = 'ai_review'")  # skip backoff
+        step = call(db, agent, "select c.step_id from missions.claim_next_step(%s, array['ai_review']) c", agent["id"])
+        token = db.execute("select lease_token from missions_private.steps where id = %s", (step,)).fetchone()
+        call(db, agent, "select missions.fail_step(%s, %s, %s, 'model timeout')", step, agent["id"], token["lease_token"])
+    doc = call(db, learner, "select missions.learning_progress(%s)", mid)
+    assert doc["status"] == "in_progress" and doc["review_stage"] == "changes_requested"
+    assert "submit again" in doc["feedback"]
+    assert call(db, learner, "select missions.submit_learning_mission(%s)", mid)["review_stage"] == "ai_review"

@@ -243,6 +243,7 @@ BEGIN
     IF v.status = 'failed' THEN
       UPDATE missions_private.missions m SET status = 'failed'
       WHERE m.id = v.mission_id AND m.status IN ('in_progress', 'waiting', 'paused');
+      PERFORM missions_private.return_unreviewed(ARRAY[v.mission_id]);  -- a failed review fails no learner
     ELSE
       PERFORM missions_private.advance_mission(v.mission_id, v_now);
     END IF;

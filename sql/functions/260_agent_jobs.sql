@@ -25,6 +25,7 @@ BEGIN
   UPDATE missions_private.missions m SET status = 'failed'
   WHERE m.id = ANY (v_failed) AND m.status IN ('in_progress', 'waiting', 'paused');
   PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  PERFORM missions_private.return_unreviewed(v_failed);
   RETURN v_count;
 END
 $fn$;

@@ -65,7 +65,8 @@ BEGIN
     RAISE EXCEPTION 'subtask % needs a title of at most 200 characters', p_position USING ERRCODE = 'MS422';
   END IF;
   IF pg_catalog.jsonb_typeof(coalesce(p_subtask->'required_evidence', '0')) <> 'number'
-     OR (coalesce(p_subtask->>'required_evidence', '0'))::numeric NOT BETWEEN 0 AND 10 THEN
+     OR (coalesce(p_subtask->>'required_evidence', '0'))::numeric NOT BETWEEN 0 AND 10
+     OR (coalesce(p_subtask->>'required_evidence', '0'))::numeric % 1 <> 0 THEN
     RAISE EXCEPTION 'required_evidence of subtask % must be a number of files from 0 to 10', p_position USING ERRCODE = 'MS422';
   END IF;
   -- hints: strings (levels 1, 2, …) or {level, text} objects with consecutive levels
@@ -86,9 +87,19 @@ BEGIN
        OR pg_catalog.jsonb_typeof(v_choices) IS DISTINCT FROM 'array' OR pg_catalog.jsonb_array_length(v_choices) < 2 THEN
       RAISE EXCEPTION 'the decision of subtask % needs a key and at least two choices', p_position USING ERRCODE = 'MS422';
     END IF;
-    SELECT array_agg((c->>'next')::integer ORDER BY (c->>'next')::integer) INTO v_next
+    -- subtask numbers are whole numbers (checked before anything casts them)
+    IF EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(v_choices) c
+               WHERE pg_catalog.jsonb_typeof(c) <> 'object' OR pg_catalog.jsonb_typeof(c->'next') IS DISTINCT FROM 'number'
+                  OR (c->>'next')::numeric % 1 <> 0 OR abs((c->>'next')::numeric) > 1000)
+       OR (v_decision ? 'rejoin' AND (pg_catalog.jsonb_typeof(v_decision->'rejoin') <> 'number'
+                                      OR (v_decision->>'rejoin')::numeric % 1 <> 0
+                                      OR abs((v_decision->>'rejoin')::numeric) > 1000)) THEN
+      RAISE EXCEPTION 'the choices of the decision of subtask % need next (and rejoin) subtask numbers', p_position
+        USING ERRCODE = 'MS422';
+    END IF;
+    SELECT array_agg((c->>'next')::numeric::integer ORDER BY (c->>'next')::numeric::integer) INTO v_next
     FROM pg_catalog.jsonb_array_elements(v_choices) c;
-    v_rejoin := coalesce((v_decision->>'rejoin')::integer, v_next[array_upper(v_next, 1)] + 1);
+    v_rejoin := coalesce((v_decision->>'rejoin')::numeric::integer, v_next[array_upper(v_next, 1)] + 1);
     IF EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(v_choices) c
                WHERE missions_private.clean_text(c->>'key') IS NULL OR missions_private.clean_text(c->>'label') IS NULL
                   OR pg_catalog.jsonb_typeof(c->'next') IS DISTINCT FROM 'number')
@@ -101,15 +112,15 @@ BEGIN
     -- each choice's path runs from its next subtask to the following choice's next (or rejoin)
     v_decision := jsonb_build_object(
       'key', v_decision->>'key', 'prompt', coalesce(v_decision->>'prompt', ''), 'rejoin', v_rejoin,
-      'choices', (SELECT jsonb_agg(jsonb_build_object('key', c->>'key', 'label', c->>'label', 'next', (c->>'next')::integer,
-                                   'path', (SELECT jsonb_agg(g) FROM generate_series((c->>'next')::integer,
-                                             coalesce((SELECT min(n) FROM unnest(v_next) n WHERE n > (c->>'next')::integer), v_rejoin) - 1) g))
-                                   ORDER BY (c->>'next')::integer)
+      'choices', (SELECT jsonb_agg(jsonb_build_object('key', c->>'key', 'label', c->>'label', 'next', (c->>'next')::numeric::integer,
+                                   'path', (SELECT jsonb_agg(g) FROM generate_series((c->>'next')::numeric::integer,
+                                             coalesce((SELECT min(n) FROM unnest(v_next) n WHERE n > (c->>'next')::numeric::integer), v_rejoin) - 1) g))
+                                   ORDER BY (c->>'next')::numeric::integer)
                   FROM pg_catalog.jsonb_array_elements(v_choices) c));
   END IF;
   RETURN jsonb_strip_nulls(jsonb_build_object(
     'instructions', coalesce(p_subtask->>'instructions', ''),
-    'required_evidence', coalesce((p_subtask->>'required_evidence')::integer, 0),
+    'required_evidence', coalesce((p_subtask->>'required_evidence')::numeric::integer, 0),
     'optional', coalesce((p_subtask->>'optional')::boolean, false),
     'skills', to_jsonb(coalesce(missions_private.text_array(p_subtask->'skills', 'skills'), '{}')),
     'hints', v_hints,
@@ -137,16 +148,18 @@ BEGIN
                 WHERE pg_catalog.jsonb_typeof(c) <> 'object'
                    OR pg_catalog.jsonb_typeof(c->'subtask') IS DISTINCT FROM 'number'
                    OR (c->>'subtask')::numeric NOT BETWEEN 1 AND v_count
+                   OR (c->>'subtask')::numeric <> trunc((c->>'subtask')::numeric)
                    OR pg_catalog.jsonb_typeof(c->'weight') IS DISTINCT FROM 'number'
                    OR (c->>'weight')::numeric NOT BETWEEN 0.001 AND 1000
                    OR missions_private.clean_text(c->>'criterion') IS NULL) THEN
     RAISE EXCEPTION 'a rubric is a non-empty array of {subtask (1..%), criterion, weight > 0}', v_count USING ERRCODE = 'MS422';
   END IF;
-  IF (SELECT count(DISTINCT c->>'subtask') FROM pg_catalog.jsonb_array_elements(p_criteria) c) <> pg_catalog.jsonb_array_length(p_criteria) THEN
+  IF (SELECT count(DISTINCT (c->>'subtask')::numeric) FROM pg_catalog.jsonb_array_elements(p_criteria) c)
+     <> pg_catalog.jsonb_array_length(p_criteria) THEN
     RAISE EXCEPTION 'a rubric has one criterion per subtask' USING ERRCODE = 'MS422';
   END IF;
-  RETURN (SELECT jsonb_agg(jsonb_build_object('subtask', (c->>'subtask')::integer, 'criterion', c->>'criterion',
-                                              'weight', (c->>'weight')::numeric) ORDER BY (c->>'subtask')::integer)
+  RETURN (SELECT jsonb_agg(jsonb_build_object('subtask', (c->>'subtask')::numeric::integer, 'criterion', c->>'criterion',
+                                              'weight', (c->>'weight')::numeric) ORDER BY (c->>'subtask')::numeric::integer)
           FROM pg_catalog.jsonb_array_elements(p_criteria) c);
 END
 $fn$;
@@ -220,9 +233,14 @@ BEGIN
       RAISE EXCEPTION 'invalid learning template: %', SQLERRM USING ERRCODE = 'MS422',
         HINT = 'code like SIEM-03; tier beginner|intermediate|advanced|mastery; track defender|offensive|grc|innovation|leadership';
   END;
-  INSERT INTO missions_private.template_steps (template_id, position, title, kind, spec)
-  SELECT v_id, s.ord::integer, btrim(s.e->>'title'), 'subtask', missions_private.parse_subtask(s.ord::integer, v_count, s.e)
-  FROM pg_catalog.jsonb_array_elements(v_subtasks) WITH ORDINALITY AS s(e, ord);
+  BEGIN
+    INSERT INTO missions_private.template_steps (template_id, position, title, kind, spec)
+    SELECT v_id, s.ord::integer, btrim(s.e->>'title'), 'subtask', missions_private.parse_subtask(s.ord::integer, v_count, s.e)
+    FROM pg_catalog.jsonb_array_elements(v_subtasks) WITH ORDINALITY AS s(e, ord);
+  EXCEPTION
+    WHEN data_exception OR check_violation OR not_null_violation THEN  -- e.g. a hint level or flag of the wrong type
+      RAISE EXCEPTION 'invalid subtasks: %', SQLERRM USING ERRCODE = 'MS422';
+  END;
   INSERT INTO missions_private.rubrics (template_id, version, criteria)
   VALUES (v_id, 1, missions_private.parse_rubric(v_id, p_spec->'rubric'));
   IF p_spec ? 'recipes' THEN

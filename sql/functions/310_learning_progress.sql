@@ -57,7 +57,9 @@ SET search_path = ''
 AS $fn$
   SELECT CASE missions_private.current_principal_role()
     WHEN 'mentor' THEN EXISTS (SELECT FROM missions_private.learning_missions lm
-                               WHERE lm.mission_id = p_mission_id AND lm.mentor_requested_at IS NOT NULL)
+                               WHERE lm.mission_id = p_mission_id
+                                 AND (lm.review_stage = 'mentor_review'
+                                      OR lm.mentor_id = missions_private.current_principal_id()))
     WHEN 'agent' THEN EXISTS (SELECT FROM missions_private.steps s
                               JOIN missions_private.step_kinds k ON k.kind = s.kind AND k.review
                               WHERE s.mission_id = p_mission_id AND s.status = 'in_progress'
@@ -66,7 +68,7 @@ AS $fn$
     ELSE false END
 $fn$;
 COMMENT ON FUNCTION missions_private.can_review_learning(uuid) IS
-  'True for a mentor on a mission whose mentor review was requested, or an agent holding a live lease on one of its review steps.';
+  'True for any mentor while a mission''s mentor review is open and for the mentor who reviewed it, or an agent holding a live lease on one of its review steps.';
 
 -- missions_private.visible_learning: MS404 unless the mission is a learning mission the caller may read.
 CREATE OR REPLACE FUNCTION missions_private.visible_learning(p_mission_id uuid) RETURNS missions_private.missions
@@ -264,11 +266,31 @@ BEGIN
   SELECT v.id, ts.position, ts.title, 'subtask', CASE WHEN ts.position = 1 THEN 'ready' ELSE 'pending' END,
          CASE WHEN ts.position = 1 THEN missions.now() END, (ts.spec->>'optional')::boolean
   FROM missions_private.template_steps ts WHERE ts.template_id = p_template_id;
-  -- default dependency: the previous subtask (a skipped one counts as done)
+  -- dependencies (a skipped subtask counts as done): by default the previous subtask; the first subtask of a
+  -- choice's path follows the subtask before the first path (the decision point), and the rejoin subtask follows
+  -- the last subtask of every path, so it waits for the chosen path even when the path just before it is skipped
+  WITH decision AS (
+    SELECT ts.spec->'decision' AS d FROM missions_private.template_steps ts
+    WHERE ts.template_id = p_template_id AND ts.spec ? 'decision'
+  ), branch AS (
+    SELECT (c->>'next')::integer AS position,
+           (SELECT min((x->>'next')::integer) FROM pg_catalog.jsonb_array_elements(decision.d->'choices') x) - 1 AS after
+    FROM decision CROSS JOIN pg_catalog.jsonb_array_elements(decision.d->'choices') c
+    UNION
+    SELECT (decision.d->>'rejoin')::integer, (c->'path'->>-1)::integer
+    FROM decision CROSS JOIN pg_catalog.jsonb_array_elements(decision.d->'choices') c
+  ), dependency AS (
+    SELECT b.position, b.after FROM branch b
+    UNION
+    SELECT ts.position, ts.position - 1 FROM missions_private.template_steps ts
+    WHERE ts.template_id = p_template_id AND ts.position > 1
+      AND ts.position NOT IN (SELECT b.position FROM branch b)
+  )
   INSERT INTO missions_private.step_dependencies (step_id, depends_on)
-  SELECT s.id, prev.id FROM missions_private.steps s
-  JOIN missions_private.steps prev ON prev.mission_id = s.mission_id AND prev.position = s.position - 1
-  WHERE s.mission_id = v.id;
+  SELECT s.id, prev.id FROM dependency d
+  JOIN missions_private.steps s ON s.mission_id = v.id AND s.position = d.position
+  JOIN missions_private.steps prev ON prev.mission_id = v.id AND prev.position = d.after
+  WHERE d.after <> d.position;
   UPDATE missions_private.missions m
   SET status = 'in_progress',
       expires_at = missions.now() + pg_catalog.make_interval(hours => l.time_constraint_hours)
@@ -277,7 +299,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.start_learning_mission(uuid, uuid) IS
-  'Starts a learning mission: MS404 unknown/inactive, MS403 capstone without PREMIUM or tier locked, 409 already open, MS429 monthly quota (FREE 1, STARTER 3) used; deadline = now + time_constraint_hours. Returns the progress.';
+  'Starts a learning mission: MS404 unknown/inactive, MS403 capstone without PREMIUM or tier locked, 409 already open, MS429 monthly quota (FREE 1, STARTER 3) used; deadline = now + time_constraint_hours; subtasks follow each other, a decision''s rejoin subtask waits for the chosen path. Returns the progress.';
 
 -- missions.learning_progress: the progress document of a learning mission (owner, staff, its reviewers).
 CREATE OR REPLACE FUNCTION missions.learning_progress(p_mission_id uuid) RETURNS jsonb
@@ -309,17 +331,19 @@ BEGIN
     RAISE EXCEPTION 'the progress must be a JSON object' USING ERRCODE = 'MS422';
   END IF;
   SELECT string_agg(k, ', ') INTO v_unknown FROM pg_catalog.jsonb_object_keys(p_spec) k
-  WHERE k NOT IN ('subtask', 'notes', 'done', 'tools_used', 'reflection');
+  WHERE k NOT IN ('subtask', 'notes', 'done', 'skip', 'tools_used', 'reflection');
   IF v_unknown IS NOT NULL THEN
     RAISE EXCEPTION 'unknown progress field(s): %', v_unknown USING ERRCODE = 'MS422';
   END IF;
-  IF (p_spec ? 'notes' OR p_spec ? 'done') AND NOT p_spec ? 'subtask' THEN
-    RAISE EXCEPTION 'notes and done belong to a subtask: give its number' USING ERRCODE = 'MS422';
+  IF (p_spec ? 'notes' OR p_spec ? 'done' OR p_spec ? 'skip') AND NOT p_spec ? 'subtask' THEN
+    RAISE EXCEPTION 'notes, done and skip belong to a subtask: give its number' USING ERRCODE = 'MS422';
   END IF;
-  IF p_spec ? 'done' AND pg_catalog.jsonb_typeof(p_spec->'done') <> 'boolean' THEN
-    RAISE EXCEPTION 'done must be true or false' USING ERRCODE = 'MS422';
+  IF (p_spec ? 'done' AND pg_catalog.jsonb_typeof(p_spec->'done') <> 'boolean')
+     OR (p_spec ? 'skip' AND pg_catalog.jsonb_typeof(p_spec->'skip') <> 'boolean') THEN
+    RAISE EXCEPTION 'done and skip must be true or false' USING ERRCODE = 'MS422';
   END IF;
-  IF p_spec ? 'subtask' AND pg_catalog.jsonb_typeof(p_spec->'subtask') <> 'number' THEN
+  IF p_spec ? 'subtask' AND (pg_catalog.jsonb_typeof(p_spec->'subtask') <> 'number'
+                             OR (p_spec->>'subtask')::numeric % 1 <> 0 OR abs((p_spec->>'subtask')::numeric) > 1000) THEN
     RAISE EXCEPTION 'subtask must be a subtask number' USING ERRCODE = 'MS422';
   END IF;
   IF length(p_spec->>'notes') > 20000 OR length(p_spec->>'reflection') > 20000 THEN
@@ -354,6 +378,12 @@ BEGIN
       PERFORM missions_private.advance_mission(p_mission_id, missions.now());
     ELSIF p_spec->>'done' = 'false' AND s.status = 'completed' THEN
       RAISE EXCEPTION 'subtask % is done; its notes and evidence can still change', v_subtask USING ERRCODE = 'MS409';
+    ELSIF (p_spec->>'skip')::boolean AND s.status <> 'completed' THEN
+      IF NOT s.optional THEN
+        RAISE EXCEPTION 'subtask % is required; only optional subtasks can be skipped', v_subtask USING ERRCODE = 'MS409';
+      END IF;
+      UPDATE missions_private.steps st SET status = 'skipped' WHERE st.id = s.id;
+      PERFORM missions_private.advance_mission(p_mission_id, missions.now());
     END IF;
   END IF;
   UPDATE missions_private.learning_missions lm SET
@@ -365,7 +395,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.save_mission_progress(uuid, jsonb) IS
-  'Saves progress {subtask, notes, done, tools_used, reflection}: notes start the subtask''s clock, done completes it (decision chosen and required evidence uploaded first) and readies the next; tools accumulate.';
+  'Saves progress {subtask, notes, done, skip, tools_used, reflection}: notes start the subtask''s clock, done completes it (decision chosen and required evidence uploaded first) and readies the next, skip passes an optional one; tools accumulate.';
 
 -- missions.mission_hints: the hints revealed so far for a subtask and how many remain.
 CREATE OR REPLACE FUNCTION missions.mission_hints(p_mission_id uuid, p_subtask integer) RETURNS jsonb
@@ -519,7 +549,7 @@ BEGIN
                'template_id', t.id, 'code', l.code, 'title', t.title, 'tier', l.tier, 'track', l.track,
                'is_capstone', l.is_capstone, 'time_constraint_hours', l.time_constraint_hours,
                'can_start', b.reason IS NULL, 'blocked_by', b.reason,
-               'view_only', b.reason IN ('monthly_quota_used', 'capstone_premium_only'))
+               'view_only', coalesce(b.reason IN ('monthly_quota_used', 'capstone_premium_only'), false))
              ORDER BY l.track, missions_private.tier_rank(l.tier), l.code)
       FROM missions_private.templates t
       JOIN missions_private.learning_templates l ON l.template_id = t.id

@@ -186,8 +186,11 @@ BEGIN
   v_verdict := CASE WHEN v_score >= v_pass THEN 'approve' ELSE 'request_changes' END;
   UPDATE missions_private.learning_missions lm SET
     ai_score = v_score, ai_reviewed_at = missions.now(), review_stage = 'ai_reviewed',
+    -- the step has left in_progress, which cleared its lease: the reviewing agent is on its completed result
     ai_review = p_result || jsonb_build_object('score', v_score, 'pass_score', v_pass, 'verdict', v_verdict,
-                                               'agent_id', p_step.leased_by, 'step_id', p_step.id)
+                                               'agent_id', (SELECT r.agent_id FROM missions_private.step_results r
+                                                            WHERE r.step_id = p_step.id AND r.outcome = 'completed'),
+                                               'step_id', p_step.id)
   WHERE lm.mission_id = p_step.mission_id;
   PERFORM missions_private.log_event(p_step.mission_id, 'learning.ai_reviewed',
                                      jsonb_build_object('score', v_score, 'verdict', v_verdict), p_step.id);
@@ -231,7 +234,8 @@ BEGIN
     UPDATE missions_private.missions m SET reviewed_by = p_reviewer_id WHERE m.id = p_mission_id;
     PERFORM missions_private.reward_learning(p_mission_id);
   ELSE
-    UPDATE missions_private.learning_missions lm SET review_stage = 'changes_requested', feedback = p_feedback
+    UPDATE missions_private.learning_missions lm
+    SET review_stage = 'changes_requested', feedback = p_feedback, deadline_warned_at = NULL
     WHERE lm.mission_id = p_mission_id;
     v := missions_private.transition_mission(p_mission_id, 'in_progress',
            jsonb_build_object('verdict', p_verdict, 'score', p_score, 'reviewer_id', p_reviewer_id));
@@ -242,7 +246,37 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.apply_verdict(uuid, text, numeric, uuid, text) IS
-  'approve: submitted -> completed with the final score, then rewards, portfolio and skill signals; request_changes: submitted -> in_progress with feedback, deadline moved by the review time.';
+  'approve: submitted -> completed with the final score, then rewards, portfolio and skill signals; request_changes: submitted -> in_progress with feedback, deadline moved by the review time (and warned again).';
+
+-- missions_private.return_unreviewed: learning missions whose review step failed for good go back to their learner to resubmit.
+CREATE OR REPLACE FUNCTION missions_private.return_unreviewed(p_mission_ids uuid[]) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_id uuid;
+  v_count integer := 0;
+BEGIN
+  FOR v_id IN
+    SELECT m.id FROM missions_private.missions m
+    JOIN missions_private.learning_missions lm ON lm.mission_id = m.id
+    WHERE m.id = ANY (p_mission_ids) AND m.face = 'learning' AND m.status = 'submitted'
+      AND lm.review_stage IN ('ai_review', 'mentor_review')
+      AND NOT EXISTS (SELECT FROM missions_private.steps s
+                      JOIN missions_private.step_kinds k ON k.kind = s.kind AND k.review
+                      WHERE s.mission_id = m.id AND s.status IN ('ready', 'in_progress'))
+    ORDER BY m.id
+    FOR UPDATE OF m
+  LOOP
+    PERFORM missions_private.apply_verdict(v_id, 'request_changes', NULL, NULL,
+              'The review could not be completed (the reviewer failed). Nothing is wrong with your work: submit again.');
+    v_count := v_count + 1;
+  END LOOP;
+  RETURN v_count;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.return_unreviewed(uuid[]) IS
+  'For submitted learning missions left with no open review step (the reviewer failed out of attempts): back to in_progress with feedback, so the learner can resubmit.';
 
 -- missions_private.reward_learning: pays an approved learning mission once and adds its portfolio item and skill signals.
 CREATE OR REPLACE FUNCTION missions_private.reward_learning(p_mission_id uuid) RETURNS boolean
@@ -384,12 +418,14 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  v missions_private.missions := missions_private.lock_learning(p_mission_id);
   lm missions_private.learning_missions;
 BEGIN
-  lm := missions_private.lock_reviewed(p_mission_id);
-  IF (SELECT p.tier FROM missions_private.principals p WHERE p.id = lm.participant_id) <> 'PREMIUM' THEN
+  -- the tier first: a non-PREMIUM learner is refused whatever the review stage
+  IF (SELECT p.tier FROM missions_private.principals p WHERE p.id = v.participant_id) <> 'PREMIUM' THEN
     RAISE EXCEPTION 'mentor reviews are for PREMIUM members' USING ERRCODE = 'MS403';
   END IF;
+  lm := missions_private.lock_reviewed(p_mission_id);
   INSERT INTO missions_private.steps (mission_id, position, title, kind, status, ready_at)
   SELECT p_mission_id, max(s.position) + 1, 'Mentor review', 'mentor_review', 'ready', missions.now()
   FROM missions_private.steps s WHERE s.mission_id = p_mission_id;
@@ -400,7 +436,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.request_mentor_review(uuid) IS
-  'PREMIUM only (MS403): after the AI review (MS409 otherwise) adds a ready mentor_review step for mentors to claim.';
+  'PREMIUM only (MS403, checked before the stage): after the AI review (MS409 otherwise) adds a ready mentor_review step for mentors to claim.';
 
 -- missions_private.authorize_mentor: MS403 unless p_mentor_id is the caller and a mentor or admin.
 CREATE OR REPLACE FUNCTION missions_private.authorize_mentor(p_mentor_id uuid) RETURNS void
