@@ -100,3 +100,46 @@ CHECK_QUOTA = "select %(kind)s::text as kind, missions.check_quota(%(kind)s::tex
 STEP_KINDS = "select k.* from missions.step_kinds() k"
 UPSERT_STEP_KIND = """select k.*, null::integer as remaining_today
 from missions.upsert_step_kind(%(kind)s::text, %(spec)s::jsonb) k"""
+
+# ---- learning face ----------------------------------------------------------------------------
+# A participant's own data: the given participant, else the caller.
+_PARTICIPANT = f"coalesce(%(participant_id)s::uuid, {_ME})"
+
+# create_learning_template returns the id; learning_template (STABLE) reads it in a second statement.
+CREATE_LEARNING_TEMPLATE = "select missions.create_learning_template(%(spec)s::jsonb) as id"
+LEARNING_TEMPLATE = "select missions.learning_template(%(id)s::uuid) as template"
+LEARNING_TEMPLATES = "select t as template from missions.learning_templates(%(track)s::text) t"
+SET_TEMPLATE_RUBRIC = "select r.* from missions.set_template_rubric(%(id)s::uuid, %(criteria)s::jsonb) r"
+
+LEARNING_DASHBOARD = f"select missions.learning_dashboard({_PARTICIPANT}) as dashboard"
+START_LEARNING_MISSION = f"select missions.start_learning_mission({_PARTICIPANT}, %(template_id)s::uuid) as progress"
+LEARNING_PROGRESS = "select missions.learning_progress(%(id)s::uuid) as progress"
+SAVE_MISSION_PROGRESS = "select missions.save_mission_progress(%(id)s::uuid, %(spec)s::jsonb) as progress"
+MISSION_HINTS = "select missions.mission_hints(%(id)s::uuid, %(subtask)s::integer) as hints"
+REVEAL_HINT = "select missions.reveal_hint(%(id)s::uuid, %(subtask)s::integer) as hint"
+MISSION_DECISIONS = "select missions.mission_decisions(%(id)s::uuid) as decisions"
+CHOOSE_DECISION = "select missions.choose_decision(%(id)s::uuid, %(decision)s::text, %(choice)s::text) as progress"
+
+EVIDENCE_LIMITS = "select l.* from missions.evidence_limits() l"
+ADD_EVIDENCE = """select missions.add_evidence(%(id)s::uuid, %(subtask)s::integer, %(filename)s::text,
+  %(content_type)s::text, %(size_bytes)s::bigint, %(sha256)s::text, %(storage_key)s::text) as file"""
+EVIDENCE_FILE = "select missions.evidence_file(%(file_id)s::uuid) as file"
+DELETE_EVIDENCE = "select missions.delete_evidence(%(file_id)s::uuid) as file"
+# Stored bytes are shared by every evidence row with the same content: adding or removing the bytes of a
+# storage key happens under a session-level advisory lock on the key (held past the commit, released after).
+_STORAGE_LOCK_ID = "pg_catalog.hashtextextended('missions.evidence:' || %(key)s::text, 0)"
+LOCK_STORAGE_KEY = f"select pg_catalog.pg_advisory_lock({_STORAGE_LOCK_ID})"
+UNLOCK_STORAGE_KEY = f"select pg_catalog.pg_advisory_unlock({_STORAGE_LOCK_ID})"
+
+SUBMIT_LEARNING_MISSION = "select missions.submit_learning_mission(%(id)s::uuid, %(reflection)s::text) as progress"
+AI_REVIEW = "select missions.ai_review(%(id)s::uuid) as review"
+ACCEPT_AI_REVIEW = "select missions.accept_ai_review(%(id)s::uuid) as progress"
+REQUEST_MENTOR_REVIEW = "select missions.request_mentor_review(%(id)s::uuid) as progress"
+MENTOR_REVIEW = "select missions.mentor_review(%(id)s::uuid) as review"
+MENTOR_REVIEWS = "select r as review from missions.mentor_reviews() r"
+CLAIM_MENTOR_REVIEW = f"""select c.mission_id, c.step_id, c.agent_id as mentor_id, c.expires_at, c.attempt
+from missions.claim_mentor_review(%(id)s::uuid, {_ME}) c"""
+COMPLETE_MENTOR_REVIEW = f"select missions.complete_mentor_review(%(id)s::uuid, {_ME}, %(review)s::jsonb) as progress"
+
+PORTFOLIO = f"select to_jsonb(i) as item from missions.portfolio({_PARTICIPANT}) i"
+SKILL_SIGNALS = f"select to_jsonb(s) as signal from missions.skill_signals({_PARTICIPANT}) s"

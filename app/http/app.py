@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -20,9 +21,14 @@ from app.http.openapi import COMPONENTS
 from app.http.agents import AgentMissionController, AgentWorkController
 from app.http.engagement import EngagementController
 from app.http.engagement_admin import AlertController, EngagementAdminController
+from app.http.learning import LearningController
+from app.http.learning_admin import LearningTemplateController
+from app.http.learning_evidence import EvidenceController, provide_store
+from app.http.learning_reviews import LearningReviewController
 from app.http.principals import AdminController, PrincipalController
 from app.http.system import SystemController
 from app.http.wall import WallController
+from app.storage import EvidenceStore, LocalStore
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -32,10 +38,13 @@ def database(state: State) -> Database:
     return state.db
 
 
-def create_app(database_url: str | None = None, settings: Settings | None = None) -> Litestar:
-    """Build the app; `database_url` overrides the configured one (tests pass theirs)."""
+def create_app(database_url: str | None = None, settings: Settings | None = None,
+               evidence_dir: Path | str | None = None, evidence_store: EvidenceStore | None = None) -> Litestar:
+    """Build the app; `database_url` overrides the configured one and `evidence_dir` the evidence
+    directory (tests pass theirs); `evidence_store` replaces the local store with another backend."""
     settings = settings or Settings.from_env()
     url = database_url or app_url(settings)
+    store = evidence_store or LocalStore(evidence_dir or settings.evidence_dir)
     configure_logging(settings.log_level)
 
     @asynccontextmanager
@@ -51,8 +60,11 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     return Litestar(
         route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
                         EngagementAdminController, AlertController, WallController, AgentMissionController,
-                        AgentWorkController],
-        dependencies={"db": Provide(database, sync_to_thread=False)},
+                        AgentWorkController, LearningController, LearningReviewController, EvidenceController,
+                        LearningTemplateController],
+        dependencies={"db": Provide(database, sync_to_thread=False),
+                      "store": Provide(provide_store, sync_to_thread=False)},
+        state=State({"evidence_store": store}),
         lifespan=[lifespan],
         plugins=[problem_details_plugin()],
         middleware=[access_log],

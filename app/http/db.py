@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Request
@@ -45,6 +47,12 @@ def bearer_key(request: Request) -> str:
     return key
 
 
+async def _authenticate(conn: AsyncConnection, request: Request) -> None:
+    cur = await conn.execute(queries.AUTHENTICATE, {"key": bearer_key(request)})
+    if await cur.fetchone() is None:
+        raise unauthenticated("invalid or revoked API key")
+
+
 class Database:
     """The pool and the per-request call helpers used by every controller."""
 
@@ -55,12 +63,18 @@ class Database:
         """Run `query` in one transaction; as the request's principal unless `request` is None."""
         async with self.pool.connection() as conn:
             if request is not None:
-                key = bearer_key(request)
-                cur = await conn.execute(queries.AUTHENTICATE, {"key": key})
-                if await cur.fetchone() is None:
-                    raise unauthenticated("invalid or revoked API key")
+                await _authenticate(conn, request)
             cur = await conn.execute(query, params or {})
             return await cur.fetchall()
+
+    @asynccontextmanager
+    async def transaction(self, request: Request) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction acting as the request's principal, for the few handlers that
+        must do work between SQL statements (evidence files: store the bytes before committing the row).
+        Commits when the block ends, rolls back on an exception."""
+        async with self.pool.connection() as conn:
+            await _authenticate(conn, request)
+            yield conn
 
     async def one(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> dict:
         rows = await self.rows(request, query, params)

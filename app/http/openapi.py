@@ -16,10 +16,13 @@ COMPONENTS = Components(
 )
 
 _DESCRIPTIONS = {
+    400: "Malformed request (e.g. a broken multipart body)",
     401: "Missing, invalid or revoked API key",
     403: "The caller's role may not do this",
     404: "No such resource (or not visible to the caller)",
     409: "Duplicate, a state transition the state machine refuses, or a lost lease",
+    413: "Too large: an upload over the size limit, or too many files",
+    415: "Unsupported media type: a content type the endpoint does not accept",
     422: "Invalid input",
     429: "A quota is used up",
 }

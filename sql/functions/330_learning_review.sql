@@ -19,6 +19,7 @@ BEGIN
      OR EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(p_scores) x
                 WHERE pg_catalog.jsonb_typeof(x) <> 'object'
                    OR pg_catalog.jsonb_typeof(x->'subtask') IS DISTINCT FROM 'number'
+                   OR (x->>'subtask')::numeric % 1 <> 0
                    OR pg_catalog.jsonb_typeof(x->'score') IS DISTINCT FROM 'number'
                    OR (x->>'score')::numeric NOT BETWEEN 0 AND 100) THEN
     RAISE EXCEPTION 'scores must be an array of {subtask, score 0..100}' USING ERRCODE = 'MS422';
