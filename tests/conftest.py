@@ -7,8 +7,10 @@ from __future__ import annotations
 import shutil
 import socket
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import psycopg
@@ -133,3 +135,23 @@ def client(db: psycopg.Connection, cluster: Cluster) -> Iterator[TestClient]:
 
 def bearer(principal: dict) -> dict[str, str]:
     return {"Authorization": f"Bearer {principal['key']}"}
+
+
+def race(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in parallel threads released together by a barrier; results (or exceptions) in order."""
+    barrier = threading.Barrier(len(calls), timeout=60)
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    return results

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
-from tests.conftest import act_as
+from tests.conftest import act_as, race  # noqa: F401 - race is re-exported for the learning tests
 
 
 def template_spec(code: str = "SIEM-01", **overrides: Any) -> dict:
@@ -107,26 +106,6 @@ def clocked(connect: Callable[..., psycopg.Connection], n: int, ts: str | None) 
         if ts is not None:
             set_clock(c, ts)
     return conns
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in parallel threads released together by a barrier; results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls), timeout=60)
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - handed to the test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
-    return results
 
 
 def outcome(result: Any) -> str:

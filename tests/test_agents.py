@@ -9,7 +9,7 @@ from collections import Counter
 import psycopg
 import pytest
 
-from tests.conftest import act_as, make_principal
+from tests.conftest import act_as, make_principal, race  # noqa: F401 - race is re-exported
 
 
 def create_mission(db, steps, **spec) -> str:
@@ -34,26 +34,6 @@ def as_agent(conn, agent, query, *args):
             return conn.execute(query, args).fetchall()
     except psycopg.Error as exc:
         return exc
-
-
-def race(calls):
-    """Run the calls in parallel threads released together; returns their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls), timeout=60)
-    results: list = [None] * len(calls)
-
-    def run(i):
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - handed to the test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
-    return results
 
 
 @pytest.fixture
