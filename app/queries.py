@@ -143,3 +143,30 @@ COMPLETE_MENTOR_REVIEW = f"select missions.complete_mentor_review(%(id)s::uuid, 
 
 PORTFOLIO = f"select to_jsonb(i) as item from missions.portfolio({_PARTICIPANT}) i"
 SKILL_SIGNALS = f"select to_jsonb(s) as signal from missions.skill_signals({_PARTICIPANT}) s"
+
+# ---- recipes and learning analytics ---------------------------------------------------------
+RECIPE = "select missions.recipe(%(slug)s::text) as recipe"
+RECIPES = """select to_jsonb(r) as recipe
+from missions.recipes(%(search)s::text, %(skill)s::text, %(type)s::text, %(limit)s::integer, %(offset)s::integer) r"""
+# Whether a slug is taken (the library is readable by every role): upserts answer 201 for a new recipe, 200 for a change.
+RECIPE_EXISTS = "select exists (select from missions_private.recipes r where r.slug = %(slug)s::text) as existed"
+# upsert_recipe returns the row; recipe (STABLE, with the links) reads it in a second statement.
+UPSERT_RECIPE = "select r.slug from missions.upsert_recipe(%(spec)s::jsonb) r"
+DELETE_RECIPE = "select to_jsonb(r) as recipe from missions.delete_recipe(%(slug)s::text) r"
+LINK_RECIPE = "select missions.link_recipe(%(slug)s::text, %(template_id)s::uuid, %(subtask)s::integer) as changed"
+UNLINK_RECIPE = "select missions.unlink_recipe(%(slug)s::text, %(template_id)s::uuid, %(subtask)s::integer) as changed"
+TRACK_RECIPE_USAGE = f"""select to_jsonb(u) || jsonb_build_object('slug', %(slug)s::text) as usage
+from missions.track_recipe_usage({_PARTICIPANT}, %(slug)s::text, %(event)s::text, %(seconds)s::integer,
+  %(mission_id)s::uuid) u"""
+# For the mission's own participant: learning_progress is 404 unless the caller may see the mission.
+RECOMMEND_RECIPES = """select to_jsonb(r) as recipe
+from missions.recommend_recipes((missions.learning_progress(%(id)s::uuid)->>'participant_id')::uuid, %(id)s::uuid,
+  %(subtask)s::integer, %(limit)s::integer) r"""
+
+REFRESH_LEARNING_ANALYTICS = "select missions.refresh_learning_analytics() as refreshed"
+MISSION_PERFORMANCE = "select to_jsonb(x) as doc from missions.mission_performance(%(track)s::text) x"
+STEP_FUNNEL = "select to_jsonb(x) as doc from missions.step_funnel(%(template_id)s::uuid) x"
+COMPLETION_HEATMAP = "select to_jsonb(x) as doc from missions.completion_heatmap(%(track)s::text) x"
+PARTICIPANT_BENCHMARKS = "select to_jsonb(x) as doc from missions.participant_benchmarks(%(cohort)s::text) x"
+RECIPE_EFFECTIVENESS = "select to_jsonb(x) as doc from missions.recipe_effectiveness() x"
+COHORT_DASHBOARD = "select to_jsonb(x) as doc from missions.cohort_dashboard() x"

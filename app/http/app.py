@@ -23,9 +23,11 @@ from app.http.engagement import EngagementController
 from app.http.engagement_admin import AlertController, EngagementAdminController
 from app.http.learning import LearningController
 from app.http.learning_admin import LearningTemplateController
+from app.http.learning_analytics import LearningAnalyticsController
 from app.http.learning_evidence import EvidenceController, provide_store
 from app.http.learning_reviews import LearningReviewController
 from app.http.principals import AdminController, PrincipalController
+from app.http.recipes import RecipeController
 from app.http.system import SystemController
 from app.http.wall import WallController
 from app.storage import EvidenceStore, LocalStore
@@ -61,7 +63,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
                         EngagementAdminController, AlertController, WallController, AgentMissionController,
                         AgentWorkController, LearningController, LearningReviewController, EvidenceController,
-                        LearningTemplateController],
+                        LearningTemplateController, RecipeController, LearningAnalyticsController],
         dependencies={"db": Provide(database, sync_to_thread=False),
                       "store": Provide(provide_store, sync_to_thread=False)},
         state=State({"evidence_store": store}),

@@ -60,8 +60,9 @@ class LearningController(Controller):
         return load(Progress, row["progress"])
 
     @patch("/mission-progress/{mission_id:uuid}", operation_id="saveMissionProgress",
-           summary="Save a subtask's notes or mark it done; add tools used; save the reflection",
-           description="`done` needs the decision made and the required evidence uploaded (409 otherwise).",
+           summary="Save a subtask's notes, mark it done or skip it (optional ones); add tools used; save the reflection",
+           description="`done` needs the decision made and the required evidence uploaded (409 otherwise); "
+                       "`skip` passes an optional subtask (409 for a required one).",
            responses=problems(401, 404, 409, 422))
     async def save(self, request: Request, db: DB, data: JSONBody[ProgressUpdate],
                    mission_id: UUID = MissionId) -> Progress:

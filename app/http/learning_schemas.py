@@ -272,11 +272,13 @@ class Progress(Out):
 
 
 class ProgressUpdate(Body):
-    """Any of: a subtask's notes and completion, tools used (accumulated), the reflection."""
+    """Any of: a subtask's notes and completion (or skipping an optional one), tools used (accumulated), the
+    reflection."""
 
     subtask: SubtaskNumber | Unset = UNSET
     notes: Text | Unset = UNSET
     done: bool | Unset = UNSET
+    skip: bool | Unset = UNSET
     tools_used: Names | Unset = UNSET
     reflection: Text | None | Unset = UNSET
 
@@ -443,6 +445,190 @@ class SkillSignal(Out):
     confidence: float
     evidence_count: int
     updated_at: datetime
+
+
+# ---- recipes -----------------------------------------------------------------------------------
+RecipeType = Literal["technical", "analysis", "tool", "concept", "soft_skill"]
+RecipeEvent = Literal["viewed", "time", "completed", "used"]
+RecipeContent = Annotated[str, Meta(max_length=100_000)]
+Minutes = Annotated[int, Meta(ge=1, le=600)]
+
+
+class RecipeSummary(Out):
+    """A recipe of the library (the list, a deleted recipe)."""
+
+    id: UUID
+    slug: str
+    title: str
+    type: str
+    skills: list[str]
+    minutes: int
+    content: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class RecipeTemplateLink(Out):
+    template_id: UUID
+    code: str
+    subtask: int | None
+
+
+class Recipe(Out):
+    """A recipe with its links to learning templates (subtask null: the whole mission)."""
+
+    id: UUID
+    slug: str
+    title: str
+    type: str
+    skills: list[str]
+    minutes: int
+    content: str
+    created_at: datetime
+    updated_at: datetime
+    links: list[RecipeTemplateLink]
+
+
+class NewRecipe(Body):
+    slug: Slug
+    title: Short
+    type: RecipeType
+    skills: Names | Unset = UNSET
+    minutes: Minutes | Unset = UNSET
+    content: RecipeContent | Unset = UNSET
+
+
+class RecipeUpdate(Body):
+    """The fields to change; creating a recipe through PUT needs at least title and type."""
+
+    title: Short | Unset = UNSET
+    type: RecipeType | Unset = UNSET
+    skills: Names | Unset = UNSET
+    minutes: Minutes | Unset = UNSET
+    content: RecipeContent | Unset = UNSET
+
+
+class NewRecipeTemplateLink(Body):
+    template_id: UUID
+    subtask: SubtaskNumber | None = None
+
+
+class RecipeLinked(Out):
+    slug: str
+    template_id: UUID
+    subtask: int | None
+    created: bool
+
+
+class RecipeUnlinked(Out):
+    slug: str
+    template_id: UUID
+    subtask: int | None
+    removed: bool
+
+
+class RecipeUsageEvent(Body):
+    event: RecipeEvent
+    seconds: Annotated[int, Meta(ge=0, le=86400)] = 0
+    mission_id: UUID | None = None
+    participant_id: UUID | None = None
+
+
+class RecipeUsage(Out):
+    """A participant's running totals for one recipe."""
+
+    participant_id: UUID
+    recipe_id: UUID
+    slug: str
+    mission_id: UUID | None
+    views: int
+    seconds_spent: int
+    first_viewed_at: datetime | None
+    completed_at: datetime | None
+    marked_used_at: datetime | None
+    updated_at: datetime
+
+
+class RecipeRecommendation(Out):
+    slug: str
+    title: str
+    type: str
+    minutes: int
+    skills: list[str]
+    reason: Literal["stage", "mission", "skills"]
+    score: float
+
+
+# ---- learning analytics (as of the last refresh) ------------------------------------------------
+class MissionPerformance(Out):
+    template_id: UUID
+    code: str
+    title: str
+    track: str
+    tier: str
+    attempts: int
+    completed: int
+    completion_rate: float
+    avg_final_score: float | None
+    avg_hours: float | None
+
+
+class FunnelStage(Out):
+    template_id: UUID
+    code: str
+    subtask: int
+    title: str
+    reached: int
+    completed: int
+    skipped: int
+    dropped_off: int
+    p50_minutes: float | None
+    p90_minutes: float | None
+
+
+class HeatmapCell(Out):
+    track: str
+    iso_dow: int
+    hour: int
+    completions: int
+
+
+class Benchmark(Out):
+    participant_id: UUID
+    cohort: str
+    completed: int
+    avg_score: float
+    percentile: float
+    cohort_size: int
+
+
+class RecipeEffectiveness(Out):
+    recipe_id: UUID
+    slug: str
+    title: str
+    templates: list[str]
+    attempts_with: int
+    successes_with: int
+    attempts_without: int
+    successes_without: int
+    success_rate_with: float | None
+    success_rate_without: float | None
+    lift: float | None
+
+
+class CohortSummary(Out):
+    cohort: str
+    participants: int
+    learners: int
+    started: int
+    completed: int
+    completion_rate: float
+    avg_final_score: float | None
+    top_skills: list[str]
+
+
+class AnalyticsRefresh(Out):
+    refreshed: int
 
 
 def json_spec(fields: dict[str, Any]) -> str:
