@@ -15,3 +15,14 @@ db-stop: deps
 
 clean: db-stop
 	rm -rf .missions
+
+# Benchmarks (bench/): each next to its baseline in the same run; writes docs/benchmarks.md.
+# BENCH_ARGS e.g. "--scale 1000000 --sustain-seconds 300"; PYTHON defaults to the project's venv.
+PYTHON ?= .venv/bin/python
+.PHONY: bench bench-smoke
+
+bench: deps
+	$(PYTHON) -m bench.run --out docs/benchmarks.md $(BENCH_ARGS)
+
+bench-smoke: deps
+	$(PYTHON) -m bench.run --smoke --out $${TMPDIR:-/tmp}/benchmarks-smoke.md $(BENCH_ARGS)
