@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from app.config import PROJECT_ROOT
 from bench import agent_data
 from bench.common import Ctx, Row, Section, connect, pgbench, say
-from app.config import PROJECT_ROOT
 
 
 def _free_port() -> int:

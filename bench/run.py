@@ -19,12 +19,20 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.config import PROJECT_ROOT, Settings
 from app.db.migrate import migrate
-from bench.common import PGBENCH, Ctx, Section, connect, drop_database, recreate_database, say
+from bench.common import (
+    PGBENCH,
+    Ctx,
+    Section,
+    connect,
+    drop_database,
+    recreate_database,
+    say,
+)
 
 PG_SETTINGS = ["shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem", "max_connections",
                "fsync", "synchronous_commit", "full_page_writes", "wal_level", "max_wal_size", "checkpoint_timeout",
@@ -121,7 +129,7 @@ def run(*, server_url: str, out: Path, smoke: bool = False, scale: int | None = 
               sustain_seconds=sustain_seconds or (6 if smoke else 300),
               workdir=Path(tempfile.mkdtemp(prefix="missions-bench-")), keep=keep,
               job_timeout=job_timeout or (60 if smoke else 900))
-    started_at, t0 = datetime.now(timezone.utc), time.perf_counter()
+    started_at, t0 = datetime.now(UTC), time.perf_counter()
     agents_db, jobs_db = db_prefix, f"{db_prefix}_jobs"
     urls: dict[str, str] = {}
 
