@@ -63,9 +63,9 @@ def _load(conn: psycopg.Connection, missions_sql: str, steps_sql: str, params: d
           select x.mission_id, 'ops', 'benchmark' from ({missions_sql}) x""", params)
         conn.execute(f"""
           insert into missions_private.steps (id, mission_id, position, title, kind, status, priority, ready_at,
-                                              status_changed_at)
+                                              status_changed_at, agent_queue)
           select x.id, x.mission_id, x.position, 'bench step ' || x.position, 'task', 'ready', 5,
-                 now() - interval '1 hour' * random(), now()
+                 now() - interval '1 hour' * random(), now(), true
           from ({steps_sql}) x""", params)
     conn.execute("analyze missions_private.missions, missions_private.agent_missions, missions_private.steps")
 

@@ -45,16 +45,20 @@ ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 -- The engine's clock lives with the schema because column defaults read it.
 
 -- missions.now: the engine's clock; honours the setting missions.now for timekeepers (tests, simulations).
+-- PL/pgSQL rather than SQL: called on every write (defaults, triggers), and a PL/pgSQL body is planned
+-- once per session while a non-inlinable SQL body is planned again on every call.
 CREATE FUNCTION missions.now() RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = ''
 AS $fn$
-  SELECT CASE
+BEGIN
+  RETURN CASE
     WHEN pg_catalog.pg_has_role(session_user, 'missions_timekeeper', 'MEMBER')
       THEN coalesce(nullif(pg_catalog.current_setting('missions.now', true), '')::timestamptz,
                     pg_catalog.now())
     ELSE pg_catalog.now()
-  END
+  END;
+END
 $fn$;
 COMMENT ON FUNCTION missions.now() IS
   'The engine clock: now(), or the setting missions.now when the session user is a timekeeper (superusers are).';
@@ -192,6 +196,7 @@ CREATE TABLE missions_private.steps (
   leased_by          uuid,
   lease_token        uuid,
   lease_expires_at   timestamptz,
+  agent_queue        boolean NOT NULL DEFAULT false,  -- agents claim it (set on insert from its kind and mission)
   wait_key           text CONSTRAINT steps_wait_key_length CHECK (length(wait_key) <= 500),
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
@@ -201,8 +206,10 @@ CREATE TABLE missions_private.steps (
         autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE missions_private.steps IS
   'The units of a mission that are started, claimed, completed, skipped or failed. Hot table: fillfactor and autovacuum tuned for lease updates.';
--- The claim queue: only ready steps are indexed, so finished history never slows a claim.
-CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id) WHERE status = 'ready';
+-- The agents' claim queue: only ready steps that agents claim are indexed, so finished history and
+-- the ready subtasks of learners never slow a claim.
+CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id)
+  WHERE status = 'ready' AND agent_queue;
 -- In-progress steps (few): where expired leases are found without a sweeper.
 CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress';
 CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';

@@ -266,3 +266,54 @@ def test_claim_next_prefers_priority_then_interleaves_missions(db, principals):
     second = as_agent(db, agent, "select * from missions.claim_next_step(%s)", agent["id"])[0]
     assert (str(first["mission_id"]), str(second["mission_id"])) == (urgent, low)
     assert as_agent(db, agent, "select * from missions.claim_next_step(%s)", agent["id"]) == []
+
+
+def test_claim_next_walks_past_a_long_unclaimable_head_of_the_queue(db, principals):
+    """The queue is walked in index order a batch at a time; 40 urgent steps the agent may not take
+    (a proposed mission, a mission naming another agent) sit before the one it may."""
+    atlas, scout = principals["agent"], make_principal(db, "agent", "Scout")
+    db.execute("set missions.now = '2030-01-01 10:00:00+00'")
+    create_mission(db, [{"title": f"code {i}", "kind": "code_generation", "depends_on": []} for i in range(20)],
+                   priority="urgent")
+    create_mission(db, [{"title": f"scout {i}", "kind": "task", "depends_on": []} for i in range(20)],
+                   priority="urgent", lead_agent_id=scout["id"])
+    db.execute("set missions.now = '2030-01-01 10:00:01+00'")
+    mine = create_mission(db, [{"title": "mine", "kind": "task"}], priority="low")
+    ready = db.execute("select count(*) as n from missions_private.steps where status = 'ready' and agent_queue").fetchone()
+    assert ready["n"] == 41
+    claim = as_agent(db, atlas, "select * from missions.claim_next_step(%s)", atlas["id"])[0]
+    assert str(claim["mission_id"]) == mine
+    assert as_agent(db, atlas, "select * from missions.claim_next_step(%s)", atlas["id"]) == []
+
+
+def test_only_steps_agents_claim_are_in_the_claim_queue(db, principals):
+    mission = create_mission(db, [{"title": "a", "kind": "task"}])
+    db.execute("""insert into missions_private.missions (id, face, title, status)
+                  values ('00000000-0000-4000-8000-0000000000a1', 'learning', 'learn', 'assigned')""")
+    db.execute("""insert into missions_private.steps (mission_id, position, title, kind, status, ready_at)
+                  values ('00000000-0000-4000-8000-0000000000a1', 1, 'subtask', 'subtask', 'ready', now()),
+                         ('00000000-0000-4000-8000-0000000000a1', 2, 'AI review', 'ai_review', 'ready', now()),
+                         ('00000000-0000-4000-8000-0000000000a1', 3, 'Mentor review', 'mentor_review', 'ready', now())""")
+    queued = {r["title"]: r["agent_queue"] for r in db.execute("select title, agent_queue from missions_private.steps")}
+    assert queued == {"a": True, "subtask": False, "AI review": True, "Mentor review": False}
+    plan = "\n".join(r["QUERY PLAN"] for r in db.execute("""
+        explain select s.id from missions_private.steps s
+        where s.status = 'ready' and s.agent_queue and (s.not_before is null or s.not_before <= now())
+        order by s.priority desc, s.ready_at, s.id limit 32"""))
+    assert "steps_ready_queue" in plan and "Sort" not in plan
+    assert mission
+
+
+def test_a_bulk_status_change_logs_and_publishes_one_event_per_row(db):
+    """The state-machine trigger checks and logs a 3 000-row UPDATE in one pass (it used to be quadratic)."""
+    db.execute("""insert into missions_private.missions (face, title, status)
+                  select 'agent', 'bulk ' || i, 'assigned' from generate_series(1, 3000) i""")
+    sent = db.execute("select count(*) as n from pgmq.q_mission_events").fetchone()["n"]
+    db.execute("update missions_private.missions set status = 'cancelled' where title like 'bulk %'")
+    events = db.execute("""select count(*) as n from missions_private.events
+                           where type = 'mission.status_changed' and to_status = 'cancelled'""").fetchone()["n"]
+    published = db.execute("select count(*) as n from pgmq.q_mission_events").fetchone()["n"] - sent
+    assert (events, published) == (3000, 3000)
+    with pytest.raises(psycopg.Error) as refused:
+        db.execute("update missions_private.missions set status = 'assigned' where title like 'bulk %'")
+    assert refused.value.sqlstate == "MS409"

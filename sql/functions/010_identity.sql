@@ -1,16 +1,17 @@
 -- Who is calling: the principal behind this transaction, and the role checks built on it.
 
 -- missions_private.current_principal_id: the acting principal (set by the app for its login role, else bound by db_role).
+-- (PL/pgSQL so that its plan is cached per session: it runs several times in every call of the API.)
 CREATE OR REPLACE FUNCTION missions_private.current_principal_id() RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
-  SELECT CASE
-    WHEN pg_catalog.pg_has_role(session_user, 'missions_app', 'MEMBER')
-      THEN nullif(pg_catalog.current_setting('missions.principal_id', true), '')::uuid
-    ELSE (SELECT p.id FROM missions_private.principals p
-          WHERE p.db_role = session_user::text AND p.active)
-  END
+BEGIN
+  IF pg_catalog.pg_has_role(session_user, 'missions_app', 'MEMBER') THEN
+    RETURN nullif(pg_catalog.current_setting('missions.principal_id', true), '')::uuid;
+  END IF;
+  RETURN (SELECT p.id FROM missions_private.principals p WHERE p.db_role = session_user::text AND p.active);
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.current_principal_id() IS
   'The acting principal: the app''s setting missions.principal_id when the session user is the app (or a superuser), otherwise the principal bound to the login role.';

@@ -2,10 +2,12 @@
 
 -- missions_private.current_principal_role: the role of the acting principal (NULL for owner sessions).
 CREATE OR REPLACE FUNCTION missions_private.current_principal_role() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
-  SELECT p.role FROM missions_private.principals p WHERE p.id = missions_private.current_principal_id()
+BEGIN
+  RETURN (SELECT p.role FROM missions_private.principals p WHERE p.id = missions_private.current_principal_id());
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.current_principal_role() IS
   'The role of the acting principal; NULL when no principal is bound (owner and cron sessions).';

@@ -3,10 +3,12 @@
 
 -- missions_private.transition_context: the payload the current transition attaches to its events.
 CREATE OR REPLACE FUNCTION missions_private.transition_context() RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = ''
 AS $fn$
-  SELECT coalesce(nullif(pg_catalog.current_setting('missions.transition_context', true), '')::jsonb, '{}')
+BEGIN
+  RETURN coalesce(nullif(pg_catalog.current_setting('missions.transition_context', true), '')::jsonb, '{}');
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.transition_context() IS
   'The JSON payload that the current transition attaches to its events (setting missions.transition_context).';
@@ -87,41 +89,50 @@ AS $fn$
 DECLARE
   v_bad record;
 BEGIN
+  IF NOT EXISTS (SELECT FROM new_rows) THEN  -- a statement that touched no row (e.g. a readying no-op)
+    RETURN NULL;
+  END IF;
+  -- One pass: the changes are materialized (a hash join of the transition tables, never a nested loop),
+  -- logged, and checked against the state machine; an illegal one raises and rolls all of it back.
   IF TG_OP = 'INSERT' THEN
-    SELECT n.id, NULL::text AS from_status, n.status AS to_status INTO v_bad
-    FROM new_rows n
+    WITH changed AS MATERIALIZED (
+      SELECT n.id, n.participant_id, NULL::text AS from_status, n.status AS to_status FROM new_rows n
+    ), logged AS (
+      INSERT INTO missions_private.events (type, mission_id, participant_id, actor_id, to_status, payload)
+      SELECT 'mission.created', c.id, c.participant_id, missions_private.current_principal_id(), c.to_status,
+             missions_private.transition_context()
+      FROM changed c
+    )
+    SELECT c.id, c.from_status, c.to_status INTO v_bad
+    FROM (SELECT DISTINCT ON (c.to_status) c.* FROM changed c) c
     WHERE NOT EXISTS (SELECT FROM missions_private.transitions t
-                      WHERE t.entity = 'mission' AND t.from_status IS NULL AND t.to_status = n.status)
+                      WHERE t.entity = 'mission' AND t.from_status IS NULL AND t.to_status = c.to_status)
     LIMIT 1;
   ELSE
-    SELECT n.id, o.status AS from_status, n.status AS to_status INTO v_bad
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE o.status <> n.status
-      AND NOT EXISTS (SELECT FROM missions_private.transitions t
-                      WHERE t.entity = 'mission' AND t.from_status = o.status AND t.to_status = n.status)
+    WITH changed AS MATERIALIZED (
+      SELECT n.id, n.participant_id, o.status AS from_status, n.status AS to_status
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE o.status <> n.status
+    ), logged AS (
+      INSERT INTO missions_private.events (type, mission_id, participant_id, actor_id, from_status, to_status, payload)
+      SELECT 'mission.status_changed', c.id, c.participant_id, missions_private.current_principal_id(),
+             c.from_status, c.to_status, missions_private.transition_context()
+      FROM changed c
+    )
+    SELECT c.id, c.from_status, c.to_status INTO v_bad
+    FROM (SELECT DISTINCT ON (c.from_status, c.to_status) c.* FROM changed c) c
+    WHERE NOT EXISTS (SELECT FROM missions_private.transitions t
+                      WHERE t.entity = 'mission' AND t.from_status = c.from_status AND t.to_status = c.to_status)
     LIMIT 1;
   END IF;
   IF v_bad.id IS NOT NULL THEN
     PERFORM missions_private.raise_illegal_transition('mission', v_bad.id, v_bad.from_status, v_bad.to_status);
   END IF;
-
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO missions_private.events (type, mission_id, participant_id, actor_id, to_status, payload)
-    SELECT 'mission.created', n.id, n.participant_id, missions_private.current_principal_id(), n.status,
-           missions_private.transition_context()
-    FROM new_rows n;
-  ELSE
-    INSERT INTO missions_private.events (type, mission_id, participant_id, actor_id, from_status, to_status, payload)
-    SELECT 'mission.status_changed', n.id, n.participant_id, missions_private.current_principal_id(),
-           o.status, n.status, missions_private.transition_context()
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE o.status <> n.status;
-  END IF;
   RETURN NULL;
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.track_mission_status() IS
-  'Statement trigger on missions: refuses illegal status changes (MS409) and writes one event per change.';
+  'Statement trigger on missions: writes one event per status change and refuses illegal ones (MS409), in one pass over the changes.';
 
 -- missions_private.track_step_status: statement trigger; checks step status changes and logs them as events.
 CREATE OR REPLACE FUNCTION missions_private.track_step_status() RETURNS trigger
@@ -131,40 +142,41 @@ AS $fn$
 DECLARE
   v_bad record;
 BEGIN
-  IF TG_OP = 'INSERT' THEN
+  IF NOT EXISTS (SELECT FROM new_rows) THEN  -- a statement that touched no row (e.g. a readying no-op)
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN  -- new steps are part of their mission's creation event: only checked
     SELECT n.id, NULL::text AS from_status, n.status AS to_status INTO v_bad
-    FROM new_rows n
+    FROM (SELECT DISTINCT ON (n.status) n.* FROM new_rows n) n
     WHERE NOT EXISTS (SELECT FROM missions_private.transitions t
                       WHERE t.entity = 'step' AND t.from_status IS NULL AND t.to_status = n.status)
     LIMIT 1;
   ELSE
-    SELECT n.id, o.status AS from_status, n.status AS to_status INTO v_bad
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE o.status <> n.status
-      AND NOT EXISTS (SELECT FROM missions_private.transitions t
-                      WHERE t.entity = 'step' AND t.from_status = o.status AND t.to_status = n.status)
+    WITH changed AS MATERIALIZED (
+      SELECT n.id, n.mission_id, o.status AS from_status, n.status AS to_status
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE o.status <> n.status
+    ), logged AS (
+      INSERT INTO missions_private.events (type, mission_id, step_id, participant_id, actor_id,
+                                           from_status, to_status, payload)
+      SELECT 'step.status_changed', c.mission_id, c.id, m.participant_id,
+             missions_private.current_principal_id(), c.from_status, c.to_status, missions_private.transition_context()
+      FROM changed c JOIN missions_private.missions m ON m.id = c.mission_id
+    )
+    SELECT c.id, c.from_status, c.to_status INTO v_bad
+    FROM (SELECT DISTINCT ON (c.from_status, c.to_status) c.* FROM changed c) c
+    WHERE NOT EXISTS (SELECT FROM missions_private.transitions t
+                      WHERE t.entity = 'step' AND t.from_status = c.from_status AND t.to_status = c.to_status)
     LIMIT 1;
   END IF;
   IF v_bad.id IS NOT NULL THEN
     PERFORM missions_private.raise_illegal_transition('step', v_bad.id, v_bad.from_status, v_bad.to_status);
   END IF;
-
-  -- New steps are part of their mission's creation event; only changes are logged.
-  IF TG_OP = 'UPDATE' THEN
-    INSERT INTO missions_private.events (type, mission_id, step_id, participant_id, actor_id,
-                                         from_status, to_status, payload)
-    SELECT 'step.status_changed', n.mission_id, n.id, m.participant_id,
-           missions_private.current_principal_id(), o.status, n.status, missions_private.transition_context()
-    FROM new_rows n
-    JOIN old_rows o ON o.id = n.id
-    JOIN missions_private.missions m ON m.id = n.mission_id
-    WHERE o.status <> n.status;
-  END IF;
   RETURN NULL;
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.track_step_status() IS
-  'Statement trigger on steps: refuses illegal status changes (MS409) and writes one event per change.';
+  'Statement trigger on steps: writes one event per status change and refuses illegal ones (MS409), in one pass over the changes.';
 
 -- missions_private.transition_mission: moves one mission to p_to (the trigger checks it) and returns the row.
 CREATE OR REPLACE FUNCTION missions_private.transition_mission(

@@ -7,14 +7,16 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
-  PERFORM pgmq.send_batch('mission_events',
-                          ARRAY(SELECT pg_catalog.to_jsonb(e) FROM new_events e ORDER BY e.id))
-  WHERE EXISTS (SELECT FROM new_events);
+  -- The row pgmq.send_batch('mission_events', …) would write, inserted directly: send_batch builds its
+  -- INSERT with dynamic SQL, planned again on every call, and this runs on every status change.
+  -- tests/test_worker.py reads these messages back with pgmq.read, so a change of pgmq's layout fails there.
+  INSERT INTO pgmq.q_mission_events (vt, message)
+  SELECT pg_catalog.clock_timestamp(), pg_catalog.to_jsonb(e) FROM new_events e ORDER BY e.id;
   RETURN NULL;
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.publish_events() IS
-  'Statement trigger on events: sends every new event to the pgmq queue mission_events, in the same transaction.';
+  'Statement trigger on events: sends every new event to the pgmq queue mission_events (its queue table, as pgmq.send_batch does), in the same transaction.';
 
 -- missions_private.refuse_event_changes: keeps the event log append-only.
 CREATE OR REPLACE FUNCTION missions_private.refuse_event_changes() RETURNS trigger

@@ -14,24 +14,29 @@ BEGIN
   -- An overdue mission is expired even if the 6-hourly sweep has not run yet, so that yesterday's
   -- ignored daily never blocks today's (one open assignment per template).
   PERFORM missions.expire_missions();
+  WITH offered AS MATERIALIZED (  -- the few active templates of this period, each level rank computed once
+    SELECT c.id, c.title, missions_private.level_rank(c.required_level) AS required_rank
+    FROM missions_private.challenges c
+    WHERE c.is_active AND CASE p_origin WHEN 'daily' THEN c.is_daily ELSE c.is_weekly END
+  )
   INSERT INTO missions_private.missions (face, template_id, participant_id, title, status, origin, period, expires_at)
   SELECT 'engagement', pick.id, due.participant_id, pick.title, 'assigned', p_origin, due.period,
          -- due when the next one is: 06:00 local the next day (daily) or the next Monday (weekly)
          ((due.period + CASE p_origin WHEN 'daily' THEN 1 ELSE 7 END) + time '06:00') AT TIME ZONE due.timezone
   FROM (
-    SELECT p.id AS participant_id, p.level, p.timezone,
+    SELECT p.id AS participant_id, missions_private.level_rank(p.level) AS level_rank, p.timezone,
            CASE p_origin WHEN 'daily' THEN l.local_now::date
                 ELSE pg_catalog.date_trunc('week', l.local_now)::date END AS period
     FROM missions_private.principals p
     CROSS JOIN LATERAL (SELECT v_now AT TIME ZONE p.timezone AS local_now) l
     WHERE p.role = 'participant' AND p.active AND NOT p.paused
       AND l.local_now::time >= time '06:00'
+    OFFSET 0  -- keeps level_rank one call per participant (pulled up, it runs once per template tried)
   ) due
   CROSS JOIN LATERAL (
     SELECT c.id, c.title
-    FROM missions_private.challenges c
-    WHERE c.is_active AND CASE p_origin WHEN 'daily' THEN c.is_daily ELSE c.is_weekly END
-      AND missions_private.level_rank(c.required_level) <= missions_private.level_rank(due.level)
+    FROM offered c
+    WHERE c.required_rank <= due.level_rank
       AND NOT EXISTS (SELECT FROM missions_private.missions o
                       WHERE o.participant_id = due.participant_id AND o.template_id = c.id
                         AND o.status IN ('assigned', 'in_progress', 'submitted'))

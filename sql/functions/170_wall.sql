@@ -8,25 +8,29 @@ CREATE OR REPLACE FUNCTION missions_private.rank_score(
   p_technical integer, p_soft integer, p_commercial integer, p_momentum bigint, p_streak integer,
   p_arena_points bigint, p_uses_hashtag boolean, p_days_since_post integer)
 RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE  -- PL/pgSQL: a simple expression, cheaper per row than a non-inlined SQL body
 SET search_path = ''
 AS $fn$
-  SELECT round((p_technical + p_soft + p_commercial)::numeric / 3   -- triad balance
+BEGIN
+  RETURN round((p_technical + p_soft + p_commercial)::numeric / 3   -- triad balance
                + p_momentum                                         -- momentum
                + least(p_streak * 2, 30)                            -- streak bonus
                + p_arena_points::numeric / 10                       -- arena bonus
                + CASE WHEN p_uses_hashtag THEN 10 ELSE 0 END         -- hashtag bonus
-               + greatest(0, 30 - p_days_since_post * 2), 2)        -- recency bonus
+               + greatest(0, 30 - p_days_since_post * 2), 2);       -- recency bonus
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.rank_score(integer, integer, integer, bigint, integer, bigint, boolean, integer) IS
   'rank_score = (technical+soft+commercial)/3 + momentum + min(streak*2, 30) + arena_points/10 + 10 if hashtag + max(0, 30 - days_since_post*2).';
 
 -- missions_private.uses_hashtag: whether a post body contains the hashtag as a whole word (case-insensitive).
 CREATE OR REPLACE FUNCTION missions_private.uses_hashtag(p_body text, p_hashtag text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = ''
 AS $fn$
-  SELECT p_body ~* ('(^|[^[:alnum:]_])' || p_hashtag || '([^[:alnum:]_]|$)')
+BEGIN
+  RETURN p_body ~* ('(^|[^[:alnum:]_])' || p_hashtag || '([^[:alnum:]_]|$)');
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.uses_hashtag(text, text) IS 'True when the body contains the hashtag as a whole word, ignoring case.';
 
@@ -40,6 +44,8 @@ DECLARE
   v_tag text := (SELECT s.value FROM missions_private.settings s WHERE s.key = 'campaign_hashtag');
   v_count integer;
 BEGIN
+  -- OFFSET 0 keeps `scored` a subquery, so each score is computed once (pulled up into the UPDATE, it
+  -- would be computed again for the WHERE).
   WITH scored AS (
     SELECT w.id, missions_private.rank_score(
              pp.triad_technical, pp.triad_soft, pp.triad_commercial, coalesce(mo.amount, 0), pp.current_streak,
@@ -50,6 +56,7 @@ BEGIN
     LEFT JOIN missions_private.balances mo ON mo.participant_id = w.participant_id AND mo.currency = 'MOMENTUM'
     LEFT JOIN missions_private.balances ar ON ar.participant_id = w.participant_id AND ar.currency = 'ARENA_POINTS'
     WHERE p_post_id IS NULL OR w.id = p_post_id
+    OFFSET 0
   )
   UPDATE missions_private.wall_posts w SET rank_score = scored.score, ranked_at = v_now
   FROM scored

@@ -2,12 +2,14 @@
 
 -- missions_private.agent_allowed: whether an agent may work on a mission (a mission naming no agents admits any).
 CREATE OR REPLACE FUNCTION missions_private.agent_allowed(p_mission_id uuid, p_agent_id uuid) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
-  SELECT NOT EXISTS (SELECT FROM missions_private.mission_agents a WHERE a.mission_id = p_mission_id)
+BEGIN
+  RETURN NOT EXISTS (SELECT FROM missions_private.mission_agents a WHERE a.mission_id = p_mission_id)
       OR EXISTS (SELECT FROM missions_private.mission_agents a
-                 WHERE a.mission_id = p_mission_id AND a.agent_id = p_agent_id)
+                 WHERE a.mission_id = p_mission_id AND a.agent_id = p_agent_id);
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.agent_allowed(uuid, uuid) IS
   'True when the mission names no agents, or names this one (lead or supporting).';

@@ -3,11 +3,13 @@
 
 -- missions_private.lease_of: the claim composite for a leased step.
 CREATE OR REPLACE FUNCTION missions_private.lease_of(p_step missions_private.steps) RETURNS missions.claim
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = ''
 AS $fn$
-  SELECT ROW(p_step.id, p_step.mission_id, p_step.leased_by, p_step.lease_token, p_step.lease_expires_at,
-             p_step.attempt, p_step.kind, p_step.title, p_step.attrs)::missions.claim
+BEGIN
+  RETURN ROW(p_step.id, p_step.mission_id, p_step.leased_by, p_step.lease_token, p_step.lease_expires_at,
+             p_step.attempt, p_step.kind, p_step.title, p_step.attrs)::missions.claim;
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.lease_of(missions_private.steps) IS 'The claim (step, mission, agent, lease token, expiry, attempt, kind, title, spec) of a leased step.';
 
@@ -36,11 +38,13 @@ COMMENT ON FUNCTION missions_private.grant_lease(uuid, uuid, timestamptz) IS
 
 -- missions_private.claimable_status: whether steps of a mission in this face and status can be claimed (review kinds: submitted missions).
 CREATE OR REPLACE FUNCTION missions_private.claimable_status(p_face text, p_status text, p_review boolean) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = ''
 AS $fn$
-  SELECT CASE WHEN p_review THEN p_status = 'submitted'
-              ELSE p_face = 'agent' AND p_status IN ('assigned', 'in_progress') END
+BEGIN
+  RETURN CASE WHEN p_review THEN p_status = 'submitted'
+              ELSE p_face = 'agent' AND p_status IN ('assigned', 'in_progress') END;
+END
 $fn$;
 COMMENT ON FUNCTION missions_private.claimable_status(text, text, boolean) IS
   'Claimable: steps of running (assigned/in_progress) agent missions, and review steps (ai_review) of submitted missions of any face.';
@@ -96,6 +100,54 @@ $fn$;
 COMMENT ON FUNCTION missions.claim_mission_step(uuid, uuid) IS
   'Claims a ready step (or one whose lease expired) for the calling agent: MS404 unknown, MS409 not ready/claimed/mission not approved, MS403 agent not allowed, MS429 quota used up. Returns the lease.';
 
+-- missions_private.mark_agent_queue: row trigger; puts a new step in the agents' claim queue when agents claim it.
+CREATE OR REPLACE FUNCTION missions_private.mark_agent_queue() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  NEW.agent_queue := EXISTS (SELECT FROM missions_private.step_kinds k
+                             JOIN missions_private.missions m ON m.id = NEW.mission_id
+                             WHERE k.kind = NEW.kind AND k.claimant = 'agent' AND (m.face = 'agent' OR k.review));
+  RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.mark_agent_queue() IS
+  'Row trigger: a new step joins the agents'' claim queue (steps_ready_queue) when its kind is claimed by agents and it belongs to an agent mission or reviews another face''s.';
+
+CREATE OR REPLACE TRIGGER steps_mark_agent_queue
+  BEFORE INSERT ON missions_private.steps
+  FOR EACH ROW EXECUTE FUNCTION missions_private.mark_agent_queue();
+
+-- missions_private.lock_claimable: locks one candidate step if an agent may claim it now (SKIP LOCKED); NULL otherwise.
+CREATE OR REPLACE FUNCTION missions_private.lock_claimable(p_step_id uuid, p_agent_id uuid, p_now timestamptz,
+                                                           p_expired boolean)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_kind text;
+BEGIN
+  SELECT s.kind INTO v_kind
+  FROM missions_private.steps s
+  JOIN missions_private.missions m ON m.id = s.mission_id
+  JOIN missions_private.step_kinds k ON k.kind = s.kind
+  WHERE s.id = p_step_id AND s.attempt < k.max_attempts
+    AND CASE WHEN p_expired THEN s.status = 'in_progress' AND s.lease_expires_at <= p_now
+             ELSE s.status = 'ready' AND (s.not_before IS NULL OR s.not_before <= p_now) END
+    AND k.claimant = 'agent' AND missions_private.claimable_status(m.face, m.status, k.review)
+    AND missions_private.agent_allowed(m.id, p_agent_id)
+    AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
+          (SELECT u.used FROM missions_private.quota_usage u
+           WHERE u.kind = k.kind AND u.day = (p_now AT TIME ZONE 'UTC')::date), 0))
+  FOR UPDATE OF s SKIP LOCKED;
+  RETURN v_kind;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lock_claimable(uuid, uuid, timestamptz, boolean) IS
+  'Locks the step (skipping it when another transaction holds it) and returns its kind when the agent may claim it now: claimable kind, mission status and agent list, attempts and quota left.';
+
 -- missions.claim_next_step: claims the highest-priority claimable step of the given kinds, skipping rows others hold.
 CREATE OR REPLACE FUNCTION missions.claim_next_step(p_agent_id uuid, p_kinds text[] DEFAULT NULL)
 RETURNS SETOF missions.claim
@@ -104,44 +156,44 @@ SET search_path = ''
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
-  v_day date := (v_now AT TIME ZONE 'UTC')::date;
-  v_step uuid;
+  v_batch constant integer := 32;
+  v_offset integer := 0;
+  v_seen integer;
+  v_candidate uuid;
   v_kind text;
 BEGIN
   PERFORM missions_private.authorize_agent(p_agent_id);
-  -- expired leases first (few rows: the in-progress index), then the ready queue in priority order
-  SELECT s.id, s.kind INTO v_step, v_kind
-  FROM missions_private.steps s
-  JOIN missions_private.missions m ON m.id = s.mission_id
-  JOIN missions_private.step_kinds k ON k.kind = s.kind
-  WHERE s.status = 'in_progress' AND s.lease_expires_at <= v_now AND s.attempt < k.max_attempts
-    AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
-    AND k.claimant = 'agent' AND missions_private.claimable_status(m.face, m.status, k.review)
-    AND missions_private.agent_allowed(m.id, p_agent_id)
-    AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
-          (SELECT u.used FROM missions_private.quota_usage u WHERE u.kind = k.kind AND u.day = v_day), 0))
-  ORDER BY s.priority DESC, s.lease_expires_at, s.id
-  LIMIT 1
-  FOR UPDATE OF s SKIP LOCKED;
-  IF v_step IS NULL THEN
-    SELECT s.id, s.kind INTO v_step, v_kind
-    FROM missions_private.steps s
-    JOIN missions_private.missions m ON m.id = s.mission_id
-    JOIN missions_private.step_kinds k ON k.kind = s.kind
-    WHERE s.status = 'ready' AND (s.not_before IS NULL OR s.not_before <= v_now) AND s.attempt < k.max_attempts
-      AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
-      AND k.claimant = 'agent' AND missions_private.claimable_status(m.face, m.status, k.review)
-      AND missions_private.agent_allowed(m.id, p_agent_id)
-      AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
-            (SELECT u.used FROM missions_private.quota_usage u WHERE u.kind = k.kind AND u.day = v_day), 0))
-    ORDER BY s.priority DESC, s.ready_at, s.id
-    LIMIT 1
-    FOR UPDATE OF s SKIP LOCKED;
-  END IF;
-  IF v_step IS NULL OR NOT missions_private.take_quota(v_kind) THEN
+  -- Expired leases first (few rows: the in-progress index), oldest expiry first.
+  FOR v_candidate IN
+    SELECT s.id FROM missions_private.steps s
+    WHERE s.status = 'in_progress' AND s.lease_expires_at <= v_now AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+    ORDER BY s.priority DESC, s.lease_expires_at, s.id
+  LOOP
+    v_kind := missions_private.lock_claimable(v_candidate, p_agent_id, v_now, true);
+    EXIT WHEN v_kind IS NOT NULL;
+  END LOOP;
+  -- Then the ready queue, walked in index order a batch at a time (LIMIT keeps it an index scan):
+  -- each candidate's rules are checked on that one row, so a claim costs O(rows skipped), not O(queue).
+  WHILE v_kind IS NULL LOOP
+    v_seen := 0;
+    FOR v_candidate IN
+      SELECT s.id FROM missions_private.steps s
+      WHERE s.status = 'ready' AND s.agent_queue AND (s.not_before IS NULL OR s.not_before <= v_now)
+        AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+      ORDER BY s.priority DESC, s.ready_at, s.id
+      LIMIT v_batch OFFSET v_offset
+    LOOP
+      v_seen := v_seen + 1;
+      v_kind := missions_private.lock_claimable(v_candidate, p_agent_id, v_now, false);
+      EXIT WHEN v_kind IS NOT NULL;
+    END LOOP;
+    EXIT WHEN v_seen < v_batch;
+    v_offset := v_offset + v_batch;
+  END LOOP;
+  IF v_kind IS NULL OR NOT missions_private.take_quota(v_kind) THEN
     RETURN;  -- nothing claimable now (or the last unit of quota went to a concurrent claim)
   END IF;
-  RETURN NEXT missions_private.grant_lease(v_step, p_agent_id, v_now);
+  RETURN NEXT missions_private.grant_lease(v_candidate, p_agent_id, v_now);
 END
 $fn$;
 COMMENT ON FUNCTION missions.claim_next_step(uuid, text[]) IS
@@ -158,15 +210,15 @@ DECLARE
 BEGIN
   PERFORM missions_private.authorize_agent(p_agent_id);
   SELECT * INTO v FROM missions_private.steps s WHERE s.id = p_step_id FOR UPDATE;
+  IF FOUND AND v.status = 'in_progress' AND v.leased_by = p_agent_id AND v.lease_token = p_lease_token
+     AND v.lease_expires_at > missions.now() THEN
+    RETURN v;  -- the caller is this agent and holds a live lease, so it may see the step
+  END IF;
   IF NOT FOUND OR NOT missions_private.can_see_mission(v.mission_id) THEN
     RAISE EXCEPTION 'step % not found', p_step_id USING ERRCODE = 'MS404';
   END IF;
-  IF v.status <> 'in_progress' OR v.leased_by IS DISTINCT FROM p_agent_id
-     OR v.lease_token IS DISTINCT FROM p_lease_token OR v.lease_expires_at <= missions.now() THEN
-    RAISE EXCEPTION 'the lease on step % is not held by this token (expired or taken over)', p_step_id
-      USING ERRCODE = 'MS412', HINT = 'Claim the step again; the work done under the old lease must not be reported.';
-  END IF;
-  RETURN v;
+  RAISE EXCEPTION 'the lease on step % is not held by this token (expired or taken over)', p_step_id
+    USING ERRCODE = 'MS412', HINT = 'Claim the step again; the work done under the old lease must not be reported.';
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.lock_lease(uuid, uuid, uuid) IS

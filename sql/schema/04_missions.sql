@@ -90,6 +90,7 @@ CREATE TABLE missions_private.steps (
   leased_by          uuid,
   lease_token        uuid,
   lease_expires_at   timestamptz,
+  agent_queue        boolean NOT NULL DEFAULT false,  -- agents claim it (set on insert from its kind and mission)
   wait_key           text CONSTRAINT steps_wait_key_length CHECK (length(wait_key) <= 500),
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
@@ -99,8 +100,10 @@ CREATE TABLE missions_private.steps (
         autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE missions_private.steps IS
   'The units of a mission that are started, claimed, completed, skipped or failed. Hot table: fillfactor and autovacuum tuned for lease updates.';
--- The claim queue: only ready steps are indexed, so finished history never slows a claim.
-CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id) WHERE status = 'ready';
+-- The agents' claim queue: only ready steps that agents claim are indexed, so finished history and
+-- the ready subtasks of learners never slow a claim.
+CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id)
+  WHERE status = 'ready' AND agent_queue;
 -- In-progress steps (few): where expired leases are found without a sweeper.
 CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress';
 CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';
