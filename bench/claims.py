@@ -33,27 +33,7 @@ def claim_by_id(ctx: Ctx, url: str) -> Section:
     sec.rows.append(Row("mean cycle latency", eng.latency_ms, base.latency_ms, "ms", "", higher_is_better=False))
     sec.facts.append(f"{rows} rows in `missions_private.steps` and in `bench.plain_steps`; "
                      f"{ctx.clients * per_client} cycles per side (`-t {per_client}`).")
-    sec.findings += CLAIM_BY_ID_FINDINGS
     return sec
-
-
-CLAIM_BY_ID_FINDINGS = [
-    "Profiled with `track_functions = 'all'` (`pg_stat_user_functions`) over 300 claim + complete cycles of one "
-    "agent: ~2.6 ms of server time per cycle against ~0.15 ms for the two bare updates. Where it goes, per cycle: "
-    "the status-change machinery ~1.3 ms — `track_step_status` fires 3× (claim, complete, and the no-op `UPDATE … "
-    "WHERE status = 'pending'` in `advance_mission`, which fires the statement trigger on zero rows), each inserting "
-    "events whose statement trigger calls `pgmq.send_batch` (2.2 sends per cycle); identity checks ~0.4 ms — "
-    "`current_principal_id()` runs 7× per cycle (`pg_has_role` each time) through `authorize_agent`, `lock_lease`, "
-    "`can_see_mission` and the event rows; the clock ~0.2 ms — `missions.now()` 9× per cycle. The two row updates "
-    "themselves are a small part: the engine's cost is the event log + outbox per transition, by design.",
-    "Local, safe improvements for the lead (all in `sql/functions/0*`/`2*`, not edited here): return early from "
-    "`track_step_status`/`track_mission_status` when the transition table is empty (or skip `advance_mission`'s "
-    "readying UPDATE when the mission has no pending step — one EXISTS on `steps_position_unique`); resolve "
-    "`current_principal_id()` once per call and pass it down (or cache it in a transaction-local setting); read "
-    "`missions.now()` once per call (already done in `claim_next_step`, not in `complete_step`/`lock_lease`). "
-    "By the profile's numbers they would save about 0.7 of the 2.6 ms (an estimate, not measured); reaching 0.5 of "
-    "two bare updates would also need a cheaper outbox (one `send_batch` per transaction instead of per statement).",
-]
 
 
 def claim_next(ctx: Ctx, url: str) -> Section:
@@ -81,30 +61,4 @@ def claim_next(ctx: Ctx, url: str) -> Section:
     sec.facts.append(f"{total} cycles per side (`-t {per_client}` × {ctx.clients} clients); every step and message "
                      "is consumed exactly once (pgbench reports no failed transaction).")
     ctx.claim_next_rate = eng.tps  # sizes the sustained run's queue
-    sec.findings += CLAIM_NEXT_FINDINGS
     return sec
-
-
-CLAIM_NEXT_FINDINGS = [
-    "Profiled with `auto_explain` (nested statements, analyze) on the bench database: the ready-queue query of "
-    "`missions.claim_next_step` (`sql/functions/240_claims.sql`) is **not** planned as a walk of the partial index "
-    "`steps_ready_queue`. Inside PL/pgSQL (custom and generic plans alike) the planner estimates that ~1 row survives "
-    "the filters — `s.attempt < k.max_attempts`, `(p_kinds IS NULL OR …)`, and the opaque function calls "
-    "`claimable_status(…)` and `agent_allowed(…)` (not inlinable: they carry `SET search_path`, and `agent_allowed` "
-    "is SECURITY DEFINER) each get a default selectivity — so it prefers Seq Scan on steps + Sort of *every* ready "
-    "step, calling `agent_allowed` once per ready step, to find the first one. Measured: 275 ms per claim with 20 000 "
-    "ready steps (~12 µs per ready step), i.e. a claim costs O(queue length). That is why the engine falls further "
-    "behind pgmq the longer the queue (pgmq's `read` walks its index) and why the sustained and HTTP runs, which use "
-    "longer queues, show lower SQL rates than benchmark 2.",
-    "Not fixed here (it is in `sql/functions/2*`; described for the lead). Tried on the bench database only: "
-    "`ALTER FUNCTION … SET plan_cache_mode = force_custom_plan` does not help (the custom plan makes the same choice); "
-    "`SET enable_sort = off` forces the index walk but pushes every plan cost over `jit_above_cost`, so JIT compiles "
-    "each statement (~250 ms) — worse. Proposed fix: select the candidate from the index first and check the "
-    "per-mission rules on that one row, e.g. `FROM (SELECT … FROM missions_private.steps s WHERE s.status = 'ready' "
-    "AND … ORDER BY s.priority DESC, s.ready_at, s.id) s` is pulled up, so instead loop: "
-    "`FOR v_step IN SELECT s.id FROM missions_private.steps s WHERE s.status = 'ready' AND (s.not_before IS NULL OR "
-    "s.not_before <= v_now) ORDER BY s.priority DESC, s.ready_at, s.id LIMIT 50` then `SELECT … FOR UPDATE SKIP "
-    "LOCKED` the first one passing the kind/mission/agent/quota checks; or inline `claimable_status` and "
-    "`agent_allowed` as plain SQL conditions (EXISTS on mission_agents) so the planner sees ordinary joins; either "
-    "way the index order must come first and `LIMIT 1` stop the scan.",
-]

@@ -223,26 +223,10 @@ def at_scale(ctx: Ctx, url: str) -> Section:
             note = (f"{changed:,} {WHAT[job]}" if t_job is not None else f"job cancelled after {ctx.job_timeout} s") + \
                    (f"; bare: {bare_rows:,} rows" if t_bare is not None else f"; bare cancelled after {ctx.job_timeout} s")
             sec.rows.append(Row(f"`{job}()` s", t_job, t_bare, "s", "≤ 2×", higher_is_better=False, note=note))
-            if (t_job is None or t_bare is None) and job != "expire_missions":
+            if t_job is None or t_bare is None:
                 sec.findings.append(
                     f"`{job}` at {n:,}: the job and/or its baseline exceeded the time cap (`--job-timeout "
                     f"{ctx.job_timeout}`); raise the cap to measure it.")
-            elif t_job is None or t_bare is None:
-                sec.findings.append(
-                    f"`{job}` at {n:,}: did not finish within {ctx.job_timeout} s. The state-machine statement "
-                    "trigger (`missions_private.track_mission_status`, `sql/functions/040_state_history.sql`) checks "
-                    "illegal transitions with `SELECT … FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE … NOT "
-                    "EXISTS (…) LIMIT 1`; the planner has no statistics for transition tables and, because of "
-                    "`LIMIT 1`, picks a Nested Loop over the two tuplestores: O(rows²) per statement. Measured for "
-                    "one `UPDATE … SET status = 'expired'` (which the bare statement is too): 10 000 rows 5.2 s, "
-                    "20 000 rows 32.6 s, 40 000 rows 139 s (auto_explain: Nested Loop Anti Join over Named "
-                    "Tuplestore Scans, 141 s of the 143 s). At 1 M rows it would take days, so the expiry job (and "
-                    "every assign run, which calls it) cannot keep up at this scale. Fix (not applied here: "
-                    "`sql/functions/0*` is shared): let the join hash — e.g. `WITH changed AS MATERIALIZED (SELECT "
-                    "n.id, o.status AS from_status, n.status AS to_status FROM new_rows n JOIN old_rows o USING "
-                    "(id) WHERE o.status <> n.status) SELECT … FROM changed c WHERE NOT EXISTS (…) LIMIT 1`, or "
-                    "check `NOT EXISTS` per distinct (from, to) pair: `SELECT DISTINCT o.status, n.status …` "
-                    "(a handful of pairs) — and the same in `track_step_status`.")
         conn.execute("drop table if exists bench.t_rows")
     return sec
 

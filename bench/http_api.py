@@ -105,8 +105,4 @@ def http_api(ctx: Ctx, url: str) -> Section:
                      f"{res['complete_p99_ms']:.1f}, whole cycle {res['cycle_p50_ms']:.1f} / {res['cycle_p99_ms']:.1f}.")
     sec.facts.append(f"Server RSS: {rss_idle.get('VmRSS', 0) / 1024:.0f} MiB after start-up, "
                      f"{rss.get('VmRSS', 0) / 1024:.0f} MiB after the run (peak {rss.get('VmHWM', 0) / 1024:.0f} MiB).")
-    sec.findings.append(
-        "Both sides run on a queue of several thousand ready steps, so both pay benchmark 2's O(queue length) claim "
-        "(see its findings); that cost dominates and hides most of the HTTP layer's own overhead, so the ratio here "
-        "flatters the API. Re-run after the claim query is fixed for a meaningful HTTP-vs-SQL ratio.")
     return sec

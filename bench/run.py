@@ -33,6 +33,7 @@ from bench.common import (
     recreate_database,
     say,
 )
+from bench.findings import FINDINGS
 
 PG_SETTINGS = ["shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem", "max_connections",
                "fsync", "synchronous_commit", "full_page_writes", "wal_level", "max_wal_size", "checkpoint_timeout",
@@ -171,6 +172,7 @@ def run(*, server_url: str, out: Path, smoke: bool = False, scale: int | None = 
                 traceback.print_exc()
                 sec = Section(key, title, "", findings=[f"FAILED: {type(exc).__name__}: {str(exc)[:1500]}"])
             sec.seconds = time.perf_counter() - t
+            sec.findings += FINDINGS.get(key, [])
             sections.append(sec)
             say(f"{title}: done in {sec.seconds:.0f} s")
             for r in sec.rows:
