@@ -1,5 +1,5 @@
 # The two commands of the quick start are `make run` and `make test`.
-.PHONY: run test deps db-stop clean
+.PHONY: run test chaos deps db-stop clean
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -9,6 +9,15 @@ run: deps
 
 test: deps
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# Every reliability scenario, the long ones (marked chaos) included; the figures go to docs/reliability.md.
+RELIABILITY_OUT ?= $${TMPDIR:-/tmp}/missions-reliability
+chaos: deps
+	rm -rf $(RELIABILITY_OUT)
+	MISSIONS_RELIABILITY_OUT=$(RELIABILITY_OUT) .venv/bin/python -m pytest -m "" $(PYTEST_ARGS) \
+	  tests/test_invariants.py tests/test_reliability_agents.py tests/test_reliability_faults.py \
+	  tests/test_reliability_db_crash.py
+	.venv/bin/python scripts/reliability_report.py $(RELIABILITY_OUT) docs/reliability.md
 
 db-stop: deps
 	.venv/bin/missions db stop

@@ -7,6 +7,7 @@
   missions principals create ROLE NAME [--level L] [--tier T] [--timezone TZ] [--cohort C]
   missions keys create PRINCIPAL_ID [--label L] | keys revoke KEY_ID
   missions demo
+  missions check                      check the engine's invariants (exit 1 on any violation)
 """
 
 from __future__ import annotations
@@ -79,6 +80,17 @@ def serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="warning")
 
 
+def check(settings: Settings) -> int:
+    """Runs missions.check_invariants(): one line per invariant, examples of any violation; 1 if any."""
+    with psycopg.connect(owner_url(settings)) as conn:
+        rows = conn.execute("select invariant, violations, examples from missions.check_invariants()").fetchall()
+    for invariant, violations, examples in rows:
+        print(f"{'ok  ' if violations == 0 else 'FAIL'} {invariant}" + (f": {violations}" if violations else ""))
+        for example in examples:
+            print(f"       {json.dumps(example)}")
+    return 1 if any(v for _, v, _ in rows) else 0
+
+
 def demo(settings: Settings) -> None:
     from app.demo import load_demo
 
@@ -135,6 +147,7 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="consume the event queues and run the AI reviewer")
     worker.add_argument("--once", action="store_true", help="process one batch and exit")
     sub.add_parser("demo", help="load demo data and print the demo API keys")
+    sub.add_parser("check", help="check the engine's invariants (exit 1 on any violation)")
 
     principals = sub.add_parser("principals", help="principals").add_subparsers(dest="p_command", required=True)
     pc = principals.add_parser("create", help="create a principal and its first API key")
@@ -176,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"worker: {worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer)} event(s) handled")
             case "demo":
                 demo(settings)
+            case "check":
+                return check(settings)
             case "principals":
                 create_principal(settings, args)
             case "keys":

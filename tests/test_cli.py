@@ -107,6 +107,27 @@ def test_worker_once_consumes_the_outbox(env):
     assert re.search(r"worker: \d+ event\(s\) handled", out.stdout)
 
 
+def test_check_reports_the_invariants_and_fails_on_a_violation(env):
+    missions(env, "db", "start")
+    missions(env, "db", "migrate")
+    out = missions(env, "check").stdout
+    assert out.count("ok  ") == 6 and "FAIL" not in out
+    url = missions(env, "db", "url").stdout.strip()
+    participant = missions(env, "principals", "create", "participant", "Broken Ledger").stdout
+    pid = re.search(r"principal ([0-9a-f-]{36})", participant).group(1)
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:  # a balance the ledger does not explain
+        conn.execute("insert into missions_private.balances values (%s, 'SKILL_XP', 7) on conflict "
+                     "(participant_id, currency) do update set amount = 7", (pid,))
+    bad = missions(env, "check", check=False)
+    assert bad.returncode == 1 and "FAIL balance equals the sum of its ledger entries: 1" in bad.stdout
+    assert pid in bad.stdout
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update missions_private.balances set amount = 0 where participant_id = %s", (pid,))
+    assert missions(env, "check").returncode == 0
+
+
 def test_the_embedded_cluster_also_runs_for_a_normal_user(tmp_path):
     """Run the CLI as the unprivileged 'postgres' OS user: the cluster runs as that user directly."""
     if os.geteuid() != 0:

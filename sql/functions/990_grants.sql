@@ -31,7 +31,7 @@ GRANT EXECUTE ON FUNCTION
   missions.create_principal(text, text, jsonb), missions_private.assert_timezone(text),
   missions.enroll_principal(text, text, jsonb, text),
   missions.create_api_key(uuid, text), missions.revoke_api_key(uuid), missions.api_keys(uuid),
-  missions.health(), missions.metrics(),
+  missions.health(), missions.metrics(), missions.check_invariants(),
   missions.create_template(jsonb), missions.update_template(uuid, jsonb),
   missions.set_template_active(uuid, boolean), missions_private.apply_challenge_spec(uuid, jsonb, boolean),
   missions.approve_mission(uuid, uuid), missions.fail_mission(uuid, uuid, text), missions.pending_reviews(),
