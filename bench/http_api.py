@@ -40,7 +40,7 @@ def http_api(ctx: Ctx, url: str) -> Section:
     sec = Section("http", "5. HTTP API",
                   f"{ctx.clients} agents, each looping `POST /api/internal/steps/claim-next` → "
                   f"`POST /api/internal/steps/{{id}}/complete` with its own API key for {seconds} s (after {warmup} s "
-                  "of warm-up), driven by a separate load process (`bench/http_load.py`: asyncio + httpx, one "
+                  "of warm-up), driven by a separate load process (`bench/http_load.py`: asyncio streams, a minimal HTTP/1.1 client, one "
                   "keep-alive connection per agent) against `missions serve` (one uvicorn process, pool of "
                   f"{os.environ.get('MISSIONS_POOL_MAX', '10')} connections) in a subprocess; vs the same cycle "
                   f"through SQL (`bench/sql/claim_next.sql`, pgbench, {ctx.clients} clients, {seconds} s) on the "
