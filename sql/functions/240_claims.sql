@@ -163,10 +163,11 @@ DECLARE
   v_kind text;
 BEGIN
   PERFORM missions_private.authorize_agent(p_agent_id);
-  -- Expired leases first (few rows: the in-progress index), oldest expiry first.
+  -- Expired leases first (few rows: the index of agents' in-progress steps), oldest expiry first.
   FOR v_candidate IN
     SELECT s.id FROM missions_private.steps s
-    WHERE s.status = 'in_progress' AND s.lease_expires_at <= v_now AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+    WHERE s.status = 'in_progress' AND s.agent_queue AND s.lease_expires_at <= v_now
+      AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
     ORDER BY s.priority DESC, s.lease_expires_at, s.id
   LOOP
     v_kind := missions_private.lock_claimable(v_candidate, p_agent_id, v_now, true);

@@ -104,8 +104,8 @@ COMMENT ON TABLE missions_private.steps IS
 -- the ready subtasks of learners never slow a claim.
 CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id)
   WHERE status = 'ready' AND agent_queue;
--- In-progress steps (few): where expired leases are found without a sweeper.
-CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress';
+-- Agents' in-progress steps (as many as live leases): where expired leases are found without a sweeper.
+CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress' AND agent_queue;
 CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';
 
 -- Allowed status transitions are data; triggers on missions and steps check every change against it.
