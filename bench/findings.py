@@ -44,16 +44,25 @@ FINDINGS: dict[str, list[str]] = {
         "same transaction, and we keep that guarantee.",
     ],
     "sustained": [
-        "The first run (before the claim fix) drained only ~1,700 steps in 2 minutes, so it said little. With the "
-        "index walk the queue drains at the benchmark-2 rate; dead tuples in `steps` and its indexes are kept in "
-        "check by the table's own autovacuum settings (`autovacuum_vacuum_scale_factor = 0.02`, no cost delay, "
-        "`fillfactor = 80`), see the sizes above.",
+        "The first run (before the claim fix) drained only ~1,700 steps in 2 minutes, so it said little. Now the "
+        "queue drains at 740–1,010 cycles/s for 5 minutes on a 724,000-step queue (slower than benchmark 2's 4,000 "
+        "steps: the table and its indexes no longer fit in 128 MB of shared_buffers). The rate swings ±15 % from "
+        "window to window with no trend (the second window is the highest, the last the lowest), and the sizes "
+        "above show `steps` and its indexes not growing, so the miss is not bloat of the queue. Not isolated yet; "
+        "the likely causes are checkpoints (at this write rate `max_wal_size` = 1 GB fills in a minute or two, and "
+        "the first change to each page after a checkpoint writes a full-page image) and autovacuum passes on "
+        "`steps`, `events` and the pgmq queue table. A 10-minute run with `log_checkpoints` would tell.",
     ],
     "http": [
-        "The HTTP cycle is two requests, each a pooled connection, a `SET LOCAL ROLE` + principal setting and one "
-        "function call in a transaction, plus JSON encoding; with one uvicorn worker on a 2-core machine shared with "
-        "the load process and Postgres, the API is CPU-bound in Python. More workers (`--workers`) scale it on "
-        "bigger machines.",
+        "Per request the API checks out a pooled connection, authenticates the key and becomes its role "
+        "(one statement), makes the call, commits, and encodes JSON; with one uvicorn worker on a 2-core machine "
+        "shared with Postgres and the load process, the Python server is the bottleneck (the SQL side of the same "
+        "cycle needs ~1 ms of server CPU). The load driver first used httpx, which itself cost ~1 ms of CPU per "
+        "request on the same cores: 198 cycles/s; with the minimal keep-alive client 245–290 cycles/s (0.31–0.32).",
+        "Tried and dropped: two uvicorn worker processes (one per core) made it slower here, 79 cycles/s with a "
+        "flat ~50 ms per request, which looks like a delayed-ACK interaction not yet understood; one worker is what "
+        "`missions serve` runs. Next steps, not done: pipelining the authentication and the call in one round trip "
+        "(psycopg pipeline mode), and measuring on a machine where the load driver has its own cores.",
     ],
     "daily_jobs": [
         "First run: `expire_missions` did not finish at 1 M. The state-machine statement trigger checked "
@@ -69,6 +78,11 @@ FINDINGS: dict[str, list[str]] = {
         "`assign_daily_missions` called `level_rank` for every (participant, template) pair twice (100,000 calls "
         "for 10,000 participants); ranks are now computed once per participant and per template: 0.72 → 0.44 s "
         "at 10,000.",
+        "`pause_inactive_participants` is a join of 1 M principals, 1 M progress rows and 4 M balances to find the "
+        "150,000 to pause, against a bare update of those 150,000 by key: 2.01× in this run, 1.77× in the first "
+        "one, so at the edge of the target. An index that finds the candidates would have to include the momentum "
+        "balance, which changes on every credit (balance updates would stop being HOT); not worth it for a daily "
+        "job of 3 s.",
     ],
     "seed_loop": [
         "The loop is the cheapest honest version of the seed's approach (psycopg over the Unix socket, one "
