@@ -157,8 +157,8 @@ AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
   v_batch constant integer := 32;
-  v_offset integer := 0;
-  v_seen integer;
+  v_tried uuid[] := '{}';
+  v_found integer;
   v_candidate uuid;
   v_kind text;
 BEGIN
@@ -175,21 +175,23 @@ BEGIN
   END LOOP;
   -- Then the ready queue, walked in index order a batch at a time (LIMIT keeps it an index scan):
   -- each candidate's rules are checked on that one row, so a claim costs O(rows skipped), not O(queue).
+  -- The next batch leaves out the rows already tried (not an OFFSET: steps that others claimed in the
+  -- meantime leave the queue, and an offset would then skip rows never tried).
   WHILE v_kind IS NULL LOOP
-    v_seen := 0;
+    v_found := 0;
     FOR v_candidate IN
       SELECT s.id FROM missions_private.steps s
       WHERE s.status = 'ready' AND s.agent_queue AND (s.not_before IS NULL OR s.not_before <= v_now)
-        AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+        AND (p_kinds IS NULL OR s.kind = ANY (p_kinds)) AND s.id <> ALL (v_tried)
       ORDER BY s.priority DESC, s.ready_at, s.id
-      LIMIT v_batch OFFSET v_offset
+      LIMIT v_batch
     LOOP
-      v_seen := v_seen + 1;
+      v_found := v_found + 1;
+      v_tried := v_tried || v_candidate;
       v_kind := missions_private.lock_claimable(v_candidate, p_agent_id, v_now, false);
       EXIT WHEN v_kind IS NOT NULL;
     END LOOP;
-    EXIT WHEN v_seen < v_batch;
-    v_offset := v_offset + v_batch;
+    EXIT WHEN v_found < v_batch;
   END LOOP;
   IF v_kind IS NULL OR NOT missions_private.take_quota(v_kind) THEN
     RETURN;  -- nothing claimable now (or the last unit of quota went to a concurrent claim)
