@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import time
-
 from urllib.parse import urlsplit
 
 

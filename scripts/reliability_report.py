@@ -33,8 +33,9 @@ def table(figures: dict) -> list[str]:
 
 
 def render(results: Path) -> str:
-    out = [START, "", f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
-                      f"{platform.system()} {platform.release()}.", ""]
+    when = (f"Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
+            f"{platform.system()} {platform.release()}.")
+    out = [START, "", when, ""]
     for path in sorted(results.glob("*.json")):
         out += [f"### {TITLES.get(path.stem, path.stem)}", ""] + table(json.loads(path.read_text())) + [""]
     return "\n".join(out + [END])

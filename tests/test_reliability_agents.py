@@ -25,8 +25,8 @@ RESULTS = Path(os.environ.get("MISSIONS_RELIABILITY_OUT", "/tmp/missions-reliabi
 
 
 def seed_steps(db, steps: int) -> None:
-    db.execute("""select missions.upsert_step_kind('chaos', '{"trusted": true, "claim_ttl_seconds": %s,
-                                                            "max_attempts": 100, "backoff_seconds": 0}'::jsonb)""" % TTL)
+    spec = {"trusted": True, "claim_ttl_seconds": TTL, "max_attempts": 100, "backoff_seconds": 0}
+    db.execute("select missions.upsert_step_kind('chaos', %s::jsonb)", (json.dumps(spec),))
     per_mission = 50
     for start in range(0, steps, per_mission):
         n = min(per_mission, steps - start)
