@@ -7,7 +7,6 @@ and a step whose holder died is claimed again within its lease TTL (plus a polli
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -18,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_principal
+from tests.reliability_helpers import record, violated_invariants
 
 TTL = 5          # seconds: the smallest lease a step kind may have
 SLACK = 2.5      # seconds: an agent polls every 50 ms, and the claim itself takes time on a busy machine
-RESULTS = Path(os.environ.get("MISSIONS_RELIABILITY_OUT", "/tmp/missions-reliability"))
 
 
 def seed_steps(db, steps: int) -> None:
@@ -98,14 +97,7 @@ def check_exactly_once(db, steps: int) -> None:
                                 where x.kind = 'chaos' and r.outcome = 'completed') as results
                         from missions_private.steps s where s.kind = 'chaos'""").fetchone()
     assert (row["completed"], row["results"]) == (steps, steps)
-    bad = {r["invariant"]: r["examples"] for r in db.execute("select * from missions.check_invariants()")
-           if r["violations"]}
-    assert bad == {}
-
-
-def record(name: str, figures: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2))
+    assert violated_invariants(db) == {}
 
 
 @pytest.mark.parametrize("agents,steps,deadline", [(4, 300, 120)])

@@ -19,7 +19,7 @@ import pytest
 from app.cluster import Cluster
 from app.db.migrate import migrate
 from tests.conftest import _free_port
-from tests.test_reliability_agents import record
+from tests.reliability_helpers import record, violated_invariants
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def run_crash(c: Cluster, *, writers: int, crash_after: float) -> dict:
         lost_completions = [s for s in acked["completions"] if s not in completed]
         checked_in = {str(r[0]) for r in conn.execute("select participant_id from missions_private.check_ins")}
         lost_check_ins = [p for p in acked["check_ins"] if p not in checked_in]
-        bad = {r[0]: r[2] for r in conn.execute("select * from missions.check_invariants()") if r[1]}
+        bad = violated_invariants(conn)
     assert (lost_credits, lost_completions, lost_check_ins) == ([], [], [])
     assert bad == {}
     assert acked["credits"] and acked["completions"], "the crash came before any write was acknowledged"

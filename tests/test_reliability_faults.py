@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import make_principal
 from tests.engagement_helpers import assign, make_template
-from tests.test_reliability_agents import record
+from tests.reliability_helpers import record, violated_invariants
 
 RETRYABLE = (psycopg.OperationalError, psycopg.errors.AdminShutdown, psycopg.InterfaceError)
 
@@ -173,8 +173,7 @@ def check_outcome(db, figures: dict) -> None:
                                  (select count(*) from missions_private.step_results where outcome = 'completed') as results
                           from missions_private.steps""").fetchone()
     assert steps["done"] == steps["all_steps"] == steps["results"] == figures["agent_steps"]
-    bad = {r["invariant"]: r["examples"] for r in db.execute("select * from missions.check_invariants()") if r["violations"]}
-    assert bad == {}
+    assert violated_invariants(db) == {}
 
 
 def public(figures: dict) -> dict:
