@@ -40,10 +40,12 @@ PARTICIPANT_MISSIONS = f"select {MISSION_COLUMNS} from missions.participant_miss
 ASSIGN_MISSION = f"select {MISSION_COLUMNS} from missions.assign_mission(%(user_id)s::uuid, %(template_id)s::uuid, %(deadline_days)s::integer) m"
 START_MISSION = f"select {MISSION_COLUMNS} from missions.start_mission(%(id)s::uuid, %(user_id)s::uuid) m"
 SUBMIT_MISSION = f"""select {MISSION_COLUMNS}
-from missions.submit_mission(%(id)s::uuid, %(proof_url)s::text, %(proof_text)s::text, %(user_id)s::uuid) m"""
+from missions.submit_mission(%(id)s::uuid, %(proof_url)s::text, %(proof_text)s::text, %(user_id)s::uuid,
+  %(idempotency_key)s::text) m"""
 PENDING_REVIEWS = f"select {MISSION_COLUMNS} from missions.pending_reviews() m"
-APPROVE_MISSION = f"select {MISSION_COLUMNS} from missions.approve_mission(%(id)s::uuid, {_ME}) m"
-FAIL_MISSION = f"select {MISSION_COLUMNS} from missions.fail_mission(%(id)s::uuid, {_ME}, %(reason)s::text) m"
+APPROVE_MISSION = f"select {MISSION_COLUMNS} from missions.approve_mission(%(id)s::uuid, {_ME}, %(idempotency_key)s::text) m"
+FAIL_MISSION = f"""select {MISSION_COLUMNS}
+from missions.fail_mission(%(id)s::uuid, {_ME}, %(reason)s::text, %(idempotency_key)s::text) m"""
 ASSIGN_DAILY = "select missions.assign_daily_missions() as assigned"
 
 CHECK_IN = "select c.* from missions.check_in(%(user_id)s::uuid) c"
@@ -76,7 +78,7 @@ AGENT_MISSION = "select missions.agent_mission(%(id)s::uuid, %(recent_events)s::
 CREATE_AGENT_MISSION = "select missions.update_agent_mission(missions.create_agent_mission(%(spec)s::jsonb), '{}'::jsonb) as mission"
 UPDATE_AGENT_MISSION = "select missions.update_agent_mission(%(id)s::uuid, %(spec)s::jsonb) as mission"
 APPROVE_AGENT_MISSION = f"""select missions.update_agent_mission(m.id, '{{}}'::jsonb) as mission
-from missions.approve_agent_mission(%(id)s::uuid, {_ME}, %(reason)s::text) m"""
+from missions.approve_agent_mission(%(id)s::uuid, {_ME}, %(reason)s::text, %(idempotency_key)s::text) m"""
 RESUME_MISSION = "select missions.resume_mission(%(id)s::uuid, %(recent_events)s::integer, %(conversation_id)s::text) as mission"
 ADD_TASK = f"select {STEP_COLUMNS} from missions.add_task(%(id)s::uuid, %(spec)s::jsonb) s"
 UPDATE_TASK = f"select {STEP_COLUMNS} from missions.update_task(%(id)s::uuid, %(task_id)s::uuid, %(spec)s::jsonb) s"
@@ -85,14 +87,15 @@ WAIT_FOR_EVENT = f"select {STEP_COLUMNS} from missions.wait_for_external_event(%
 REQUEST_INPUT = """select r.* from missions.request_human_input(%(id)s::uuid, %(step_id)s::uuid, %(prompt)s::text,
   %(spec)s::jsonb) r"""
 INPUT_REQUESTS = "select r.* from missions.input_requests(%(status)s::text) r"
-RESPOND_INPUT = f"select r.* from missions.respond_to_input_request(%(id)s::uuid, {_ME}, %(response)s::jsonb) r"
+RESPOND_INPUT = f"""select r.*
+from missions.respond_to_input_request(%(id)s::uuid, {_ME}, %(response)s::jsonb, %(idempotency_key)s::text) r"""
 DELIVER_EVENT = "select missions.deliver_external_event(%(key)s::text, %(payload)s::jsonb, %(event_id)s::text) as missions_unblocked"
 
 CLAIM_STEP = f"select c.* from missions.claim_mission_step(%(step_id)s::uuid, {_ME}) c"
 CLAIM_NEXT = f"select c.* from missions.claim_next_step({_ME}, %(kinds)s::text[]) c"
 HEARTBEAT = f"select c.* from missions.heartbeat_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) c"
 COMPLETE_STEP = f"""select {STEP_COLUMNS}
-from missions.complete_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(result)s::jsonb) s"""
+from missions.complete_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(result)s::jsonb, %(idempotency_key)s::text) s"""
 FAIL_STEP = f"""select {STEP_COLUMNS}
 from missions.fail_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(error)s::text, %(retryable)s::boolean) s"""
 RELEASE_STEP = f"select {STEP_COLUMNS} from missions.release_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) s"
@@ -131,7 +134,8 @@ _STORAGE_LOCK_ID = "pg_catalog.hashtextextended('missions.evidence:' || %(key)s:
 LOCK_STORAGE_KEY = f"select pg_catalog.pg_advisory_lock({_STORAGE_LOCK_ID})"
 UNLOCK_STORAGE_KEY = f"select pg_catalog.pg_advisory_unlock({_STORAGE_LOCK_ID})"
 
-SUBMIT_LEARNING_MISSION = "select missions.submit_learning_mission(%(id)s::uuid, %(reflection)s::text) as progress"
+SUBMIT_LEARNING_MISSION = """select missions.submit_learning_mission(%(id)s::uuid, %(reflection)s::text, %(idempotency_key)s::text)
+  as progress"""
 AI_REVIEW = "select missions.ai_review(%(id)s::uuid) as review"
 ACCEPT_AI_REVIEW = "select missions.accept_ai_review(%(id)s::uuid) as progress"
 REQUEST_MENTOR_REVIEW = "select missions.request_mentor_review(%(id)s::uuid) as progress"
@@ -139,7 +143,8 @@ MENTOR_REVIEW = "select missions.mentor_review(%(id)s::uuid) as review"
 MENTOR_REVIEWS = "select r as review from missions.mentor_reviews() r"
 CLAIM_MENTOR_REVIEW = f"""select c.mission_id, c.step_id, c.agent_id as mentor_id, c.expires_at, c.attempt
 from missions.claim_mentor_review(%(id)s::uuid, {_ME}) c"""
-COMPLETE_MENTOR_REVIEW = f"select missions.complete_mentor_review(%(id)s::uuid, {_ME}, %(review)s::jsonb) as progress"
+COMPLETE_MENTOR_REVIEW = f"""select missions.complete_mentor_review(%(id)s::uuid, {_ME}, %(review)s::jsonb,
+  %(idempotency_key)s::text) as progress"""
 
 PORTFOLIO = f"select to_jsonb(i) as item from missions.portfolio({_PARTICIPANT}) i"
 SKILL_SIGNALS = f"select to_jsonb(s) as signal from missions.skill_signals({_PARTICIPANT}) s"

@@ -1,4 +1,4 @@
--- Baseline: the schema of release 0.1 (sql/schema/00..10 as of that release).
+-- Baseline: the schema of release 0.1 (sql/schema/00..11 as of that release).
 -- Later changes are new migration files; tests/test_migrations.py proves the chain equals sql/schema.
 
 -- ==== 00_roles.sql ====
@@ -963,3 +963,20 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.cohort_dashboard IS
   'Per cohort: participants, learners, learning missions started and completed, completion_rate, avg_final_score, top_skills (top 3 by mean mastery).';
 CREATE UNIQUE INDEX cohort_dashboard_cohort_idx ON missions_private.cohort_dashboard (cohort);
+
+-- ==== 11_idempotency.sql ====
+-- Idempotency keys: a write retried with the same key gets the first call's answer back, and the
+-- work is done once. Only the engine's functions read or write this table (no grants, RLS on).
+CREATE TABLE missions_private.idempotency_keys (
+  caller      text NOT NULL,  -- the bound principal's id, or the session user when none is bound
+  operation   text NOT NULL,  -- the SQL function's name
+  key         text NOT NULL CONSTRAINT idempotency_keys_key_length CHECK (length(key) BETWEEN 1 AND 200),
+  request     jsonb NOT NULL, -- the call's arguments: the same key with other arguments is refused
+  response    jsonb,          -- the first call's answer, as JSON
+  created_at  timestamptz NOT NULL DEFAULT missions.now(),
+  PRIMARY KEY (caller, operation, key)
+);
+COMMENT ON TABLE missions_private.idempotency_keys IS
+  'Answers of writes called with an idempotency key, replayed for retries; purged after idempotency_key_ttl_hours.';
+CREATE INDEX idempotency_keys_created_idx ON missions_private.idempotency_keys (created_at);
+ALTER TABLE missions_private.idempotency_keys ENABLE ROW LEVEL SECURITY;

@@ -11,7 +11,7 @@ from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
-from app.http.openapi import BEARER, problems
+from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import (
     AgentMission, AgentMissionPatch, Approval, Claim, ClaimNext, Completion, Delivery, EventId, ExternalEvent,
     Failure, InputRequest, InputResponse, Lease, NewAgentMission, NewInputRequest, NewMissionEvent, NewTask, Quota,
@@ -37,7 +37,7 @@ class AgentMissionController(Controller):
     security = BEARER
 
     @get("/", operation_id="listAgentMissions", summary="Missions the caller may see",
-         responses=problems(401, 422))
+         responses=problems(401, 403, 422))
     async def list_missions(
         self, request: Request, db: DB,
         status: str | None = Parameter(default=None, description="Comma-separated, e.g. active,waiting"),
@@ -59,14 +59,14 @@ class AgentMissionController(Controller):
         return load(AgentMission, row["mission"])
 
     @get("/{mission_id:uuid}", operation_id="getAgentMission", summary="A mission with tasks and recent events",
-         responses=problems(401, 404, 422))
+         responses=problems(401, 403, 404, 422))
     async def get_mission(self, request: Request, db: DB, mission_id: UUID = MissionId,
                           include_recent_events: int = Parameter(default=5, ge=0, le=500)) -> AgentMission:
         row = await db.one(request, queries.AGENT_MISSION, {"id": mission_id, "recent_events": include_recent_events})
         return load(AgentMission, row["mission"])
 
     @patch("/{mission_id:uuid}", operation_id="updateAgentMission", summary="Update status, priority, blocker …",
-           responses=problems(401, 404, 409, 422))
+           responses=problems(401, 403, 404, 409, 422))
     async def update(self, request: Request, db: DB, data: JSONBody[AgentMissionPatch],
                      mission_id: UUID = MissionId) -> AgentMission:
         row = await db.one(request, queries.UPDATE_AGENT_MISSION, {"id": mission_id, "spec": spec(data)})
@@ -75,31 +75,32 @@ class AgentMissionController(Controller):
     @post("/{mission_id:uuid}/approve", operation_id="approveAgentMission", status_code=200,
           summary="A person approves a proposed mission", responses=problems(401, 403, 404, 409))
     async def approve(self, request: Request, db: DB, data: JSONBody[Approval | None] = None,
-                      mission_id: UUID = MissionId) -> AgentMission:
-        row = await db.one(request, queries.APPROVE_AGENT_MISSION, {"id": mission_id, "reason": (data or Approval()).reason})
+                      mission_id: UUID = MissionId, idempotency_key: IdempotencyKey = None) -> AgentMission:
+        row = await db.one(request, queries.APPROVE_AGENT_MISSION, {
+            "id": mission_id, "reason": (data or Approval()).reason, "idempotency_key": idempotency_key})
         return load(AgentMission, row["mission"])
 
     @post("/{mission_id:uuid}/tasks", operation_id="addTask", summary="Add a task",
-          responses=problems(401, 404, 409, 422))
+          responses=problems(401, 403, 404, 409, 422))
     async def add_task(self, request: Request, db: DB, data: JSONBody[NewTask], mission_id: UUID = MissionId) -> Step:
         return from_row(Step, await db.one(request, queries.ADD_TASK, {"id": mission_id, "spec": spec(data)}))
 
     @patch("/{mission_id:uuid}/tasks/{task_id:uuid}", operation_id="updateTask", summary="Update a task",
-           responses=problems(401, 404, 409, 422))
+           responses=problems(401, 403, 404, 409, 422))
     async def update_task(self, request: Request, db: DB, data: JSONBody[TaskPatch], mission_id: UUID = MissionId,
                           task_id: UUID = TaskId) -> Step:
         row = await db.one(request, queries.UPDATE_TASK, {"id": mission_id, "task_id": task_id, "spec": spec(data)})
         return from_row(Step, row)
 
     @post("/{mission_id:uuid}/tasks/{task_id:uuid}/wait", operation_id="waitForExternalEvent", status_code=200,
-          summary="The task waits for an external event key", responses=problems(401, 404, 409, 422))
+          summary="The task waits for an external event key", responses=problems(401, 403, 404, 409, 422))
     async def wait(self, request: Request, db: DB, data: JSONBody[Wait], mission_id: UUID = MissionId,
                    task_id: UUID = TaskId) -> Step:
         row = await db.one(request, queries.WAIT_FOR_EVENT, {"id": mission_id, "task_id": task_id, "key": data.key})
         return from_row(Step, row)
 
     @post("/{mission_id:uuid}/events", operation_id="logMissionEvent", summary="Log a message or event",
-          responses=problems(401, 404, 422))
+          responses=problems(401, 403, 404, 422))
     async def log_event(self, request: Request, db: DB, data: JSONBody[NewMissionEvent],
                         mission_id: UUID = MissionId) -> EventId:
         row = await db.one(request, queries.LOG_MISSION_EVENT, {
@@ -107,7 +108,8 @@ class AgentMissionController(Controller):
         return EventId(id=row["id"])
 
     @post("/{mission_id:uuid}/resume", operation_id="resumeMission", status_code=200,
-          summary="Resume in any conversation: mission, tasks, recent events", responses=problems(401, 404, 409, 422))
+          summary="Resume in any conversation: mission, tasks, recent events",
+          responses=problems(401, 403, 404, 409, 422))
     async def resume(self, request: Request, db: DB, data: JSONBody[Resumption | None] = None,
                      mission_id: UUID = MissionId) -> AgentMission:
         body = data or Resumption()
@@ -116,7 +118,7 @@ class AgentMissionController(Controller):
         return load(AgentMission, row["mission"])
 
     @post("/{mission_id:uuid}/input-requests", operation_id="requestHumanInput", summary="Ask a person",
-          responses=problems(401, 404, 409, 422))
+          responses=problems(401, 403, 404, 409, 422))
     async def request_input(self, request: Request, db: DB, data: JSONBody[NewInputRequest],
                             mission_id: UUID = MissionId) -> InputRequest:
         fields = snake_spec(data)
@@ -150,9 +152,11 @@ class AgentWorkController(Controller):
 
     @post("/steps/{step_id:uuid}/complete", operation_id="completeStep", status_code=200,
           summary="Complete with a result (fenced by the lease token)", responses=problems(401, 403, 404, 409, 422))
-    async def complete(self, request: Request, db: DB, data: JSONBody[Completion], step_id: UUID = StepId) -> Step:
+    async def complete(self, request: Request, db: DB, data: JSONBody[Completion], step_id: UUID = StepId,
+                       idempotency_key: IdempotencyKey = None) -> Step:
         row = await db.one(request, queries.COMPLETE_STEP, {
-            "step_id": step_id, "lease_token": data.lease_token, "result": msgspec.json.encode(data.result).decode()})
+            "step_id": step_id, "lease_token": data.lease_token, "result": msgspec.json.encode(data.result).decode(),
+            "idempotency_key": idempotency_key})
         return from_row(Step, row)
 
     @post("/steps/{step_id:uuid}/fail", operation_id="failStep", status_code=200,
@@ -185,7 +189,7 @@ class AgentWorkController(Controller):
         return from_row(StepKind, row)
 
     @get("/input-requests", operation_id="listInputRequests", summary="Input requests of visible missions",
-         responses=problems(401))
+         responses=problems(401, 403))
     async def input_requests(self, request: Request, db: DB,
                              status: str = Parameter(default="pending",
                                                      pattern="^(pending|responded|expired|cancelled|all)$")
@@ -195,15 +199,20 @@ class AgentWorkController(Controller):
     @post("/input-requests/{request_id:uuid}/respond", operation_id="respondToInputRequest", status_code=200,
           summary="A person answers (the same answer twice is a no-op)", responses=problems(401, 403, 404, 409, 422))
     async def respond(self, request: Request, db: DB, data: JSONBody[InputResponse],
-                      request_id: UUID = Parameter(title="Input request id")) -> InputRequest:
+                      request_id: UUID = Parameter(title="Input request id"),
+                      idempotency_key: IdempotencyKey = None) -> InputRequest:
         row = await db.one(request, queries.RESPOND_INPUT, {
-            "id": request_id, "response": msgspec.json.encode(data.response).decode()})
+            "id": request_id, "response": msgspec.json.encode(data.response).decode(),
+            "idempotency_key": idempotency_key})
         return from_row(InputRequest, row)
 
     @post("/external-events", operation_id="deliverExternalEvent", status_code=202,
           summary="Deliver an event by key (also accepted on the pgmq queue external_events)",
           responses=problems(401, 403, 422))
-    async def external_event(self, request: Request, db: DB, data: JSONBody[ExternalEvent]) -> Delivery:
+    async def external_event(self, request: Request, db: DB, data: JSONBody[ExternalEvent],
+                             idempotency_key: IdempotencyKey = None) -> Delivery:
+        """The event id is the delivery's idempotency key; the header stands in for it when the body has none."""
         row = await db.one(request, queries.DELIVER_EVENT, {
-            "key": data.key, "payload": msgspec.json.encode(data.payload).decode(), "event_id": data.event_id})
+            "key": data.key, "payload": msgspec.json.encode(data.payload).decode(),
+            "event_id": data.event_id or idempotency_key})
         return from_row(Delivery, row)

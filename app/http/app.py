@@ -17,7 +17,7 @@ from app.db.urls import app_url
 from app.http.db import Database, make_pool
 from app.http.errors import problem_details_plugin
 from app.http.logs import access_log, configure_logging
-from app.http.openapi import COMPONENTS
+from app.http.openapi import COMPONENTS, document_common_errors
 from app.http.agents import AgentMissionController, AgentWorkController
 from app.http.engagement import EngagementController
 from app.http.engagement_admin import AlertController, EngagementAdminController
@@ -59,7 +59,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         finally:
             await pool.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
                         EngagementAdminController, AlertController, WallController, AgentMissionController,
                         AgentWorkController, LearningController, LearningReviewController, EvidenceController,
@@ -80,3 +80,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
     )
+    document_common_errors(app.openapi_schema)
+    return app

@@ -13,7 +13,7 @@ from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
-from app.http.openapi import BEARER, problems
+from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import (
     Assignment, Balance, Challenge, CheckIn, LedgerEntry, LedgerRequest, Mission, NewWallPost,
     ParticipantStats, Submission, WallPost, load, from_row,
@@ -78,10 +78,12 @@ class EngagementController(Controller):
     @post("/{user_id:uuid}/submit/{assignment_id:uuid}", operation_id="submitMission", status_code=200,
           summary="Submit with proof (EASY completes at once)", responses=problems(401, 403, 404, 409, 422))
     async def submit(self, request: Request, db: DB, data: JSONBody[Submission | None] = None,
-                     user_id: UUID = UserId, assignment_id: UUID = AssignmentId) -> Mission:
+                     user_id: UUID = UserId, assignment_id: UUID = AssignmentId,
+                     idempotency_key: IdempotencyKey = None) -> Mission:
         proof = data or Submission()
         row = await db.one(request, queries.SUBMIT_MISSION, {
-            "id": assignment_id, "user_id": user_id, "proof_url": proof.proof_url, "proof_text": proof.proof_text})
+            "id": assignment_id, "user_id": user_id, "proof_url": proof.proof_url, "proof_text": proof.proof_text,
+            "idempotency_key": idempotency_key})
         return from_row(Mission, row)
 
     @post("/{user_id:uuid}/check-in", operation_id="checkIn", status_code=200,
@@ -102,22 +104,23 @@ class EngagementController(Controller):
         return [from_row(LedgerEntry, r) for r in rows]
 
     @post("/{user_id:uuid}/credit", operation_id="credit", summary="Credit a currency (admins, services)",
-          description="The same idempotencyKey twice books once and returns the first entry.",
+          description="The same idempotency key (the `Idempotency-Key` header or `idempotencyKey`) twice books "
+                      "once and returns the first entry.",
           responses=problems(401, 403, 404, 409, 422))
-    async def credit(self, request: Request, db: DB, data: JSONBody[LedgerRequest],
-                     user_id: UUID = UserId) -> LedgerEntry:
-        return await self._book(request, db, queries.CREDIT, data, user_id)
+    async def credit(self, request: Request, db: DB, data: JSONBody[LedgerRequest], user_id: UUID = UserId,
+                     idempotency_key: IdempotencyKey = None) -> LedgerEntry:
+        return await self._book(request, db, queries.CREDIT, data, user_id, idempotency_key)
 
     @post("/{user_id:uuid}/debit", operation_id="debit",
           summary="Debit a currency, never below zero (admins, services)",
           description="The entry records what was actually taken.", responses=problems(401, 403, 404, 409, 422))
-    async def debit(self, request: Request, db: DB, data: JSONBody[LedgerRequest],
-                    user_id: UUID = UserId) -> LedgerEntry:
-        return await self._book(request, db, queries.DEBIT, data, user_id)
+    async def debit(self, request: Request, db: DB, data: JSONBody[LedgerRequest], user_id: UUID = UserId,
+                    idempotency_key: IdempotencyKey = None) -> LedgerEntry:
+        return await self._book(request, db, queries.DEBIT, data, user_id, idempotency_key)
 
     async def _book(self, request: Request, db: DB, query: str, data: LedgerRequest,
-                    user_id: UUID) -> LedgerEntry:
-        key = data.idempotency_key or request.headers.get("idempotency-key")
+                    user_id: UUID, header_key: str | None) -> LedgerEntry:
+        key = data.idempotency_key or header_key
         row = await db.one(request, query, {"user_id": user_id, "currency": data.currency, "amount": data.amount,
                                             "reason": data.reason, "idempotency_key": key})
         return from_row(LedgerEntry, row)

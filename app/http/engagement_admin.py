@@ -12,7 +12,7 @@ from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
-from app.http.openapi import BEARER, problems
+from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import (
     ActiveFlag, AdminStats, Alert, AssignedCount, Challenge, ChallengePatch, Hashtag, Mission, NewChallenge,
     Rejection, Resolution, load, from_row, set_fields,
@@ -54,15 +54,18 @@ class EngagementAdminController(Controller):
 
     @post("/{assignment_id:uuid}/approve", operation_id="approveMission", status_code=200,
           summary="Approve a submission: completed, rewards paid once", responses=problems(401, 403, 404, 409))
-    async def approve(self, request: Request, db: DB, assignment_id: UUID = AssignmentId) -> Mission:
-        return from_row(Mission, await db.one(request, queries.APPROVE_MISSION, {"id": assignment_id}))
+    async def approve(self, request: Request, db: DB, assignment_id: UUID = AssignmentId,
+                      idempotency_key: IdempotencyKey = None) -> Mission:
+        row = await db.one(request, queries.APPROVE_MISSION, {"id": assignment_id, "idempotency_key": idempotency_key})
+        return from_row(Mission, row)
 
     @post("/{assignment_id:uuid}/fail", operation_id="failMission", status_code=200,
           summary="Reject a submission with a reason", responses=problems(401, 403, 404, 409, 422))
     async def fail(self, request: Request, db: DB, data: JSONBody[Rejection | None] = None,
-                   assignment_id: UUID = AssignmentId) -> Mission:
-        reason = (data or Rejection()).reason
-        return from_row(Mission, await db.one(request, queries.FAIL_MISSION, {"id": assignment_id, "reason": reason}))
+                   assignment_id: UUID = AssignmentId, idempotency_key: IdempotencyKey = None) -> Mission:
+        row = await db.one(request, queries.FAIL_MISSION, {
+            "id": assignment_id, "reason": (data or Rejection()).reason, "idempotency_key": idempotency_key})
+        return from_row(Mission, row)
 
     @post("/assign-daily", operation_id="assignDailyMissions", status_code=200,
           summary="Run the daily assignment now (idempotent per local day)", responses=problems(401, 403))

@@ -19,7 +19,7 @@ from app.http.learning_schemas import (
     Dashboard, DecisionChoice, DecisionPoint, Hint, Hints, LearningSubmission, PortfolioItem, Progress,
     ProgressUpdate, SkillSignal, json_spec,
 )
-from app.http.openapi import BEARER, problems
+from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import load, snake_spec
 
 MissionId = Parameter(title="Learning mission id", description="The id of a learning mission (mission progress)")
@@ -63,7 +63,7 @@ class LearningController(Controller):
            summary="Save a subtask's notes, mark it done or skip it (optional ones); add tools used; save the reflection",
            description="`done` needs the decision made and the required evidence uploaded (409 otherwise); "
                        "`skip` passes an optional subtask (409 for a required one).",
-           responses=problems(401, 404, 409, 422))
+           responses=problems(401, 403, 404, 409, 422))
     async def save(self, request: Request, db: DB, data: JSONBody[ProgressUpdate],
                    mission_id: UUID = MissionId) -> Progress:
         row = await db.one(request, queries.SAVE_MISSION_PROGRESS,
@@ -72,11 +72,12 @@ class LearningController(Controller):
 
     @post("/mission-progress/{mission_id:uuid}/submit", operation_id="submitLearningMission", status_code=200,
           summary="Submit for review (required subtasks done; reflection when the template requires one)",
-          responses=problems(401, 404, 409, 422))
+          responses=problems(401, 403, 404, 409, 422))
     async def submit(self, request: Request, db: DB, data: JSONBody[LearningSubmission | None] = None,
-                     mission_id: UUID = MissionId) -> Progress:
-        row = await db.one(request, queries.SUBMIT_LEARNING_MISSION,
-                           {"id": mission_id, "reflection": (data or LearningSubmission()).reflection})
+                     mission_id: UUID = MissionId, idempotency_key: IdempotencyKey = None) -> Progress:
+        row = await db.one(request, queries.SUBMIT_LEARNING_MISSION, {
+            "id": mission_id, "reflection": (data or LearningSubmission()).reflection,
+            "idempotency_key": idempotency_key})
         return load(Progress, row["progress"])
 
     @get("/missions/{mission_id:uuid}/hints/{subtask_id:int}", operation_id="getHints",
@@ -87,7 +88,7 @@ class LearningController(Controller):
 
     @post("/missions/{mission_id:uuid}/hints/{subtask_id:int}", operation_id="revealHint", status_code=200,
           summary="Reveal the next hint level of a subtask (recorded; 409 when none are left)",
-          responses=problems(401, 404, 409))
+          responses=problems(401, 403, 404, 409))
     async def reveal_hint(self, request: Request, db: DB, mission_id: UUID = MissionId,
                           subtask_id: int = SubtaskId) -> Hint:
         row = await db.one(request, queries.REVEAL_HINT, {"id": mission_id, "subtask": subtask_id})
@@ -102,7 +103,7 @@ class LearningController(Controller):
 
     @post("/missions/{mission_id:uuid}/decisions/{decision_id:str}/choose", operation_id="chooseDecision",
           status_code=200, summary="Choose at a decision point (once; the other paths' subtasks are skipped)",
-          responses=problems(401, 404, 409, 422))
+          responses=problems(401, 403, 404, 409, 422))
     async def choose(self, request: Request, db: DB, data: JSONBody[DecisionChoice], mission_id: UUID = MissionId,
                      decision_id: str = Parameter(title="Decision key", max_length=200)) -> Progress:
         row = await db.one(request, queries.CHOOSE_DECISION,

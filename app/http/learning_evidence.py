@@ -206,7 +206,7 @@ class EvidenceController(Controller):
           summary="Upload an evidence file for a subtask (multipart: subtask, file)",
           description="Limits from `evidence_limits()`: 413 over max bytes or files per subtask, 415 for a content "
                       "type outside the list. Identical content is stored once.",
-          responses=problems(400, 401, 404, 409, 413, 415, 422))
+          responses=problems(400, 401, 403, 404, 409, 413, 415, 422))
     async def upload(self, request: Request, db: DB, store: Store, mission_id: UUID = MissionId) -> EvidenceFile:
         limits = await db.one(request, queries.EVIDENCE_LIMITS)  # authenticates before the body is read
         upload = await receive_upload(request, store, limits["max_bytes"], limits["content_types"])
@@ -243,7 +243,7 @@ class EvidenceController(Controller):
 
     @delete("/{file_id:uuid}", operation_id="deleteEvidence", status_code=200,
             summary="Delete an evidence file of a subtask not yet done (owner, staff)",
-            responses=problems(401, 404, 409))
+            responses=problems(401, 403, 404, 409))
     async def delete_file(self, request: Request, db: DB, store: Store, mission_id: UUID = MissionId,
                           file_id: UUID = Parameter(title="Evidence file id")) -> EvidenceFile:
         async with db.transaction(request) as conn:

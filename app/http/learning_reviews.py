@@ -14,7 +14,7 @@ from app.http.learning import MissionId
 from app.http.learning_schemas import (
     AiReview, MentorQueueItem, MentorReview, MentorVerdict, Progress, ReviewClaim, json_spec,
 )
-from app.http.openapi import BEARER, problems
+from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import from_row, load, snake_spec
 
 
@@ -34,7 +34,7 @@ class LearningReviewController(Controller):
           summary="Take the AI verdict (PREMIUM learners choose between this and a mentor review)",
           description="Approve completes the mission with rewards; request changes returns it to in progress. "
                       "Capstones need a mentor (409).",
-          responses=problems(401, 404, 409))
+          responses=problems(401, 403, 404, 409))
     async def accept_ai_review(self, request: Request, db: DB, mission_id: UUID = MissionId) -> Progress:
         row = await db.one(request, queries.ACCEPT_AI_REVIEW, {"id": mission_id})
         return load(Progress, row["progress"])
@@ -63,10 +63,10 @@ class LearningReviewController(Controller):
           status_code=200, summary="The claiming mentor scores every subtask on the path and approves or requests changes",
           description="The final score is the rubric-weighted mean of the scores. Without a live claim: 409 lease-lost.",
           responses=problems(401, 403, 404, 409, 422))
-    async def complete(self, request: Request, db: DB, data: JSONBody[MentorVerdict],
-                       mission_id: UUID = MissionId) -> Progress:
-        row = await db.one(request, queries.COMPLETE_MENTOR_REVIEW,
-                           {"id": mission_id, "review": json_spec(snake_spec(data))})
+    async def complete(self, request: Request, db: DB, data: JSONBody[MentorVerdict], mission_id: UUID = MissionId,
+                       idempotency_key: IdempotencyKey = None) -> Progress:
+        row = await db.one(request, queries.COMPLETE_MENTOR_REVIEW, {
+            "id": mission_id, "review": json_spec(snake_spec(data)), "idempotency_key": idempotency_key})
         return load(Progress, row["progress"])
 
     @get("/mentor-reviews", operation_id="listMentorReviews",

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.params import HeaderParameter
+from litestar.openapi.spec import (
+    Components, OpenAPI, OpenAPIMediaType, OpenAPIResponse, Reference, SecurityScheme,
+)
 
 from app.http.schemas import Problem
 
@@ -16,7 +21,7 @@ COMPONENTS = Components(
 )
 
 _DESCRIPTIONS = {
-    400: "Malformed request (e.g. a broken multipart body)",
+    400: "Malformed request (e.g. broken JSON or a broken multipart body)",
     401: "Missing, invalid or revoked API key",
     403: "The caller's role may not do this",
     404: "No such resource (or not visible to the caller)",
@@ -28,9 +33,50 @@ _DESCRIPTIONS = {
 }
 
 
+# The header a client sends to make a write safe to retry: the same key again (same caller, same
+# operation, same arguments) returns the first answer and does the work once; other arguments: 422.
+IdempotencyKey = Annotated[str | None, HeaderParameter(
+    name="Idempotency-Key", required=False, min_length=1, max_length=200,
+    description="Retry-safe writes: the same key again returns the first answer and changes nothing more "
+                "(kept 24 hours); the same key with a different request is refused with 422.",
+)]
+
+
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """Response specs for the given error statuses, all problem+json."""
     return {
         s: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[s], media_type="application/problem+json")
         for s in statuses
     }
+
+
+PROBLEM_JSON = "application/problem+json"
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def _problem_response(status: int) -> OpenAPIResponse:
+    return OpenAPIResponse(description=_DESCRIPTIONS[status], content={
+        PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))})
+
+
+def document_common_errors(spec: OpenAPI) -> None:
+    """Declare, on every operation, the errors any request of its shape can get, so no handler has to list them:
+    401 when it is secured; 422 (invalid parameter or body) and 400 (malformed) when it takes parameters or a
+    body; 413 when it takes a body (the body size limit). Every 4xx is problem+json, including the 400 that
+    Litestar documents on its own as plain JSON (the problem-details plugin answers every error as a problem)."""
+    for item in (spec.paths or {}).values():
+        for operation in filter(None, (getattr(item, m) for m in _METHODS)):
+            responses = operation.responses if operation.responses is not None else {}
+            wanted = set()
+            if operation.security if operation.security is not None else spec.security:
+                wanted.add(401)
+            if operation.parameters or operation.request_body:
+                wanted |= {400, 422}
+            if operation.request_body:
+                wanted.add(413)
+            for status in sorted(wanted):
+                responses.setdefault(str(status), _problem_response(status))
+            for status, response in responses.items():
+                if status.startswith("4") and PROBLEM_JSON not in (getattr(response, "content", None) or {}):
+                    responses[status] = _problem_response(int(status))
+            operation.responses = responses

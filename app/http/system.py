@@ -7,6 +7,7 @@ import logging
 
 import psycopg
 from litestar import Controller, MediaType, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 
 from app import queries
 from app.http.db import DB
@@ -19,7 +20,8 @@ class SystemController(Controller):
     tags = ["operations"]
 
     @get("/health", operation_id="getHealth", summary="Database, pg_cron and pgmq status",
-         description="200 when everything is ok, 503 otherwise.")
+         description="200 when everything is ok, 503 otherwise.",
+         responses={503: ResponseSpec(data_container=Health, description="Something is not ok; the body says what")})
     async def health(self, db: DB) -> Response[Health]:
         try:
             checks = (await db.one(None, queries.HEALTH))["health"]

@@ -135,17 +135,24 @@ COMMENT ON FUNCTION missions_private.reward_mission(uuid) IS
 
 -- missions.submit_mission: submits proof; EASY completes and pays at once, MEDIUM/HARD (proof required) await review.
 CREATE OR REPLACE FUNCTION missions.submit_mission(
-  p_mission_id uuid, p_proof_url text DEFAULT NULL, p_proof_text text DEFAULT NULL, p_participant_id uuid DEFAULT NULL)
+  p_mission_id uuid, p_proof_url text DEFAULT NULL, p_proof_text text DEFAULT NULL, p_participant_id uuid DEFAULT NULL,
+  p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v missions_private.missions := missions_private.lock_mission(p_mission_id, p_participant_id);
+  v_answer jsonb := missions_private.replay('submit_mission', p_idempotency_key, pg_catalog.jsonb_build_object(
+    'mission', p_mission_id, 'proof_url', p_proof_url, 'proof_text', p_proof_text, 'participant', p_participant_id));
+  v missions_private.missions;
   v_difficulty text;
   v_url text := missions_private.clean_text(p_proof_url);
   v_text text := missions_private.clean_text(p_proof_text);
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::missions_private.missions, v_answer);
+  END IF;
+  v := missions_private.lock_mission(p_mission_id, p_participant_id);
   SELECT c.difficulty INTO v_difficulty FROM missions_private.challenge_templates c WHERE c.template_id = v.template_id;
   IF v_difficulty IS NULL THEN
     RAISE EXCEPTION 'mission % is not a challenge', p_mission_id USING ERRCODE = 'MS409';
@@ -164,13 +171,15 @@ BEGIN
   IF v_difficulty = 'EASY' THEN
     v := missions_private.transition_mission(p_mission_id, 'completed', '{"verified": "auto"}');
     PERFORM missions_private.reward_mission(p_mission_id);
-    RETURN v;
+  ELSE
+    v := missions_private.transition_mission(p_mission_id, 'submitted');
   END IF;
-  RETURN missions_private.transition_mission(p_mission_id, 'submitted');
+  PERFORM missions_private.remember('submit_mission', p_idempotency_key, pg_catalog.to_jsonb(v));
+  RETURN v;
 END
 $fn$;
-COMMENT ON FUNCTION missions.submit_mission(uuid, text, text, uuid) IS
-  'Submits an in-progress mission before its deadline: EASY -> completed with rewards; MEDIUM/HARD need proof -> submitted. p_participant_id, when given, must own it.';
+COMMENT ON FUNCTION missions.submit_mission(uuid, text, text, uuid, text) IS
+  'Submits an in-progress mission before its deadline: EASY -> completed with rewards; MEDIUM/HARD need proof -> submitted. p_participant_id, when given, must own it; the same p_idempotency_key again returns the first answer.';
 
 -- missions_private.lock_submission: locks a submitted mission for review by p_reviewer_id (not its own participant).
 CREATE OR REPLACE FUNCTION missions_private.lock_submission(p_mission_id uuid, p_reviewer_id uuid)
@@ -200,41 +209,56 @@ COMMENT ON FUNCTION missions_private.lock_submission(uuid, uuid) IS
   'Locks a submitted mission for review: MS404 missing, MS403 self-review or reviewer not the caller, MS409 not submitted.';
 
 -- missions.approve_mission: submitted -> completed with rewards (admins); returns the mission.
-CREATE OR REPLACE FUNCTION missions.approve_mission(p_mission_id uuid, p_reviewer_id uuid)
+CREATE OR REPLACE FUNCTION missions.approve_mission(p_mission_id uuid, p_reviewer_id uuid, p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  v_answer jsonb := missions_private.replay('approve_mission', p_idempotency_key,
+                      pg_catalog.jsonb_build_object('mission', p_mission_id, 'reviewer', p_reviewer_id));
   v missions_private.missions;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::missions_private.missions, v_answer);
+  END IF;
   PERFORM missions_private.lock_submission(p_mission_id, p_reviewer_id);
   v := missions_private.transition_mission(p_mission_id, 'completed',
          pg_catalog.jsonb_build_object('reviewer_id', p_reviewer_id));
   PERFORM missions_private.reward_mission(p_mission_id);
+  PERFORM missions_private.remember('approve_mission', p_idempotency_key, pg_catalog.to_jsonb(v));
   RETURN v;
 END
 $fn$;
-COMMENT ON FUNCTION missions.approve_mission(uuid, uuid) IS
-  'Approves a submitted mission: completed, rewards paid once; MS409 when it is not submitted (e.g. already approved).';
+COMMENT ON FUNCTION missions.approve_mission(uuid, uuid, text) IS
+  'Approves a submitted mission: completed, rewards paid once; MS409 when it is not submitted (e.g. already approved), unless the same idempotency key replays the first answer.';
 
 -- missions.fail_mission: submitted -> failed with a reason (admins); returns the mission.
-CREATE OR REPLACE FUNCTION missions.fail_mission(p_mission_id uuid, p_reviewer_id uuid, p_reason text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION missions.fail_mission(p_mission_id uuid, p_reviewer_id uuid, p_reason text DEFAULT NULL,
+                                                 p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v missions_private.missions := missions_private.lock_submission(p_mission_id, p_reviewer_id);
+  v_answer jsonb := missions_private.replay('fail_mission', p_idempotency_key,
+                      pg_catalog.jsonb_build_object('mission', p_mission_id, 'reviewer', p_reviewer_id, 'reason', p_reason));
+  v missions_private.missions;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::missions_private.missions, v_answer);
+  END IF;
+  v := missions_private.lock_submission(p_mission_id, p_reviewer_id);
   UPDATE missions_private.missions m SET review_note = p_reason WHERE m.id = p_mission_id;
   v := missions_private.transition_mission(p_mission_id, 'failed',
          pg_catalog.jsonb_build_object('reviewer_id', p_reviewer_id, 'reason', p_reason));
   PERFORM missions_private.raise_missed_missions_alerts(ARRAY[v.participant_id]);
+  PERFORM missions_private.remember('fail_mission', p_idempotency_key, pg_catalog.to_jsonb(v));
   RETURN v;
 END
 $fn$;
-COMMENT ON FUNCTION missions.fail_mission(uuid, uuid, text) IS 'Rejects a submitted mission with a reason: failed.';
+COMMENT ON FUNCTION missions.fail_mission(uuid, uuid, text, text) IS
+  'Rejects a submitted mission with a reason: failed; the same idempotency key again returns the first answer.';
 
 -- missions.participant_missions: a participant's missions, newest first, optionally only some statuses.
 CREATE OR REPLACE FUNCTION missions.participant_missions(p_participant_id uuid, p_statuses text[] DEFAULT NULL)

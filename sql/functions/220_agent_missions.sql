@@ -187,15 +187,21 @@ COMMENT ON FUNCTION missions.create_agent_mission(jsonb) IS
   'Creates an agent mission: type (ops|persistent), title, description, priority (0..10 or low/normal/high/urgent), owner_id, lead_agent_id, supporting_agent_ids, conversation_id, due_at, report_location, can_run_autonomously, steps/tasks. Status assigned (auto-approved) when every step kind is trusted, else proposed.';
 
 -- missions.approve_agent_mission: a person approves a proposed mission (proposed -> assigned); returns the mission.
-CREATE OR REPLACE FUNCTION missions.approve_agent_mission(p_mission_id uuid, p_approver_id uuid, p_reason text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION missions.approve_agent_mission(p_mission_id uuid, p_approver_id uuid, p_reason text DEFAULT NULL,
+                                                          p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  v_answer jsonb := missions_private.replay('approve_agent_mission', p_idempotency_key,
+                      pg_catalog.jsonb_build_object('mission', p_mission_id, 'approver', p_approver_id, 'reason', p_reason));
   v missions_private.missions;
   v_role text;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::missions_private.missions, v_answer);
+  END IF;
   PERFORM missions_private.authorize_actor(p_approver_id);
   PERFORM missions_private.visible_mission(p_mission_id);
   SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'agent' FOR UPDATE;
@@ -210,12 +216,14 @@ BEGIN
     RAISE EXCEPTION 'missions are approved by a person: an admin or the mission''s owner' USING ERRCODE = 'MS403';
   END IF;
   UPDATE missions_private.agent_missions a SET approved_by = p_approver_id WHERE a.mission_id = p_mission_id;
-  RETURN missions_private.transition_mission(p_mission_id, 'assigned', pg_catalog.jsonb_build_object(
+  v := missions_private.transition_mission(p_mission_id, 'assigned', pg_catalog.jsonb_build_object(
     'approval', 'approved', 'approved_by', p_approver_id, 'reason', coalesce(p_reason, 'approved by a person')));
+  PERFORM missions_private.remember('approve_agent_mission', p_idempotency_key, pg_catalog.to_jsonb(v));
+  RETURN v;
 END
 $fn$;
-COMMENT ON FUNCTION missions.approve_agent_mission(uuid, uuid, text) IS
-  'A person (admin, service or the owner) approves a proposed agent mission; the decision and reason are in the status event.';
+COMMENT ON FUNCTION missions.approve_agent_mission(uuid, uuid, text, text) IS
+  'A person (admin, service or the owner) approves a proposed agent mission; the decision and reason are in the status event; the same idempotency key again returns the first answer.';
 
 -- missions.agent_mission: an agent mission as JSON with its agents, optionally its tasks and its N most recent events.
 CREATE OR REPLACE FUNCTION missions.agent_mission(p_mission_id uuid, p_recent_events integer DEFAULT 5,

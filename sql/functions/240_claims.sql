@@ -248,13 +248,20 @@ COMMENT ON FUNCTION missions.heartbeat_step(uuid, uuid, uuid) IS 'Extends a live
 
 -- missions.complete_step: records the result, completes the step and advances its mission; fenced by the lease token.
 CREATE OR REPLACE FUNCTION missions.complete_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid,
-                                                  p_result jsonb DEFAULT '{}') RETURNS missions_private.steps
+                                                  p_result jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL)
+RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
+  v_answer jsonb := missions_private.replay('complete_step', p_idempotency_key, pg_catalog.jsonb_build_object(
+                      'step', p_step_id, 'agent', p_agent_id, 'lease_token', p_lease_token, 'result', p_result));
+  v missions_private.steps;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::missions_private.steps, v_answer);
+  END IF;
+  v := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
   INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, result)
   VALUES (p_step_id, v.attempt, p_agent_id, 'completed', coalesce(p_result, '{}'));
   UPDATE missions_private.steps s
@@ -264,11 +271,12 @@ BEGIN
     PERFORM missions_private.record_ai_review(v, coalesce(p_result, '{}'));
   END IF;
   PERFORM missions_private.advance_mission(v.mission_id, missions.now());
+  PERFORM missions_private.remember('complete_step', p_idempotency_key, pg_catalog.to_jsonb(v));
   RETURN v;
 END
 $fn$;
-COMMENT ON FUNCTION missions.complete_step(uuid, uuid, uuid, jsonb) IS
-  'Completes a leased step with its result (fenced: MS412 with a stale token); readies dependents; completes the mission when all steps are done.';
+COMMENT ON FUNCTION missions.complete_step(uuid, uuid, uuid, jsonb, text) IS
+  'Completes a leased step with its result (fenced: MS412 with a stale token); readies dependents; completes the mission when all steps are done; the same idempotency key again returns the first answer.';
 
 -- missions.fail_step: records an error; retries with exponential backoff until max_attempts, then fails the step (and the mission unless optional).
 CREATE OR REPLACE FUNCTION missions.fail_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid, p_error text,

@@ -88,16 +88,22 @@ COMMENT ON FUNCTION missions.request_human_input(uuid, uuid, text, jsonb) IS
   'Asks a person (spec: options, allow_freeform, context, urgency low|normal|high, expires_in_seconds (1 day), conversation_id); the step waits (waiting_human) and the mission waits.';
 
 -- missions.respond_to_input_request: a person answers; idempotent for the same answer; the step becomes ready and the mission resumes when unblocked.
-CREATE OR REPLACE FUNCTION missions.respond_to_input_request(p_request_id uuid, p_responder_id uuid, p_response jsonb)
+CREATE OR REPLACE FUNCTION missions.respond_to_input_request(p_request_id uuid, p_responder_id uuid, p_response jsonb,
+                                                             p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.input_requests
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  v_answer jsonb := missions_private.replay('respond_to_input_request', p_idempotency_key, pg_catalog.jsonb_build_object(
+                      'request', p_request_id, 'responder', p_responder_id, 'response', p_response));
   v missions_private.input_requests;
   v_owner uuid;
   v_role text;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN pg_catalog.jsonb_populate_record(NULL::missions_private.input_requests, v_answer);
+  END IF;
   PERFORM missions_private.authorize_actor(p_responder_id);
   SELECT * INTO v FROM missions_private.input_requests r WHERE r.id = p_request_id FOR UPDATE;
   IF NOT FOUND OR NOT missions_private.can_see_mission(v.mission_id) THEN
@@ -110,6 +116,7 @@ BEGIN
   END IF;
   IF v.status = 'responded' THEN
     IF v.response = p_response THEN
+      PERFORM missions_private.remember('respond_to_input_request', p_idempotency_key, pg_catalog.to_jsonb(v));
       RETURN v;  -- the same answer again: same result, one effect
     END IF;
     RAISE EXCEPTION 'input request % was already answered differently', p_request_id USING ERRCODE = 'MS409';
@@ -135,11 +142,12 @@ BEGIN
   WHERE s.id = v.step_id AND s.status = 'waiting_human'
     AND NOT EXISTS (SELECT FROM missions_private.input_requests o WHERE o.step_id = s.id AND o.status = 'pending');
   PERFORM missions_private.resume_unblocked(ARRAY[v.mission_id]);
+  PERFORM missions_private.remember('respond_to_input_request', p_idempotency_key, pg_catalog.to_jsonb(v));
   RETURN v;
 END
 $fn$;
-COMMENT ON FUNCTION missions.respond_to_input_request(uuid, uuid, jsonb) IS
-  'Answers an input request ({"choice"} among the options and/or {"text"} when freeform); the same answer twice is a no-op, a different one MS409.';
+COMMENT ON FUNCTION missions.respond_to_input_request(uuid, uuid, jsonb, text) IS
+  'Answers an input request ({"choice"} among the options and/or {"text"} when freeform); the same answer twice is a no-op, a different one MS409; the same idempotency key again returns the first answer.';
 
 -- missions.input_requests: input requests of the missions the caller can see, by status (pending by default).
 CREATE OR REPLACE FUNCTION missions.input_requests(p_status text DEFAULT 'pending')
@@ -225,7 +233,15 @@ RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
+DECLARE
+  -- the event id is the delivery's idempotency key: a redelivery gets the first answer back
+  v_answer jsonb := missions_private.replay('deliver_external_event', p_event_id,
+                      pg_catalog.jsonb_build_object('key', p_key, 'payload', p_payload));
+  v_unblocked integer := 0;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN v_answer::integer;
+  END IF;
   IF missions_private.clean_text(p_key) IS NULL OR length(p_key) > 500 THEN
     RAISE EXCEPTION 'an event key is 1 to 500 characters' USING ERRCODE = 'MS422';
   END IF;
@@ -234,11 +250,12 @@ BEGIN
   INSERT INTO missions_private.external_events (key, payload, event_id)
   VALUES (p_key, coalesce(p_payload, '{}'), p_event_id)
   ON CONFLICT (event_id) DO NOTHING;
-  IF NOT FOUND THEN
-    RETURN 0;  -- delivered before: one effect
+  IF FOUND THEN  -- else delivered before (by another caller): one effect
+    v_unblocked := missions_private.match_external_events(p_key);
   END IF;
-  RETURN missions_private.match_external_events(p_key);
+  PERFORM missions_private.remember('deliver_external_event', p_event_id, pg_catalog.to_jsonb(v_unblocked));
+  RETURN v_unblocked;
 END
 $fn$;
 COMMENT ON FUNCTION missions.deliver_external_event(text, jsonb, text) IS
-  'Delivers an event by key (e.g. email_reply:<tracking_id>); unblocks waiting steps and resumes their missions; returns the missions unblocked. The same event_id twice has one effect.';
+  'Delivers an event by key (e.g. email_reply:<tracking_id>); unblocks waiting steps and resumes their missions; returns the missions unblocked. p_event_id is the idempotency key: the same id twice has one effect and the same answer.';

@@ -49,15 +49,22 @@ COMMENT ON FUNCTION missions_private.weighted_score(uuid, jsonb) IS
   'Checks that scores [{subtask, score 0..100}] cover exactly the rubric subtasks on the path (MS422 otherwise) and returns sum(weight * score) / sum(weight).';
 
 -- missions.submit_learning_mission: submits a learning mission (required subtasks done, reflection when required) and queues its AI review.
-CREATE OR REPLACE FUNCTION missions.submit_learning_mission(p_mission_id uuid, p_reflection text DEFAULT NULL) RETURNS jsonb
+CREATE OR REPLACE FUNCTION missions.submit_learning_mission(p_mission_id uuid, p_reflection text DEFAULT NULL,
+                                                            p_idempotency_key text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v missions_private.missions := missions_private.lock_learning(p_mission_id);
+  v_answer jsonb := missions_private.replay('submit_learning_mission', p_idempotency_key,
+                      pg_catalog.jsonb_build_object('mission', p_mission_id, 'reflection', p_reflection));
+  v missions_private.missions;
   lm missions_private.learning_missions;
   v_open text;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN v_answer;
+  END IF;
+  v := missions_private.lock_learning(p_mission_id);
   PERFORM missions_private.assert_working(v);
   IF length(p_reflection) > 20000 THEN
     RAISE EXCEPTION 'the reflection is limited to 20000 characters' USING ERRCODE = 'MS422';
@@ -85,11 +92,13 @@ BEGIN
   UPDATE missions_private.learning_missions x
   SET review_stage = 'ai_review', review_rounds = x.review_rounds + 1
   WHERE x.mission_id = p_mission_id;
-  RETURN missions_private.progress_doc(p_mission_id);
+  v_answer := missions_private.progress_doc(p_mission_id);
+  PERFORM missions_private.remember('submit_learning_mission', p_idempotency_key, v_answer);
+  RETURN v_answer;
 END
 $fn$;
-COMMENT ON FUNCTION missions.submit_learning_mission(uuid, text) IS
-  'Submits an in-progress learning mission: MS409 while a required subtask is open, MS422 without a required reflection; adds a ready ai_review step for reviewer agents.';
+COMMENT ON FUNCTION missions.submit_learning_mission(uuid, text, text) IS
+  'Submits an in-progress learning mission: MS409 while a required subtask is open, MS422 without a required reflection; adds a ready ai_review step for reviewer agents; the same idempotency key again returns the first answer.';
 
 -- missions.review_packet: what a reviewer (agent with the review lease, mentor, staff) needs: progress, rubric, notes, evidence.
 CREATE OR REPLACE FUNCTION missions.review_packet(p_mission_id uuid) RETURNS jsonb
@@ -520,11 +529,14 @@ COMMENT ON FUNCTION missions.claim_mentor_review(uuid, uuid) IS
   'Claims a requested mentor review for a mentor/admin (a lease of the kind''s TTL); MS404 none requested, MS409 held by another mentor.';
 
 -- missions.complete_mentor_review: the claiming mentor scores each subtask, recommends recipes and approves or requests changes.
-CREATE OR REPLACE FUNCTION missions.complete_mentor_review(p_mission_id uuid, p_mentor_id uuid, p_review jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION missions.complete_mentor_review(p_mission_id uuid, p_mentor_id uuid, p_review jsonb,
+                                                           p_idempotency_key text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  v_answer jsonb := missions_private.replay('complete_mentor_review', p_idempotency_key,
+                      pg_catalog.jsonb_build_object('mission', p_mission_id, 'mentor', p_mentor_id, 'review', p_review));
   s missions_private.steps;
   v_unknown text;
   v_decision text := p_review->>'decision';
@@ -532,6 +544,9 @@ DECLARE
   v_recipes text[];
   v_bad text;
 BEGIN
+  IF v_answer IS NOT NULL THEN
+    RETURN v_answer;
+  END IF;
   PERFORM missions_private.authorize_mentor(p_mentor_id);
   IF p_review IS NULL OR pg_catalog.jsonb_typeof(p_review) <> 'object' THEN
     RAISE EXCEPTION 'the review must be a JSON object' USING ERRCODE = 'MS422';
@@ -579,11 +594,13 @@ BEGIN
   PERFORM missions_private.log_event(p_mission_id, 'learning.mentor_reviewed',
                                      jsonb_build_object('score', v_score, 'decision', v_decision, 'mentor_id', p_mentor_id), s.id);
   PERFORM missions_private.apply_verdict(p_mission_id, v_decision, v_score, p_mentor_id, p_review->>'feedback');
-  RETURN missions_private.progress_doc(p_mission_id);
+  v_answer := missions_private.progress_doc(p_mission_id);
+  PERFORM missions_private.remember('complete_mentor_review', p_idempotency_key, v_answer);
+  RETURN v_answer;
 END
 $fn$;
-COMMENT ON FUNCTION missions.complete_mentor_review(uuid, uuid, jsonb) IS
-  'The claiming mentor''s review {scores: [{subtask, score, comment}], feedback, decision: approve|request_changes, recipes: [slug]}: final score = rubric-weighted sum; MS412 without a live claim.';
+COMMENT ON FUNCTION missions.complete_mentor_review(uuid, uuid, jsonb, text) IS
+  'The claiming mentor''s review {scores: [{subtask, score, comment}], feedback, decision: approve|request_changes, recipes: [slug]}: final score = rubric-weighted sum; MS412 without a live claim; the same idempotency key again returns the first answer.';
 
 -- missions.mentor_review: a learning mission's mentor review (requested, claimed by, scores, feedback, decision, recipes).
 CREATE OR REPLACE FUNCTION missions.mentor_review(p_mission_id uuid) RETURNS jsonb

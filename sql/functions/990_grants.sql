@@ -19,7 +19,7 @@ GRANT EXECUTE ON FUNCTION missions.authenticate(text), missions.health(), missio
 -- ---- participants acting on their own data (admins and services on anyone's) ----------------
 GRANT EXECUTE ON FUNCTION
   missions.available_missions(uuid), missions.assign_mission(uuid, uuid, integer),
-  missions.start_mission(uuid, uuid), missions.submit_mission(uuid, text, text, uuid),
+  missions.start_mission(uuid, uuid), missions.submit_mission(uuid, text, text, uuid, text),
   missions.participant_missions(uuid, text[]), missions.check_in(uuid),
   missions.balances(uuid), missions.ledger(uuid, integer, integer),
   missions.post_to_wall(uuid, text), missions.participant_stats(uuid), missions.alerts(text),
@@ -34,7 +34,8 @@ GRANT EXECUTE ON FUNCTION
   missions.health(), missions.metrics(), missions.check_invariants(),
   missions.create_template(jsonb), missions.update_template(uuid, jsonb),
   missions.set_template_active(uuid, boolean), missions_private.apply_challenge_spec(uuid, jsonb, boolean),
-  missions.approve_mission(uuid, uuid), missions.fail_mission(uuid, uuid, text), missions.pending_reviews(),
+  missions.approve_mission(uuid, uuid, text), missions.fail_mission(uuid, uuid, text, text),
+  missions.purge_idempotency_keys(), missions.pending_reviews(),
   missions.credit(uuid, text, bigint, text, text), missions.debit(uuid, text, bigint, text, text),
   missions_private.book(uuid, text, bigint, integer, text, text),
   missions_private.post_entry(uuid, text, bigint, text, text, text),
@@ -51,7 +52,7 @@ GRANT EXECUTE ON FUNCTION missions_private.agent_allowed(uuid, uuid)
 GRANT EXECUTE ON FUNCTION
   missions.step_kinds(), missions.check_quota(text),
   missions.claim_mission_step(uuid, uuid), missions.claim_next_step(uuid, text[]),
-  missions.heartbeat_step(uuid, uuid, uuid), missions.complete_step(uuid, uuid, uuid, jsonb),
+  missions.heartbeat_step(uuid, uuid, uuid), missions.complete_step(uuid, uuid, uuid, jsonb, text),
   missions.fail_step(uuid, uuid, uuid, text, boolean), missions.release_step(uuid, uuid, uuid)
   TO missions_agent, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION
@@ -62,8 +63,8 @@ GRANT EXECUTE ON FUNCTION
   missions.input_requests(text),
   missions_private.priority_value(jsonb), missions_private.priority_name(smallint)
   TO missions_agent, missions_participant, missions_admin, missions_service;
-GRANT EXECUTE ON FUNCTION missions.approve_agent_mission(uuid, uuid, text),
-  missions.respond_to_input_request(uuid, uuid, jsonb)
+GRANT EXECUTE ON FUNCTION missions.approve_agent_mission(uuid, uuid, text, text),
+  missions.respond_to_input_request(uuid, uuid, jsonb, text)
   TO missions_participant, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.wait_for_external_event(uuid, uuid, text)
   TO missions_agent, missions_admin, missions_service;
@@ -84,11 +85,11 @@ GRANT EXECUTE ON FUNCTION
   missions.save_mission_progress(uuid, jsonb), missions.reveal_hint(uuid, integer),
   missions.choose_decision(uuid, text, text),
   missions.add_evidence(uuid, integer, text, text, bigint, text, text), missions.delete_evidence(uuid),
-  missions.submit_learning_mission(uuid, text), missions.accept_ai_review(uuid), missions.request_mentor_review(uuid),
+  missions.submit_learning_mission(uuid, text, text), missions.accept_ai_review(uuid), missions.request_mentor_review(uuid),
   missions.portfolio(uuid), missions.skill_signals(uuid)
   TO missions_participant, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.mentor_reviews(), missions.claim_mentor_review(uuid, uuid),
-  missions.complete_mentor_review(uuid, uuid, jsonb)
+  missions.complete_mentor_review(uuid, uuid, jsonb, text)
   TO missions_mentor, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.rules_review(uuid, uuid, uuid) TO missions_agent, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.create_learning_template(jsonb), missions.set_template_rubric(uuid, jsonb)
