@@ -138,8 +138,9 @@ def test_an_external_event_unblocks_its_wait_whichever_comes_first(db, setup, ev
     row = db.execute("select status, attrs from missions_private.steps where id = %s", (task,)).fetchone()
     assert row["status"] == "ready" and row["attrs"]["external_event"] == {"from": "john"}
     assert mission_status(db, mission) == "in_progress"  # waited (however briefly), then resumed
-    # the same event id again has one effect
-    assert db.execute("select missions.deliver_external_event(%s, '{}', 'evt-1') as n", (key,)).fetchone()["n"] == 0
+    # the same event id again has one effect and gets the first answer (the missions it unblocked then)
+    assert db.execute("select missions.deliver_external_event(%s, '{}', 'evt-1') as n", (key,)).fetchone()["n"] \
+        == (0 if event_first else 1)
     assert db.execute("select count(*) as n from missions_private.events where type = 'mission.external_event'"
                       ).fetchone()["n"] == 1
 

@@ -234,9 +234,8 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  -- the event id is the delivery's idempotency key: a redelivery gets the first answer back
-  v_answer jsonb := missions_private.replay('deliver_external_event', p_event_id,
-                      pg_catalog.jsonb_build_object('key', p_key, 'payload', p_payload));
+  -- the event id is the delivery's idempotency key: a redelivery (whatever its payload) gets the first answer back
+  v_answer jsonb := missions_private.replay('deliver_external_event', p_event_id, pg_catalog.jsonb_build_object('key', p_key));
   v_unblocked integer := 0;
 BEGIN
   IF v_answer IS NOT NULL THEN
