@@ -76,7 +76,8 @@ BEGIN
     RAISE EXCEPTION 'mission % is %, not %', s.mission_id, v_mission_status,
       CASE WHEN k.review THEN 'submitted for review' ELSE 'approved and running' END
       USING ERRCODE = 'MS409', HINT = CASE WHEN v_mission_status = 'proposed'
-                                           THEN 'A person must approve it first (approve_agent_mission).' END;
+                                           THEN 'A person must approve it first (approve_agent_mission).'
+                                           ELSE 'Its steps cannot be claimed while it is ' || v_mission_status || '.' END;
   END IF;
   IF NOT missions_private.agent_allowed(s.mission_id, p_agent_id) THEN
     RAISE EXCEPTION 'agent % is not allowed on mission %', p_agent_id, s.mission_id USING ERRCODE = 'MS403';

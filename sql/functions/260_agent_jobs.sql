@@ -10,6 +10,7 @@ DECLARE
   v_now timestamptz := missions.now();
   v_count integer;
   v_failed uuid[];
+  v_skipped uuid[];
 BEGIN
   PERFORM pg_catalog.set_config('missions.transition_context', '{"reason": "lease expired"}', true);
   WITH expired AS (
@@ -20,17 +21,22 @@ BEGIN
     WHERE k.kind = s.kind AND s.status = 'in_progress' AND s.lease_expires_at <= v_now
     RETURNING s.mission_id, s.status
   )
-  SELECT count(*), array_agg(DISTINCT e.mission_id) FILTER (WHERE e.status = 'failed') INTO v_count, v_failed
+  SELECT count(*), array_agg(DISTINCT e.mission_id) FILTER (WHERE e.status = 'failed'),
+         array_agg(DISTINCT e.mission_id) FILTER (WHERE e.status = 'skipped')
+  INTO v_count, v_failed, v_skipped
   FROM expired e;
   UPDATE missions_private.missions m SET status = 'failed'
   WHERE m.id = ANY (v_failed) AND m.status IN ('in_progress', 'waiting', 'paused');
   PERFORM pg_catalog.set_config('missions.transition_context', '', true);
   PERFORM missions_private.return_unreviewed(v_failed);
+  -- a skipped optional step counts as done: its dependents become ready, and its mission may be complete
+  PERFORM missions_private.advance_mission(x.id, v_now)
+  FROM (SELECT DISTINCT u.id FROM unnest(v_skipped) AS u(id) ORDER BY u.id) x;
   RETURN v_count;
 END
 $fn$;
 COMMENT ON FUNCTION missions.expire_claims() IS
-  'Job (every minute): steps whose lease expired -> ready (out of attempts: failed, or skipped if optional; the mission fails). Returns steps changed.';
+  'Job (every minute): steps whose lease expired -> ready (out of attempts: failed and the mission fails, or skipped if optional and the mission advances). Returns steps changed.';
 
 -- missions.expire_input_requests: unanswered requests past their expiry -> expired; their steps become ready again.
 CREATE OR REPLACE FUNCTION missions.expire_input_requests() RETURNS integer
