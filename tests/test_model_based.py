@@ -35,6 +35,7 @@ from hypothesis.stateful import (
 )
 
 from tests.conftest import act_as, make_principal
+from tests.reliability_helpers import record
 from tests.mission_model import EngineModel, Outcome, Step, StepKind, Template, ok
 
 # A Friday afternoon in UTC; New York's change to summer time (Sunday 2030-03-10) is a few steps away.
@@ -57,8 +58,13 @@ FAST = settings(max_examples=20, stateful_step_count=30, **QUIET)  # make test: 
 CHAOS = settings(max_examples=200, stateful_step_count=80, **QUIET)  # make chaos: thousands
 
 
+# What a run did, for docs/reliability.md (make chaos): examples started and SQL API calls compared.
+COUNTS = {"examples": 0, "sql_api_calls": 0}
+
+
 def call(db: psycopg.Connection, actor: dict | None, sql: str, params: tuple = ()) -> Outcome:
     """One SQL API call in its own transaction, as `actor` (None: the owner session); rows or the SQLSTATE."""
+    COUNTS["sql_api_calls"] += 1
     try:
         with db.transaction():
             if actor is not None:
@@ -110,6 +116,7 @@ class EngineMachine(RuleBasedStateMachine):
     def a_fresh_world(self) -> None:
         """Fresh principals, three templates (EASY/MEDIUM/HARD) and a trusted step kind of this example."""
         isolate_from_earlier_examples(self.db)
+        COUNTS["examples"] += 1
         kind = StepKind(f"mb_{uuid.uuid4().hex[:10]}", LEASE_TTL, MAX_ATTEMPTS, BACKOFF)
         self.db.execute("select missions.upsert_step_kind(%s, %s::jsonb)", (kind.name, json.dumps({
             "trusted": True, "claim_ttl_seconds": int(LEASE_TTL.total_seconds()), "max_attempts": MAX_ATTEMPTS,
@@ -437,24 +444,28 @@ class EngineMachine(RuleBasedStateMachine):
         assert [r for r in rows if r["violations"]] == []
 
 
-def run_machine(db: psycopg.Connection, how: settings, scratch: Path) -> None:
-    """Runs the state machine on this test's database with the given sizes; Hypothesis keeps its files
-    (e.g. its cache of the constants in the source) in `scratch`, not in a .hypothesis/ of the checkout."""
+def run_machine(db: psycopg.Connection, how: settings, scratch: Path, figures: str) -> None:
+    """Runs the state machine on this test's database with the given sizes and records what it did as
+    `figures`; Hypothesis keeps its files (e.g. its cache of the constants in the source) in `scratch`,
+    not in a .hypothesis/ of the checkout."""
     set_hypothesis_home_dir(scratch / "hypothesis")
+    COUNTS.update(examples=0, sql_api_calls=0)
     try:
         run_state_machine_as_test(lambda: EngineMachine(db), settings=how)
     finally:
         set_hypothesis_home_dir(None)
         db.execute("reset missions.now")
+    # recorded only when every call agreed with the model and every invariant held
+    record(figures, {"max_examples": how.max_examples, "max_steps_per_example": how.stateful_step_count, **COUNTS})
 
 
 def test_random_call_sequences_agree_with_the_model(db: psycopg.Connection, tmp_path: Path) -> None:
-    run_machine(db, FAST, tmp_path)
+    run_machine(db, FAST, tmp_path, "model_based_small")
 
 
 @pytest.mark.chaos
 def test_thousands_of_random_calls_agree_with_the_model(db: psycopg.Connection, tmp_path: Path) -> None:
-    run_machine(db, CHAOS, tmp_path)
+    run_machine(db, CHAOS, tmp_path, "model_based")
 
 
 # ---- the engine bugs the machine found, pinned down as plain examples ------------------------------
