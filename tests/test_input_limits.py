@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from app.http.app import MAX_BODY_BYTES
-from tests.conftest import act_as, bearer
-from tests.test_agents import create_mission, step_ids
+from tests.conftest import bearer
+from tests.test_agents import as_agent as agent_call, create_mission, step_ids
 
 # Columns only the engine writes, derived from input that is bounded elsewhere; every other text,
 # text[] and jsonb column of missions_private must carry a size/length CHECK or a foreign key.
@@ -64,12 +64,8 @@ def test_every_column_a_caller_fills_is_bounded_by_the_database(db):
 
 def as_agent(conn: psycopg.Connection, agent: dict, sql: str, *args: object) -> object:
     """One call as the agent in its own transaction: the first row, or the psycopg error."""
-    try:
-        with conn.transaction():
-            act_as(conn, agent)
-            return conn.execute(sql, args).fetchone()
-    except psycopg.Error as exc:
-        return exc
+    rows = agent_call(conn, agent, sql, *args)
+    return rows if isinstance(rows, psycopg.Error) else rows[0]
 
 
 def claimed(db: psycopg.Connection, agent: dict) -> tuple[str, str]:
