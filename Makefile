@@ -16,7 +16,7 @@ chaos: deps
 	rm -rf $(RELIABILITY_OUT)
 	MISSIONS_RELIABILITY_OUT=$(RELIABILITY_OUT) .venv/bin/python -m pytest -m "" $(PYTEST_ARGS) \
 	  tests/test_invariants.py tests/test_reliability_agents.py tests/test_reliability_faults.py \
-	  tests/test_reliability_db_crash.py
+	  tests/test_reliability_db_crash.py tests/test_api_fuzz.py tests/test_model_based.py
 	.venv/bin/python scripts/reliability_report.py $(RELIABILITY_OUT) docs/reliability.md
 
 db-stop: deps

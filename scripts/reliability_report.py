@@ -22,6 +22,8 @@ TITLES = {
     "connection_faults_small": "Connection faults (make test)",
     "database_crash": "Database crash (chaos: three kill -9 of the postmaster)",
     "database_crash_small": "Database crash (make test: one kill -9)",
+    "api_fuzz": "API fuzzing (chaos: schemathesis, 25 valid + 25 invalid requests per operation and role)",
+    "api_fuzz_small": "API fuzzing (make test: schemathesis, 2 valid + 2 invalid requests per operation and role)",
     "model_based": "Model-based state machine (chaos: hypothesis, 200 examples of up to 80 steps)",
     "model_based_small": "Model-based state machine (make test: 20 examples of up to 30 steps)",
 }

@@ -20,7 +20,10 @@ def violated_invariants(conn: psycopg.Connection) -> dict[str, list]:
     return {invariant: examples for invariant, violations, examples in rows if violations}
 
 
-def record(name: str, figures: dict) -> None:
-    """Keeps a scenario's figures as RESULTS/<name>.json."""
+def record(name: str, figures: dict, merge: bool = False) -> None:
+    """Keeps a scenario's figures as RESULTS/<name>.json; with `merge`, adds them to the figures already there
+    (for scenarios that run as several tests, e.g. one per role)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2))
+    path = RESULTS / f"{name}.json"
+    earlier = json.loads(path.read_text()) if merge and path.exists() else {}
+    path.write_text(json.dumps({**earlier, **figures}, indent=2))

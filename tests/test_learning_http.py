@@ -533,5 +533,5 @@ def test_openapi_documents_the_learning_face(client):
     assert {"201", "413", "415", "422"} <= set(upload_op["responses"])
     assert "application/problem+json" in upload_op["responses"]["413"]["content"]
     assert {"403", "429"} <= set(ops["startLearningMission"]["responses"])
-    assert "application/octet-stream" in ops["downloadEvidence"]["responses"]["200"]["content"]
+    assert "*/*" in ops["downloadEvidence"]["responses"]["200"]["content"]  # served with the file's own type
     assert "toolsUsed" in spec["components"]["schemas"]["ProgressUpdate"]["properties"]

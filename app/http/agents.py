@@ -7,6 +7,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from app import queries
@@ -139,7 +140,9 @@ class AgentWorkController(Controller):
         return from_row(Claim, await db.one(request, queries.CLAIM_STEP, {"step_id": step_id}))
 
     @post("/steps/claim-next", operation_id="claimNextStep", status_code=200,
-          summary="Claim the highest-priority claimable step (204 when none)", responses=problems(401, 403, 422))
+          summary="Claim the highest-priority claimable step (204 when none)",
+          responses={204: ResponseSpec(data_container=None, description="Nothing is claimable now"),
+                     **problems(401, 403, 422)})
     async def claim_next(self, request: Request, db: DB, data: JSONBody[ClaimNext | None] = None) -> Response[Claim | None]:
         rows = await db.rows(request, queries.CLAIM_NEXT, {"kinds": (data or ClaimNext()).kinds})
         return Response(from_row(Claim, rows[0])) if rows else Response(None, status_code=204)

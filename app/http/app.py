@@ -17,7 +17,7 @@ from app.db.urls import app_url
 from app.http.db import Database, make_pool
 from app.http.errors import problem_details_plugin
 from app.http.logs import access_log, configure_logging
-from app.http.openapi import COMPONENTS, document_common_errors
+from app.http.openapi import COMPONENTS, complete_document
 from app.http.agents import AgentMissionController, AgentWorkController
 from app.http.engagement import EngagementController
 from app.http.engagement_admin import AlertController, EngagementAdminController
@@ -80,5 +80,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
     )
-    document_common_errors(app.openapi_schema)
+    complete_document(app.openapi_schema)
     return app

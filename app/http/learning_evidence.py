@@ -229,8 +229,9 @@ class EvidenceController(Controller):
 
     @get("/{file_id:uuid}", operation_id="downloadEvidence",
          summary="Download an evidence file (owner, staff, the mission's reviewers)",
-         responses={200: ResponseSpec(data_container=bytes, media_type="application/octet-stream", generate_examples=False,
-                                      description="The file, with its content type and an attachment filename"),
+         responses={200: ResponseSpec(data_container=bytes, media_type="*/*", generate_examples=False,
+                                      description="The file, with the content type it was uploaded with and an "
+                                                  "attachment filename"),
                     **problems(401, 404)})
     async def download(self, request: Request, db: DB, store: Store, mission_id: UUID = MissionId,
                        file_id: UUID = Parameter(title="Evidence file id")) -> Stream:

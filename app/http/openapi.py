@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+
+import msgspec
 
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 from litestar.openapi.spec import (
-    Components, OpenAPI, OpenAPIMediaType, OpenAPIResponse, Reference, SecurityScheme,
+    Components, OpenAPI, OpenAPIMediaType, OpenAPIResponse, Reference, Schema, SecurityScheme,
 )
 
-from app.http.schemas import Problem
+from app.http.schemas import Body, Problem
 
 BEARER = [{"BearerAuth": []}]
 
@@ -80,3 +82,61 @@ def document_common_errors(spec: OpenAPI) -> None:
                 if status.startswith("4") and PROBLEM_JSON not in (getattr(response, "content", None) or {}):
                     responses[status] = _problem_response(int(status))
             operation.responses = responses
+
+
+# JSON Schema constraint keywords and the attributes of Litestar's Schema that hold them.
+_CONSTRAINTS = {"maxLength": "max_length", "minLength": "min_length", "pattern": "pattern", "maxItems": "max_items",
+                "minItems": "min_items", "minimum": "minimum", "maximum": "maximum"}
+
+
+def _same_type(schema: Schema, source: dict[str, Any]) -> bool:
+    types = schema.type if isinstance(schema.type, list) else [schema.type]
+    return any(t is not None and t.value == source.get("type") for t in types)
+
+
+def _merge_constraints(target: Schema, source: dict[str, Any]) -> None:
+    """Copy the constraints msgspec enforces (`source`, its JSON schema) that Litestar's schema lacks, down into
+    array items and union branches."""
+    for keyword, attribute in _CONSTRAINTS.items():
+        if keyword in source and getattr(target, attribute) is None:
+            setattr(target, attribute, source[keyword])
+    if isinstance(target.items, Schema) and isinstance(source.get("items"), dict):
+        _merge_constraints(target.items, source["items"])
+    branches = [b for b in (target.one_of or []) + (target.any_of or []) if isinstance(b, Schema)]
+    for sub in source.get("anyOf", []) + source.get("oneOf", []) or [source]:
+        for branch in branches:
+            if _same_type(branch, sub):
+                _merge_constraints(branch, sub)
+
+
+def _body_types() -> list[type]:
+    found: list[type] = []
+    pending = [Body]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            found.append(sub)
+            pending.append(sub)
+    return sorted(set(found), key=lambda t: t.__name__)
+
+
+def document_body_constraints(spec: OpenAPI) -> None:
+    """Litestar documents a request body field's own limits but drops those of the items of a list (e.g.
+    `list[Annotated[str, Meta(max_length=100)]]`); msgspec, which validates the bodies, knows them all. Its
+    schema of every request body struct (a `Body`) fills in what is missing, so the document states every
+    limit the server enforces."""
+    _, sources = msgspec.json.schema_components(_body_types(), ref_template="#/components/schemas/{name}")
+    schemas = spec.components.schemas if spec.components and spec.components.schemas else {}
+    for name, source in sources.items():
+        target = schemas.get(name)
+        if not isinstance(target, Schema):
+            continue
+        for field_name, field_source in source.get("properties", {}).items():
+            field_schema = (target.properties or {}).get(field_name)
+            if isinstance(field_schema, Schema):
+                _merge_constraints(field_schema, field_source)
+
+
+def complete_document(spec: OpenAPI) -> None:
+    """What the generated document leaves out: the common error responses and the limits of list items."""
+    document_common_errors(spec)
+    document_body_constraints(spec)

@@ -327,7 +327,7 @@ class NewWallPost(Body):
 
 
 class Hashtag(Body):
-    hashtag: Annotated[str, Meta(pattern=r"^#\w{1,50}$")]
+    hashtag: Annotated[str, Meta(pattern=r"^#\w{1,50}$", max_length=51)]
 
 
 # ---- agent face ------------------------------------------------------------------------------
@@ -348,9 +348,9 @@ def snake_spec(body: msgspec.Struct) -> dict[str, Any]:
 
 class NewTask(Body):
     title: Name
-    kind: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,62}$")] | msgspec.UnsetType = UNSET
+    kind: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,62}$", max_length=63)] | msgspec.UnsetType = UNSET
     optional: bool | msgspec.UnsetType = UNSET
-    depends_on: list[Annotated[int, Meta(ge=1)]] | msgspec.UnsetType = UNSET
+    depends_on: Annotated[list[Annotated[int, Meta(ge=1)]], Meta(max_length=100)] | msgspec.UnsetType = UNSET
     description: Annotated[str, Meta(max_length=10000)] | msgspec.UnsetType = UNSET
     input: dict[str, Any] | msgspec.UnsetType = UNSET
 
@@ -362,7 +362,7 @@ class NewAgentMission(Body):
     priority: Priority | msgspec.UnsetType = UNSET
     owner_id: UUID | msgspec.UnsetType = UNSET
     lead_agent_id: UUID | msgspec.UnsetType = UNSET
-    supporting_agent_ids: list[UUID] | msgspec.UnsetType = UNSET
+    supporting_agent_ids: Annotated[list[UUID], Meta(max_length=100)] | msgspec.UnsetType = UNSET
     conversation_id: Annotated[str, Meta(max_length=255)] | msgspec.UnsetType = UNSET
     due_at: datetime | msgspec.UnsetType = UNSET
     report_location: Annotated[str, Meta(max_length=1000)] | msgspec.UnsetType = UNSET
@@ -489,7 +489,7 @@ class Wait(Body):
 class NewInputRequest(Body):
     prompt: Annotated[str, Meta(min_length=1, max_length=10000)]
     step_id: UUID | None = None
-    options: list[str] | msgspec.UnsetType = UNSET
+    options: Annotated[list[Annotated[str, Meta(max_length=200)]], Meta(max_length=100)] | msgspec.UnsetType = UNSET
     allow_freeform: bool | msgspec.UnsetType = UNSET
     context: dict[str, Any] | msgspec.UnsetType = UNSET
     urgency: Literal["low", "normal", "high"] | msgspec.UnsetType = UNSET
