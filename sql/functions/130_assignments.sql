@@ -96,6 +96,21 @@ $fn$;
 COMMENT ON FUNCTION missions.start_mission(uuid, uuid) IS
   'Starts an assigned mission (MS409 when not assigned or past its deadline); p_participant_id, when given, must own it (else MS404).';
 
+-- missions_private.pay_reward: books a reward's currencies as MISSION_REWARD ledger entries (idempotency key mission:<id>:<currency>).
+CREATE OR REPLACE FUNCTION missions_private.pay_reward(r missions_private.mission_rewards) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM missions_private.post_entry(r.participant_id, x.currency, x.amount, 'MISSION_REWARD',
+                                      'mission:' || r.mission_id, 'mission:' || r.mission_id || ':' || x.currency)
+  FROM (VALUES ('MOMENTUM', r.momentum), ('SKILL_XP', r.skill_xp), ('ARENA_POINTS', r.arena_points)) AS x(currency, amount)
+  WHERE x.amount > 0;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.pay_reward(missions_private.mission_rewards) IS
+  'Books the momentum, skill XP and arena points of a mission_rewards row (those above 0) as MISSION_REWARD entries, keyed mission:<id>:<currency>.';
+
 -- missions_private.reward_mission: pays a completed challenge's rewards and triad points exactly once.
 CREATE OR REPLACE FUNCTION missions_private.reward_mission(p_mission_id uuid) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
@@ -103,7 +118,6 @@ SET search_path = ''
 AS $fn$
 DECLARE
   r missions_private.mission_rewards;
-  v_ref text := 'mission:' || p_mission_id;
 BEGIN
   INSERT INTO missions_private.mission_rewards
     (mission_id, participant_id, momentum, skill_xp, arena_points, skill_domain, triad_points)
@@ -117,10 +131,7 @@ BEGIN
   IF r.mission_id IS NULL THEN
     RETURN false;  -- already rewarded, or not a completed challenge
   END IF;
-  PERFORM missions_private.post_entry(r.participant_id, x.currency, x.amount, 'MISSION_REWARD', v_ref,
-                                      v_ref || ':' || x.currency)
-  FROM (VALUES ('MOMENTUM', r.momentum), ('SKILL_XP', r.skill_xp), ('ARENA_POINTS', r.arena_points)) AS x(currency, amount)
-  WHERE x.amount > 0;
+  PERFORM missions_private.pay_reward(r);
   UPDATE missions_private.participant_progress pp SET
     triad_technical = pp.triad_technical + CASE r.skill_domain WHEN 'TECHNICAL' THEN r.triad_points ELSE 0 END,
     triad_soft = pp.triad_soft + CASE r.skill_domain WHEN 'SOFT' THEN r.triad_points ELSE 0 END,

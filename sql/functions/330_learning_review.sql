@@ -295,7 +295,6 @@ SET search_path = ''
 AS $fn$
 DECLARE
   r missions_private.mission_rewards;
-  v_ref text := 'mission:' || p_mission_id;
 BEGIN
   INSERT INTO missions_private.mission_rewards
     (mission_id, participant_id, momentum, skill_xp, arena_points, skill_domain, triad_points)
@@ -310,10 +309,7 @@ BEGIN
   IF r.mission_id IS NULL THEN
     RETURN false;  -- already rewarded
   END IF;
-  PERFORM missions_private.post_entry(r.participant_id, x.currency, x.amount, 'MISSION_REWARD', v_ref,
-                                      v_ref || ':' || x.currency)
-  FROM (VALUES ('MOMENTUM', r.momentum), ('SKILL_XP', r.skill_xp)) AS x(currency, amount)
-  WHERE x.amount > 0;
+  PERFORM missions_private.pay_reward(r);
 
   INSERT INTO missions_private.portfolio_items
     (participant_id, mission_id, code, title, track, tier, score, rubric, evidence, completed_at)
