@@ -12,6 +12,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 EMBEDDED_DBNAME = "missions"
 APP_ROLE = "missions_app"
+OWNER_ROLE = "missions_owner"  # NOLOGIN, non-superuser: owns every engine object
 
 
 @dataclass(frozen=True)

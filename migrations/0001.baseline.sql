@@ -1,28 +1,5 @@
--- Baseline: the schema of release 0.1 (sql/schema/00..12 as of that release).
+-- Baseline: the schema of release 0.1 (sql/schema/* as of that release).
 -- Later changes are new migration files; tests/test_migrations.py proves the chain equals sql/schema.
-
--- ==== 00_roles.sql ====
--- Database roles, one per principal kind, plus the app's login role and the clock keeper.
--- Roles are cluster-wide, so they are created only when missing.
-DO $roles$
-DECLARE
-  r text;
-BEGIN
-  FOREACH r IN ARRAY ARRAY['missions_participant', 'missions_admin', 'missions_mentor',
-                           'missions_agent', 'missions_service', 'missions_timekeeper'] LOOP
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
-      EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-    END IF;
-  END LOOP;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'missions_app') THEN
-    -- The HTTP app and the worker log in as this role and SET LOCAL ROLE per request.
-    CREATE ROLE missions_app LOGIN NOINHERIT;
-  END IF;
-END
-$roles$;
-
-GRANT missions_participant, missions_admin, missions_mentor, missions_agent, missions_service
-  TO missions_app;
 
 -- ==== 01_schemas.sql ====
 -- Schemas as modules: `missions` holds the public SQL API (functions callers use);
@@ -49,7 +26,7 @@ ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 -- once per session while a non-inlinable SQL body is planned again on every call.
 CREATE FUNCTION missions.now() RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN CASE

@@ -11,7 +11,7 @@ import pytest
 from psycopg import sql
 
 from app.cluster import BINDIR, CRON_DATABASE
-from app.db.migrate import apply_functions, apply_sql_files, ensure_pgmq, migrate, sql_files, sync_cron
+from app.db.migrate import apply_functions, apply_sql_files, become_owner, bootstrap, migrate, sql_files, sync_cron
 
 ENGINE_SCHEMAS = ("missions", "missions_private")
 
@@ -47,7 +47,8 @@ def schema_dump(cluster, dbname: str) -> str:
 def build_from_declared_schema(url: str) -> None:
     """What the schema files declare: sql/schema/* then the same functions migrate applies."""
     with psycopg.connect(url) as conn:
-        ensure_pgmq(conn)
+        bootstrap(conn)
+        become_owner(conn)
         apply_sql_files(conn, sql_files("schema"))
         apply_functions(conn)
         conn.commit()
@@ -140,3 +141,28 @@ def test_the_cron_history_trim_job_deletes_only_old_rows(cluster):
         left = conn.execute("select command from cron.job_run_details where jobid = 999999").fetchall()
         conn.execute("delete from cron.job_run_details where jobid = 999999")
     assert left == [("new",)]
+
+
+def test_migrate_takes_temporary_from_public_and_runs_as_the_owner(cluster, scratch_db):
+    url = scratch_db("owned")
+    migrate(url, schedule_cron=False)
+    with psycopg.connect(url) as conn:
+        public_temp = conn.execute("select has_database_privilege('public', current_database(), 'TEMPORARY')").fetchone()[0]
+        schema_owner = conn.execute("select nspowner::regrole::text from pg_namespace where nspname = 'missions'").fetchone()[0]
+        yoyo_owner = conn.execute("select relowner::regrole::text from pg_class where relname = '_yoyo_migration'").fetchone()[0]
+    assert public_temp is False
+    assert (schema_owner, yoyo_owner) == ("missions_owner", "missions_owner")
+
+
+def test_migrate_adopts_a_database_built_by_a_superuser(cluster, scratch_db):
+    """An install made before missions_owner existed (every object owned by the superuser) is handed over."""
+    url = scratch_db("adopted")
+    migrate(url, schedule_cron=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("reassign owned by missions_owner to postgres")
+        assert conn.execute("select nspowner::regrole::text from pg_namespace where nspname = 'missions'").fetchone()[0] == "postgres"
+    migrate(url, schedule_cron=False)
+    with psycopg.connect(url) as conn:
+        left = conn.execute("""select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                               where n.nspname like 'missions%%' and p.proowner <> 'missions_owner'::regrole""").fetchone()[0]
+    assert left == 0

@@ -1,8 +1,12 @@
-"""`missions db migrate`: pgmq, yoyo migrations (tables), then functions, policies, grants and cron jobs.
+"""`missions db migrate`: roles and pgmq, yoyo migrations (tables), then functions, policies, grants and cron jobs.
 
-Tables change only through `migrations/` (yoyo, recorded once each). Everything in
-`sql/functions/` and `sql/cron/` is re-applied on every migrate, in one transaction, so the
-database always carries exactly the functions, policies, grants and schedules of the checkout.
+The login in the URL (a superuser, or a CREATEROLE member of missions_owner) applies only
+`sql/bootstrap/` (roles, database rights, pgmq). Everything else runs as `missions_owner`, a
+NOLOGIN, non-superuser role, so it owns every engine object and no SECURITY DEFINER function
+ever runs as a superuser. Tables change only through `migrations/` (yoyo, recorded once each).
+Everything in `sql/functions/` and `sql/cron/` is re-applied on every migrate, in one
+transaction, so the database always carries exactly the functions, policies, grants and
+schedules of the checkout.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ import psycopg
 from pgmq.install import install_pgmq_from_sql
 from yoyo import get_backend, read_migrations
 
-from app.config import MIGRATIONS_DIR, SQL_DIR
-from app.db.urls import with_dbname, yoyo_url
+from app.config import MIGRATIONS_DIR, OWNER_ROLE, SQL_DIR
+from app.db.urls import as_role, with_dbname, yoyo_url
 
 Progress = Callable[[str], None]
 
@@ -39,9 +43,21 @@ def ensure_pgmq(conn: psycopg.Connection) -> bool:
     return True
 
 
+def bootstrap(conn: psycopg.Connection) -> None:
+    """As the migrating login: roles, the owner's rights in this database, pgmq, ownership of older installs."""
+    ensure_pgmq(conn)
+    apply_sql_files(conn, sql_files("bootstrap"))
+    conn.commit()
+
+
+def become_owner(conn: psycopg.Connection) -> None:
+    """Act as the engine's owner for the rest of this session (objects created now belong to it)."""
+    conn.execute(f"set role {OWNER_ROLE}")
+
+
 def apply_migrations(url: str) -> list[str]:
-    """Apply pending yoyo migrations; returns their ids."""
-    backend = get_backend(yoyo_url(url))
+    """Apply pending yoyo migrations as the owner; returns their ids."""
+    backend = get_backend(yoyo_url(as_role(url, OWNER_ROLE)))
     migrations = read_migrations(str(MIGRATIONS_DIR))
     with backend.lock():
         pending = backend.to_apply(migrations)
@@ -81,16 +97,18 @@ def sync_cron(url: str, conn: psycopg.Connection) -> int:
 
 
 def migrate(url: str, *, schedule_cron: bool = True, progress: Progress = _quiet) -> None:
-    """Bring the database at `url` (an owner connection) up to date with this checkout."""
+    """Bring the database at `url` (a superuser, or a CREATEROLE member of missions_owner) up to date."""
     with psycopg.connect(url) as conn:
-        if ensure_pgmq(conn):
-            progress("installed pgmq")
+        bootstrap(conn)
+        progress(f"roles and pgmq ready; engine objects belong to {OWNER_ROLE}")
     applied = apply_migrations(url)
     progress(f"applied migrations: {', '.join(applied)}" if applied else "migrations: up to date")
     with psycopg.connect(url) as conn:
+        become_owner(conn)
         apply_functions(conn)
         conn.commit()
         progress("applied functions, policies and grants")
         if schedule_cron:
+            conn.execute("reset role")  # pg_cron's settings and jobs belong to the migrating login
             n = sync_cron(url, conn)
             progress(f"scheduled {n} pg_cron job(s)")

@@ -14,6 +14,15 @@ def with_dbname(url: str, dbname: str) -> str:
     return urlunsplit(parts._replace(path="/" + quote(dbname)))
 
 
+def as_role(url: str, role: str) -> str:
+    """The same URL with the session starting as `role` (libpq options `-c role=…`), for tools that
+    open their own connections (yoyo)."""
+    parts = urlsplit(url)
+    query = [q for q in parts.query.split("&") if q]
+    query.append("options=" + quote(f"-c role={role}"))
+    return urlunsplit(parts._replace(query="&".join(query)))
+
+
 def yoyo_url(url: str) -> str:
     """yoyo needs the psycopg 3 driver named in the scheme."""
     parts = urlsplit(url)

@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION missions.cron_jobs()
 RETURNS TABLE (job text, schedule text, command text, target text)
 LANGUAGE sql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   VALUES
     ('assign_daily_missions', '0 * * * *', 'SELECT missions.assign_daily_missions()', 'engine'),

@@ -7,7 +7,7 @@ COMMENT ON SCHEMA missions_cron IS 'Mission engine: pg_cron job setup and housek
 CREATE OR REPLACE FUNCTION missions_cron.trim_job_run_details(p_keep interval DEFAULT '7 days')
 RETURNS bigint
 LANGUAGE sql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH gone AS (
     DELETE FROM cron.job_run_details d WHERE d.end_time < pg_catalog.now() - p_keep RETURNING 1
@@ -21,7 +21,7 @@ COMMENT ON FUNCTION missions_cron.trim_job_run_details(interval) IS
 CREATE OR REPLACE FUNCTION missions_cron.sync_jobs(p_database text, p_jobs jsonb)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM cron.unschedule(j.jobid)
@@ -43,7 +43,7 @@ COMMENT ON FUNCTION missions_cron.sync_jobs(text, jsonb) IS
 CREATE OR REPLACE FUNCTION missions_cron.unschedule_all(p_database text)
 RETURNS integer
 LANGUAGE sql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT count(cron.unschedule(j.jobid))::integer
   FROM cron.job j

@@ -4,7 +4,7 @@
 -- (PL/pgSQL so that its plan is cached per session: it runs several times in every call of the API.)
 CREATE OR REPLACE FUNCTION missions_private.current_principal_id() RETURNS uuid
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF pg_catalog.pg_has_role(session_user, 'missions_app', 'MEMBER') THEN
@@ -20,7 +20,7 @@ COMMENT ON FUNCTION missions_private.current_principal_id() IS
 CREATE OR REPLACE FUNCTION missions.authenticate(p_key text)
 RETURNS TABLE (principal_id uuid, role text, db_role text)
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT p.id, p.role, 'missions_' || p.role
   FROM missions_private.api_keys k
@@ -38,7 +38,7 @@ COMMENT ON FUNCTION missions.authenticate(text) IS
 CREATE OR REPLACE FUNCTION missions.create_api_key(p_principal_id uuid, p_label text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_prefix text := pg_catalog.substr(pg_catalog.replace(gen_random_uuid()::text, '-', ''), 1, 12);
@@ -63,7 +63,7 @@ COMMENT ON FUNCTION missions.create_api_key(uuid, text) IS
 CREATE OR REPLACE FUNCTION missions.revoke_api_key(p_key_id uuid)
 RETURNS TABLE (id uuid, principal_id uuid, prefix text, label text, created_at timestamptz, revoked_at timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN QUERY
@@ -83,7 +83,7 @@ COMMENT ON FUNCTION missions.revoke_api_key(uuid) IS
 CREATE OR REPLACE FUNCTION missions.api_keys(p_principal_id uuid)
 RETURNS TABLE (id uuid, principal_id uuid, prefix text, label text, created_at timestamptz, revoked_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = p_principal_id) THEN

@@ -3,7 +3,7 @@
 -- missions_private.current_principal_role: the role of the acting principal (NULL for owner sessions).
 CREATE OR REPLACE FUNCTION missions_private.current_principal_role() RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN (SELECT p.role FROM missions_private.principals p WHERE p.id = missions_private.current_principal_id());
@@ -15,7 +15,7 @@ COMMENT ON FUNCTION missions_private.current_principal_role() IS
 -- missions_private.is_owner_session: whether the session user is a superuser or owns the engine's schemas (migrations, cron).
 CREATE OR REPLACE FUNCTION missions_private.is_owner_session() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false)
       OR pg_catalog.pg_has_role(session_user,
@@ -27,7 +27,7 @@ COMMENT ON FUNCTION missions_private.is_owner_session() IS
 -- missions_private.caller_id: the acting principal; MS401 when none is bound and this is not an owner session.
 CREATE OR REPLACE FUNCTION missions_private.caller_id() RETURNS uuid
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v uuid := missions_private.current_principal_id();
@@ -44,7 +44,7 @@ COMMENT ON FUNCTION missions_private.caller_id() IS
 -- missions_private.authorize_participant: MS403 unless the caller may act for this participant; MS404 if there is none.
 CREATE OR REPLACE FUNCTION missions_private.authorize_participant(p_participant_id uuid) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_caller uuid := missions_private.caller_id();
@@ -66,7 +66,7 @@ COMMENT ON FUNCTION missions_private.authorize_participant(uuid) IS
 -- missions_private.authorize_actor: MS403 when an actor id argument (reviewer, admin) is not the caller.
 CREATE OR REPLACE FUNCTION missions_private.authorize_actor(p_actor_id uuid) RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_caller uuid := missions_private.caller_id();
@@ -85,7 +85,7 @@ COMMENT ON FUNCTION missions_private.authorize_actor(uuid) IS
 -- missions_private.level_rank: 0 for L0_APPLICANT … 5 for L5_CATALYST.
 CREATE OR REPLACE FUNCTION missions_private.level_rank(p_level text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.substr(p_level, 2, 1)::integer
 $fn$;
@@ -94,7 +94,7 @@ COMMENT ON FUNCTION missions_private.level_rank(text) IS 'The rank of an identit
 -- missions_private.local_day: the calendar day in a time zone at an instant.
 CREATE OR REPLACE FUNCTION missions_private.local_day(p_timezone text, p_at timestamptz) RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT (p_at AT TIME ZONE p_timezone)::date
 $fn$;
@@ -103,7 +103,7 @@ COMMENT ON FUNCTION missions_private.local_day(text, timestamptz) IS 'The calend
 -- missions_private.clean_text: the text without surrounding whitespace (spaces, tabs, newlines), NULL when nothing is left.
 CREATE OR REPLACE FUNCTION missions_private.clean_text(p_text text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT nullif(pg_catalog.btrim(p_text, E' \t\r\n\f\v'), '')
 $fn$;

@@ -3,7 +3,7 @@
 -- missions_private.assert_timezone: raises MS422 unless p_tz is an IANA time zone PostgreSQL knows.
 CREATE OR REPLACE FUNCTION missions_private.assert_timezone(p_tz text) RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM pg_catalog.now() AT TIME ZONE p_tz;
@@ -18,7 +18,7 @@ COMMENT ON FUNCTION missions_private.assert_timezone(text) IS 'Raises MS422 unle
 CREATE OR REPLACE FUNCTION missions.create_principal(p_role text, p_display_name text, p_attrs jsonb DEFAULT '{}')
 RETURNS uuid
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_attrs jsonb := coalesce(p_attrs, '{}');
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION missions.create_principal(text, text, jsonb) IS
 CREATE OR REPLACE FUNCTION missions.principal(p_id uuid)
 RETURNS missions_private.principals
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.principals;
@@ -91,7 +91,7 @@ COMMENT ON FUNCTION missions.principal(uuid) IS 'Returns one principal; row-leve
 CREATE OR REPLACE FUNCTION missions.whoami()
 RETURNS missions_private.principals
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_id uuid := missions_private.current_principal_id();
@@ -109,7 +109,7 @@ CREATE OR REPLACE FUNCTION missions.enroll_principal(
   p_role text, p_display_name text, p_attrs jsonb DEFAULT '{}', p_key_label text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_id uuid := missions.create_principal(p_role, p_display_name, p_attrs);

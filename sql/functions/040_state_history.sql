@@ -4,7 +4,7 @@
 -- missions_private.transition_context: the payload the current transition attaches to its events.
 CREATE OR REPLACE FUNCTION missions_private.transition_context() RETURNS jsonb
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN coalesce(nullif(pg_catalog.current_setting('missions.transition_context', true), '')::jsonb, '{}');
@@ -17,7 +17,7 @@ COMMENT ON FUNCTION missions_private.transition_context() IS
 CREATE OR REPLACE FUNCTION missions_private.raise_illegal_transition(
   p_entity text, p_id uuid, p_from text, p_to text) RETURNS void
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RAISE EXCEPTION 'illegal % transition: % -> %', p_entity, coalesce(p_from, '(new)'), p_to
@@ -31,7 +31,7 @@ COMMENT ON FUNCTION missions_private.raise_illegal_transition(text, uuid, text, 
 -- missions_private.stamp_mission_status: sets status_changed_at and the lifecycle timestamp of the new status.
 CREATE OR REPLACE FUNCTION missions_private.stamp_mission_status() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -56,7 +56,7 @@ COMMENT ON FUNCTION missions_private.stamp_mission_status() IS
 -- missions_private.stamp_step_status: sets status_changed_at, started_at and completed_at of steps.
 CREATE OR REPLACE FUNCTION missions_private.stamp_step_status() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -84,7 +84,7 @@ COMMENT ON FUNCTION missions_private.stamp_step_status() IS
 -- missions_private.track_mission_status: statement trigger; checks mission status changes and logs them as events.
 CREATE OR REPLACE FUNCTION missions_private.track_mission_status() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_bad record;
@@ -137,7 +137,7 @@ COMMENT ON FUNCTION missions_private.track_mission_status() IS
 -- missions_private.track_step_status: statement trigger; checks step status changes and logs them as events.
 CREATE OR REPLACE FUNCTION missions_private.track_step_status() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_bad record;
@@ -183,7 +183,7 @@ CREATE OR REPLACE FUNCTION missions_private.transition_mission(
   p_mission_id uuid, p_to text, p_context jsonb DEFAULT '{}')
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions;

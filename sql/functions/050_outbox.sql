@@ -4,7 +4,7 @@
 -- missions_private.publish_events: statement trigger; sends the inserted events to pgmq in one batch.
 CREATE OR REPLACE FUNCTION missions_private.publish_events() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   -- The row pgmq.send_batch('mission_events', …) would write, inserted directly: send_batch builds its
@@ -21,7 +21,7 @@ COMMENT ON FUNCTION missions_private.publish_events() IS
 -- missions_private.refuse_event_changes: keeps the event log append-only.
 CREATE OR REPLACE FUNCTION missions_private.refuse_event_changes() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RAISE EXCEPTION 'the event log is append-only (% refused)', TG_OP USING ERRCODE = 'MS403';

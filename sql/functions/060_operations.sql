@@ -3,7 +3,7 @@
 -- missions.health: database, pg_cron and pgmq status as JSON ("ok" or what is wrong).
 CREATE OR REPLACE FUNCTION missions.health() RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.jsonb_build_object(
     'database', 'ok',
@@ -22,7 +22,7 @@ COMMENT ON FUNCTION missions.health() IS 'Reports database, pg_cron and pgmq sta
 CREATE OR REPLACE FUNCTION missions.metrics()
 RETURNS TABLE (name text, help text, type text, labels jsonb, value double precision)
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT 'missions_queue_depth', 'Messages waiting in a pgmq queue.', 'gauge',
          pg_catalog.jsonb_build_object('queue', q.queue_name), q.queue_length::double precision

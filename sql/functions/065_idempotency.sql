@@ -11,7 +11,7 @@
 -- missions_private.idempotency_caller: whom an idempotency key belongs to: the bound principal, else the session user.
 CREATE OR REPLACE FUNCTION missions_private.idempotency_caller() RETURNS text
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN coalesce(missions_private.current_principal_id()::text, session_user::text);
@@ -23,7 +23,7 @@ COMMENT ON FUNCTION missions_private.idempotency_caller() IS
 -- missions_private.replay: the stored answer of an earlier call with this key, or NULL after reserving the key for this call.
 CREATE OR REPLACE FUNCTION missions_private.replay(p_operation text, p_key text, p_request jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_caller text := missions_private.idempotency_caller();
@@ -57,7 +57,7 @@ COMMENT ON FUNCTION missions_private.replay(text, text, jsonb) IS
 -- missions_private.remember: stores the answer of the call that reserved the key, for its replays.
 CREATE OR REPLACE FUNCTION missions_private.remember(p_operation text, p_key text, p_response jsonb) RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_key IS NOT NULL THEN
@@ -74,7 +74,7 @@ INSERT INTO missions_private.settings (key, value) VALUES ('idempotency_key_ttl_
 -- missions.purge_idempotency_keys: deletes idempotency keys older than the setting idempotency_key_ttl_hours (24); returns the count.
 CREATE OR REPLACE FUNCTION missions.purge_idempotency_keys() RETURNS integer
 LANGUAGE sql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH gone AS (
     DELETE FROM missions_private.idempotency_keys k

@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION missions.check_invariants()
 RETURNS TABLE (invariant text, violations bigint, examples jsonb)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN QUERY

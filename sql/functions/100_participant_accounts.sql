@@ -4,7 +4,7 @@
 -- missions_private.open_participant_accounts: statement trigger; creates progress and balance rows for new participants.
 CREATE OR REPLACE FUNCTION missions_private.open_participant_accounts() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   INSERT INTO missions_private.participant_progress (participant_id)

@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION missions_private.post_entry(
   p_reference text DEFAULT NULL, p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.ledger_entries
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_balance bigint;
@@ -57,7 +57,7 @@ CREATE OR REPLACE FUNCTION missions_private.book(
   p_participant_id uuid, p_currency text, p_amount bigint, p_sign integer, p_reason text, p_idempotency_key text)
 RETURNS missions_private.ledger_entries
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_amount IS NULL OR p_amount <= 0 THEN
@@ -76,7 +76,7 @@ CREATE OR REPLACE FUNCTION missions.credit(
   p_participant_id uuid, p_currency text, p_amount bigint, p_reason text, p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.ledger_entries
 LANGUAGE sql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.book(p_participant_id, p_currency, p_amount, 1, p_reason, p_idempotency_key)
 $fn$;
@@ -88,7 +88,7 @@ CREATE OR REPLACE FUNCTION missions.debit(
   p_participant_id uuid, p_currency text, p_amount bigint, p_reason text, p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.ledger_entries
 LANGUAGE sql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.book(p_participant_id, p_currency, p_amount, -1, p_reason, p_idempotency_key)
 $fn$;
@@ -99,7 +99,7 @@ COMMENT ON FUNCTION missions.debit(uuid, text, bigint, text, text) IS
 CREATE OR REPLACE FUNCTION missions.balances(p_participant_id uuid)
 RETURNS TABLE (currency text, amount bigint)
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
@@ -116,7 +116,7 @@ COMMENT ON FUNCTION missions.balances(uuid) IS 'The participant''s balance in ea
 CREATE OR REPLACE FUNCTION missions.ledger(p_participant_id uuid, p_limit integer DEFAULT 50, p_offset integer DEFAULT 0)
 RETURNS SETOF missions_private.ledger_entries
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
@@ -133,7 +133,7 @@ COMMENT ON FUNCTION missions.ledger(uuid, integer, integer) IS 'The participant'
 -- missions_private.assert_page: MS422 unless 1 <= limit <= 500 and offset >= 0.
 CREATE OR REPLACE FUNCTION missions_private.assert_page(p_limit integer, p_offset integer) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 OR p_offset IS NULL OR p_offset < 0 THEN

@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION missions_private.apply_challenge_spec(p_template_id uuid, p_spec jsonb, p_creating boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_unknown text;
@@ -70,7 +70,7 @@ COMMENT ON FUNCTION missions_private.apply_challenge_spec(uuid, jsonb, boolean) 
 CREATE OR REPLACE FUNCTION missions.create_template(p_spec jsonb)
 RETURNS uuid
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_id uuid;
@@ -90,7 +90,7 @@ COMMENT ON FUNCTION missions.create_template(jsonb) IS
 CREATE OR REPLACE FUNCTION missions.update_template(p_template_id uuid, p_spec jsonb)
 RETURNS SETOF missions_private.challenges
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NOT EXISTS (SELECT FROM missions_private.challenge_templates c WHERE c.template_id = p_template_id) THEN
@@ -106,7 +106,7 @@ COMMENT ON FUNCTION missions.update_template(uuid, jsonb) IS 'Updates the fields
 CREATE OR REPLACE FUNCTION missions.set_template_active(p_template_id uuid, p_active boolean)
 RETURNS SETOF missions_private.challenges
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_active IS NULL THEN
@@ -121,7 +121,7 @@ COMMENT ON FUNCTION missions.set_template_active(uuid, boolean) IS 'Activates or
 CREATE OR REPLACE FUNCTION missions.templates()
 RETURNS SETOF missions_private.challenges
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT * FROM missions_private.challenges c ORDER BY c.created_at DESC, c.id
 $fn$;
@@ -131,7 +131,7 @@ COMMENT ON FUNCTION missions.templates() IS 'All challenge templates, newest fir
 CREATE OR REPLACE FUNCTION missions.available_missions(p_participant_id uuid)
 RETURNS SETOF missions_private.challenges
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);

@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION missions_private.lock_mission(p_mission_id uuid, p_participant_id uuid DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions;
@@ -26,7 +26,7 @@ COMMENT ON FUNCTION missions_private.lock_mission(uuid, uuid) IS
 -- missions_private.assert_before_deadline: MS409 when the mission's deadline has passed (even before the expiry job ran).
 CREATE OR REPLACE FUNCTION missions_private.assert_before_deadline(p_mission missions_private.missions) RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_mission.expires_at IS NOT NULL AND p_mission.expires_at <= missions.now() THEN
@@ -42,7 +42,7 @@ COMMENT ON FUNCTION missions_private.assert_before_deadline(missions_private.mis
 CREATE OR REPLACE FUNCTION missions.assign_mission(p_participant_id uuid, p_template_id uuid, p_deadline_days integer DEFAULT 7)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_template missions_private.challenges;
@@ -81,7 +81,7 @@ COMMENT ON FUNCTION missions.assign_mission(uuid, uuid, integer) IS
 CREATE OR REPLACE FUNCTION missions.start_mission(p_mission_id uuid, p_participant_id uuid DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_mission(p_mission_id, p_participant_id);
@@ -99,7 +99,7 @@ COMMENT ON FUNCTION missions.start_mission(uuid, uuid) IS
 -- missions_private.pay_reward: books a reward's currencies as MISSION_REWARD ledger entries (idempotency key mission:<id>:<currency>).
 CREATE OR REPLACE FUNCTION missions_private.pay_reward(r missions_private.mission_rewards) RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.post_entry(r.participant_id, x.currency, x.amount, 'MISSION_REWARD',
@@ -114,7 +114,7 @@ COMMENT ON FUNCTION missions_private.pay_reward(missions_private.mission_rewards
 -- missions_private.reward_mission: pays a completed challenge's rewards and triad points exactly once.
 CREATE OR REPLACE FUNCTION missions_private.reward_mission(p_mission_id uuid) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   r missions_private.mission_rewards;
@@ -150,7 +150,7 @@ CREATE OR REPLACE FUNCTION missions.submit_mission(
   p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('submit_mission', p_idempotency_key, pg_catalog.jsonb_build_object(
@@ -196,7 +196,7 @@ COMMENT ON FUNCTION missions.submit_mission(uuid, text, text, uuid, text) IS
 CREATE OR REPLACE FUNCTION missions_private.lock_submission(p_mission_id uuid, p_reviewer_id uuid)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions;
@@ -223,7 +223,7 @@ COMMENT ON FUNCTION missions_private.lock_submission(uuid, uuid) IS
 CREATE OR REPLACE FUNCTION missions.approve_mission(p_mission_id uuid, p_reviewer_id uuid, p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('approve_mission', p_idempotency_key,
@@ -249,7 +249,7 @@ CREATE OR REPLACE FUNCTION missions.fail_mission(p_mission_id uuid, p_reviewer_i
                                                  p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('fail_mission', p_idempotency_key,
@@ -275,7 +275,7 @@ COMMENT ON FUNCTION missions.fail_mission(uuid, uuid, text, text) IS
 CREATE OR REPLACE FUNCTION missions.participant_missions(p_participant_id uuid, p_statuses text[] DEFAULT NULL)
 RETURNS SETOF missions_private.missions
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
@@ -291,7 +291,7 @@ COMMENT ON FUNCTION missions.participant_missions(uuid, text[]) IS 'A participan
 CREATE OR REPLACE FUNCTION missions.pending_reviews()
 RETURNS SETOF missions_private.missions
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT * FROM missions_private.missions m WHERE m.status = 'submitted' ORDER BY m.submitted_at, m.id
 $fn$;

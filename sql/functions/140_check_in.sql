@@ -3,7 +3,7 @@
 -- missions_private.streak_bonus: the momentum bonus for reaching a streak length (7: 50, 14: 100, 30: 200).
 CREATE OR REPLACE FUNCTION missions_private.streak_bonus(p_streak integer) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE p_streak WHEN 7 THEN 50 WHEN 14 THEN 100 WHEN 30 THEN 200 ELSE 0 END
 $fn$;
@@ -14,7 +14,7 @@ CREATE OR REPLACE FUNCTION missions.check_in(p_participant_id uuid)
 RETURNS TABLE (participant_id uuid, checked_in boolean, local_day date, current_streak integer,
                longest_streak integer, bonus integer, unpaused boolean)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_principal missions_private.principals;

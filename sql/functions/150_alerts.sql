@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION missions_private.raise_alerts(p_participants uuid[], p_type text, p_severity text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_count integer;
@@ -22,7 +22,7 @@ COMMENT ON FUNCTION missions_private.raise_alerts(uuid[], text, text) IS
 -- missions_private.raise_missed_missions_alerts: MISSED_MISSIONS for those with 3+ expired/failed missions in 7 days.
 CREATE OR REPLACE FUNCTION missions_private.raise_missed_missions_alerts(p_participants uuid[]) RETURNS integer
 LANGUAGE sql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.raise_alerts(ARRAY(
     SELECT m.participant_id FROM missions_private.missions m
@@ -36,7 +36,7 @@ COMMENT ON FUNCTION missions_private.raise_missed_missions_alerts(uuid[]) IS
 -- missions_private.raise_triad_imbalance_alerts: TRIAD_IMBALANCE when one domain < 20 while another > 50.
 CREATE OR REPLACE FUNCTION missions_private.raise_triad_imbalance_alerts(p_participants uuid[]) RETURNS integer
 LANGUAGE sql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.raise_alerts(ARRAY(
     SELECT pp.participant_id FROM missions_private.participant_progress pp
@@ -52,7 +52,7 @@ CREATE OR REPLACE FUNCTION missions.alerts(p_status text DEFAULT 'triggered')
 RETURNS TABLE (id uuid, participant_id uuid, type text, severity text, status text, created_at timestamptz,
                details jsonb, resolved_at timestamptz, resolved_by uuid, notes text)
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_status IS NULL OR p_status NOT IN ('triggered', 'resolved', 'all') THEN
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION missions.alerts(text) IS 'Alerts with the given status (defa
 CREATE OR REPLACE FUNCTION missions.resolve_alert(p_alert_id uuid, p_admin_id uuid, p_notes text DEFAULT NULL)
 RETURNS SETOF missions_private.alerts
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.alerts;

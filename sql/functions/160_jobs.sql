@@ -5,7 +5,7 @@
 -- missions_private.assign_periodic_missions: gives each due participant one random eligible daily or weekly template.
 CREATE OR REPLACE FUNCTION missions_private.assign_periodic_missions(p_origin text) RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -56,7 +56,7 @@ COMMENT ON FUNCTION missions_private.assign_periodic_missions(text) IS
 -- missions.assign_daily_missions: the hourly daily-assignment job; returns the missions assigned.
 CREATE OR REPLACE FUNCTION missions.assign_daily_missions() RETURNS integer
 LANGUAGE sql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.assign_periodic_missions('daily')
 $fn$;
@@ -66,7 +66,7 @@ COMMENT ON FUNCTION missions.assign_daily_missions() IS
 -- missions.assign_weekly_missions: the hourly weekly-assignment job; returns the missions assigned.
 CREATE OR REPLACE FUNCTION missions.assign_weekly_missions() RETURNS integer
 LANGUAGE sql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.assign_periodic_missions('weekly')
 $fn$;
@@ -76,7 +76,7 @@ COMMENT ON FUNCTION missions.assign_weekly_missions() IS
 -- missions.apply_momentum_decay: at each participant's local midnight, -5 momentum and streak 0 if the day had no check-in.
 CREATE OR REPLACE FUNCTION missions.apply_momentum_decay() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -140,7 +140,7 @@ COMMENT ON FUNCTION missions.apply_momentum_decay() IS
 -- missions.expire_missions: assigned/in-progress missions past their deadline -> expired, then the missed-missions rule.
 CREATE OR REPLACE FUNCTION missions.expire_missions() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -163,7 +163,7 @@ COMMENT ON FUNCTION missions.expire_missions() IS
 -- missions.pause_inactive_participants: pauses participants with 7+ local days without check-in and momentum < 30.
 CREATE OR REPLACE FUNCTION missions.pause_inactive_participants() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();

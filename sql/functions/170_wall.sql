@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION missions_private.rank_score(
   p_arena_points bigint, p_uses_hashtag boolean, p_days_since_post integer)
 RETURNS numeric
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE  -- PL/pgSQL: a simple expression, cheaper per row than a non-inlined SQL body
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN round((p_technical + p_soft + p_commercial)::numeric / 3   -- triad balance
@@ -26,7 +26,7 @@ COMMENT ON FUNCTION missions_private.rank_score(integer, integer, integer, bigin
 -- missions_private.uses_hashtag: whether a post body contains the hashtag as a whole word (case-insensitive).
 CREATE OR REPLACE FUNCTION missions_private.uses_hashtag(p_body text, p_hashtag text) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN p_body ~* ('(^|[^[:alnum:]_])' || p_hashtag || '([^[:alnum:]_]|$)');
@@ -37,7 +37,7 @@ COMMENT ON FUNCTION missions_private.uses_hashtag(text, text) IS 'True when the 
 -- missions_private.score_posts: sets rank_score of one post (or all) where it changed; returns rows changed.
 CREATE OR REPLACE FUNCTION missions_private.score_posts(p_post_id uuid DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -71,7 +71,7 @@ COMMENT ON FUNCTION missions_private.score_posts(uuid) IS
 -- missions.recalculate_wall_ranks: the hourly wall job; returns the posts whose score changed.
 CREATE OR REPLACE FUNCTION missions.recalculate_wall_ranks() RETURNS integer
 LANGUAGE sql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.score_posts(NULL)
 $fn$;
@@ -81,7 +81,7 @@ COMMENT ON FUNCTION missions.recalculate_wall_ranks() IS 'Job (hourly): recomput
 CREATE OR REPLACE FUNCTION missions.post_to_wall(p_participant_id uuid, p_body text)
 RETURNS SETOF missions_private.wall_posts
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_id uuid;
@@ -101,7 +101,7 @@ COMMENT ON FUNCTION missions.post_to_wall(uuid, text) IS 'Publishes a wall post 
 CREATE OR REPLACE FUNCTION missions.wall_feed(p_limit integer DEFAULT 50, p_offset integer DEFAULT 0)
 RETURNS TABLE (id uuid, participant_id uuid, author text, body text, published_at timestamptz, rank_score numeric)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.assert_page(p_limit, p_offset);
@@ -118,7 +118,7 @@ COMMENT ON FUNCTION missions.wall_feed(integer, integer) IS 'The public wall ord
 -- missions.set_campaign_hashtag: changes the hashtag that earns +10 on the wall (admins).
 CREATE OR REPLACE FUNCTION missions.set_campaign_hashtag(p_hashtag text) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_hashtag IS NULL OR p_hashtag !~ '^#[[:alnum:]_]{1,50}$' THEN

@@ -3,7 +3,7 @@
 -- missions.participant_stats: level, tier, streaks, triad, balances, missions per status and completion rate.
 CREATE OR REPLACE FUNCTION missions.participant_stats(p_participant_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v jsonb;
@@ -34,7 +34,7 @@ COMMENT ON FUNCTION missions.participant_stats(uuid) IS
 -- missions.admin_stats: programme aggregates: participants, missions per status, reviews, alerts, currency totals.
 CREATE OR REPLACE FUNCTION missions.admin_stats() RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.jsonb_build_object(
     'participants', (SELECT pg_catalog.jsonb_build_object(

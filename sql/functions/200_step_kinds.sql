@@ -9,7 +9,7 @@ ON CONFLICT (kind) DO NOTHING;
 CREATE OR REPLACE FUNCTION missions.upsert_step_kind(p_kind text, p_spec jsonb DEFAULT '{}')
 RETURNS missions_private.step_kinds
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_spec jsonb := coalesce(p_spec, '{}');
@@ -46,7 +46,7 @@ CREATE OR REPLACE FUNCTION missions.step_kinds()
 RETURNS TABLE (kind text, trusted boolean, daily_quota integer, claim_ttl_seconds integer, max_attempts integer,
                backoff_seconds integer, remaining_today integer)
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT s.kind, s.trusted, s.daily_quota, s.claim_ttl_seconds, s.max_attempts, s.backoff_seconds,
          s.daily_quota - coalesce(u.used, 0)
@@ -59,7 +59,7 @@ COMMENT ON FUNCTION missions.step_kinds() IS 'All step kinds and the claims each
 -- missions.check_quota: claims of a kind still allowed today (UTC day); NULL when the kind is unlimited.
 CREATE OR REPLACE FUNCTION missions.check_quota(p_kind text) RETURNS integer
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_left integer;
@@ -76,7 +76,7 @@ COMMENT ON FUNCTION missions.check_quota(text) IS 'Claims of the kind still allo
 -- missions_private.take_quota: uses one claim of a kind's daily quota; false when exhausted (same transaction as the claim).
 CREATE OR REPLACE FUNCTION missions_private.take_quota(p_kind text) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_quota integer;

@@ -3,7 +3,7 @@
 -- missions_private.agent_allowed: whether an agent may work on a mission (a mission naming no agents admits any).
 CREATE OR REPLACE FUNCTION missions_private.agent_allowed(p_mission_id uuid, p_agent_id uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN NOT EXISTS (SELECT FROM missions_private.mission_agents a WHERE a.mission_id = p_mission_id)
@@ -17,7 +17,7 @@ COMMENT ON FUNCTION missions_private.agent_allowed(uuid, uuid) IS
 -- missions_private.can_see_mission: the visibility rule for agent missions (staff all, users their own, agents allowed ones).
 CREATE OR REPLACE FUNCTION missions_private.can_see_mission(p_mission_id uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_caller uuid := missions_private.current_principal_id();
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION missions_private.can_see_mission(uuid) IS
 -- missions_private.visible_mission: MS404 unless the caller can see the mission.
 CREATE OR REPLACE FUNCTION missions_private.visible_mission(p_mission_id uuid) RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NOT missions_private.can_see_mission(p_mission_id) THEN
@@ -54,7 +54,7 @@ COMMENT ON FUNCTION missions_private.visible_mission(uuid) IS 'Raises MS404 unle
 -- missions_private.authorize_agent: MS403 unless p_agent_id is the calling principal and an agent.
 CREATE OR REPLACE FUNCTION missions_private.authorize_agent(p_agent_id uuid) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_actor(p_agent_id);
@@ -68,7 +68,7 @@ COMMENT ON FUNCTION missions_private.authorize_agent(uuid) IS 'Raises MS403 unle
 -- missions_private.priority_value: 0..10 from a number or a name (low 2, normal 5, high 8, urgent 10); MS422 otherwise.
 CREATE OR REPLACE FUNCTION missions_private.priority_value(p_priority jsonb) RETURNS smallint
 LANGUAGE plpgsql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_priority IS NULL OR p_priority = 'null'::jsonb THEN
@@ -87,7 +87,7 @@ COMMENT ON FUNCTION missions_private.priority_value(jsonb) IS 'Priority 0..10 fr
 -- missions_private.priority_name: the name of a priority value (0-3 low, 4-6 normal, 7-8 high, 9-10 urgent).
 CREATE OR REPLACE FUNCTION missions_private.priority_name(p_priority smallint) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE WHEN p_priority <= 3 THEN 'low' WHEN p_priority <= 6 THEN 'normal'
               WHEN p_priority <= 8 THEN 'high' ELSE 'urgent' END
@@ -98,7 +98,7 @@ COMMENT ON FUNCTION missions_private.priority_name(smallint) IS 'Priority name: 
 CREATE OR REPLACE FUNCTION missions_private.log_event(p_mission_id uuid, p_type text, p_payload jsonb DEFAULT '{}',
                                                      p_step_id uuid DEFAULT NULL) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   INSERT INTO missions_private.events (type, mission_id, step_id, participant_id, actor_id, payload)
   SELECT p_type, m.id, p_step_id, m.participant_id, missions_private.current_principal_id(), coalesce(p_payload, '{}')

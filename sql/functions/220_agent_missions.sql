@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION missions_private.parse_steps(p_base integer, p_steps jsonb)
 RETURNS TABLE (step_position integer, title text, kind text, optional boolean, spec jsonb, depends_on integer[])
 LANGUAGE sql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT p_base + x.n::integer, missions_private.clean_text(x.step->>'title'), coalesce(x.step->>'kind', 'task'),
          coalesce((x.step->>'optional')::boolean, false),
@@ -20,7 +20,7 @@ COMMENT ON FUNCTION missions_private.parse_steps(integer, jsonb) IS
 -- missions_private.add_steps: inserts steps from a JSON array after the mission's last one; returns how many.
 CREATE OR REPLACE FUNCTION missions_private.add_steps(p_mission_id uuid, p_steps jsonb) RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -69,7 +69,7 @@ COMMENT ON FUNCTION missions_private.add_steps(uuid, jsonb) IS
 -- missions_private.advance_mission: readies steps whose dependencies are done; completes the mission when every step is.
 CREATE OR REPLACE FUNCTION missions_private.advance_mission(p_mission_id uuid, p_now timestamptz) RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_status text;
@@ -97,7 +97,7 @@ COMMENT ON FUNCTION missions_private.advance_mission(uuid, timestamptz) IS
 CREATE OR REPLACE FUNCTION missions.create_agent_mission(p_spec jsonb)
 RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_type text := coalesce(p_spec->>'type', 'ops');
@@ -191,7 +191,7 @@ CREATE OR REPLACE FUNCTION missions.approve_agent_mission(p_mission_id uuid, p_a
                                                           p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('approve_agent_mission', p_idempotency_key,
@@ -229,7 +229,7 @@ COMMENT ON FUNCTION missions.approve_agent_mission(uuid, uuid, text, text) IS
 CREATE OR REPLACE FUNCTION missions.agent_mission(p_mission_id uuid, p_recent_events integer DEFAULT 5,
                                                   p_include_tasks boolean DEFAULT true) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v jsonb;
@@ -284,7 +284,7 @@ CREATE OR REPLACE FUNCTION missions.list_agent_missions(
   p_statuses text[] DEFAULT NULL, p_priorities text[] DEFAULT NULL, p_include_tasks boolean DEFAULT false,
   p_recent_events integer DEFAULT 0) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_statuses text[] := ARRAY(SELECT CASE s WHEN 'active' THEN 'in_progress' ELSE s END FROM unnest(p_statuses) s);

@@ -3,7 +3,7 @@
 -- missions_private.lock_step_first: locks a step of a mission before its mission (the engine's lock order is step, then mission).
 CREATE OR REPLACE FUNCTION missions_private.lock_step_first(p_mission_id uuid, p_step_id uuid) RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps;
@@ -26,7 +26,7 @@ COMMENT ON FUNCTION missions_private.lock_step_first(uuid, uuid) IS
 -- missions_private.lock_agent_mission: locks an agent mission the caller may work on (agents, owner, staff); MS404 otherwise.
 CREATE OR REPLACE FUNCTION missions_private.lock_agent_mission(p_mission_id uuid) RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions;
@@ -44,7 +44,7 @@ COMMENT ON FUNCTION missions_private.lock_agent_mission(uuid) IS 'Locks an agent
 -- missions.update_agent_mission: changes status, priority, title, description, due date, blocker or autonomy; returns the mission JSON.
 CREATE OR REPLACE FUNCTION missions.update_agent_mission(p_mission_id uuid, p_spec jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
@@ -103,7 +103,7 @@ COMMENT ON FUNCTION missions.update_agent_mission(uuid, jsonb) IS
 -- missions.add_task: appends a task (step) to an agent mission; returns the new task.
 CREATE OR REPLACE FUNCTION missions.add_task(p_mission_id uuid, p_spec jsonb) RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
@@ -135,7 +135,7 @@ COMMENT ON FUNCTION missions.add_task(uuid, jsonb) IS
 -- missions.update_task: a persistent mission's agent updates a task (status, result, title); returns the task.
 CREATE OR REPLACE FUNCTION missions.update_task(p_mission_id uuid, p_task_id uuid, p_spec jsonb) RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_step missions_private.steps := missions_private.lock_step_first(p_mission_id, p_task_id);
@@ -184,7 +184,7 @@ COMMENT ON FUNCTION missions.update_task(uuid, uuid, jsonb) IS
 CREATE OR REPLACE FUNCTION missions.log_mission_event(p_mission_id uuid, p_type text, p_payload jsonb DEFAULT '{}')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.lock_agent_mission(p_mission_id);
@@ -205,7 +205,7 @@ COMMENT ON FUNCTION missions.log_mission_event(uuid, text, jsonb) IS
 CREATE OR REPLACE FUNCTION missions.resume_mission(p_mission_id uuid, p_recent_events integer DEFAULT 5,
                                                    p_conversation_id text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);

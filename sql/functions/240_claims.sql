@@ -4,7 +4,7 @@
 -- missions_private.lease_of: the claim composite for a leased step.
 CREATE OR REPLACE FUNCTION missions_private.lease_of(p_step missions_private.steps) RETURNS missions.claim
 LANGUAGE plpgsql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN ROW(p_step.id, p_step.mission_id, p_step.leased_by, p_step.lease_token, p_step.lease_expires_at,
@@ -17,7 +17,7 @@ COMMENT ON FUNCTION missions_private.lease_of(missions_private.steps) IS 'The cl
 CREATE OR REPLACE FUNCTION missions_private.grant_lease(p_step_id uuid, p_agent_id uuid, p_now timestamptz)
 RETURNS missions.claim
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps;
@@ -39,7 +39,7 @@ COMMENT ON FUNCTION missions_private.grant_lease(uuid, uuid, timestamptz) IS
 -- missions_private.claimable_status: whether steps of a mission in this face and status can be claimed (review kinds: submitted missions).
 CREATE OR REPLACE FUNCTION missions_private.claimable_status(p_face text, p_status text, p_review boolean) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN CASE WHEN p_review THEN p_status = 'submitted'
@@ -52,7 +52,7 @@ COMMENT ON FUNCTION missions_private.claimable_status(text, text, boolean) IS
 -- missions.claim_mission_step: claims one step for an agent, atomically; exactly one concurrent caller wins.
 CREATE OR REPLACE FUNCTION missions.claim_mission_step(p_step_id uuid, p_agent_id uuid) RETURNS missions.claim
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -104,7 +104,7 @@ COMMENT ON FUNCTION missions.claim_mission_step(uuid, uuid) IS
 -- missions_private.mark_agent_queue: row trigger; puts a new step in the agents' claim queue when agents claim it.
 CREATE OR REPLACE FUNCTION missions_private.mark_agent_queue() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   NEW.agent_queue := EXISTS (SELECT FROM missions_private.step_kinds k
@@ -125,7 +125,7 @@ CREATE OR REPLACE FUNCTION missions_private.lock_claimable(p_step_id uuid, p_age
                                                            p_expired boolean)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_kind text;
@@ -153,7 +153,7 @@ COMMENT ON FUNCTION missions_private.lock_claimable(uuid, uuid, timestamptz, boo
 CREATE OR REPLACE FUNCTION missions.claim_next_step(p_agent_id uuid, p_kinds text[] DEFAULT NULL)
 RETURNS SETOF missions.claim
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -207,7 +207,7 @@ COMMENT ON FUNCTION missions.claim_next_step(uuid, text[]) IS
 CREATE OR REPLACE FUNCTION missions_private.lock_lease(p_step_id uuid, p_agent_id uuid, p_lease_token uuid)
 RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps;
@@ -232,7 +232,7 @@ COMMENT ON FUNCTION missions_private.lock_lease(uuid, uuid, uuid) IS
 CREATE OR REPLACE FUNCTION missions.heartbeat_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid)
 RETURNS missions.claim
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
@@ -252,7 +252,7 @@ CREATE OR REPLACE FUNCTION missions.complete_step(p_step_id uuid, p_agent_id uui
                                                   p_result jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('complete_step', p_idempotency_key, pg_catalog.jsonb_build_object(
@@ -283,7 +283,7 @@ COMMENT ON FUNCTION missions.complete_step(uuid, uuid, uuid, jsonb, text) IS
 CREATE OR REPLACE FUNCTION missions.fail_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid, p_error text,
                                               p_retryable boolean DEFAULT true) RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
@@ -323,7 +323,7 @@ COMMENT ON FUNCTION missions.fail_step(uuid, uuid, uuid, text, boolean) IS
 CREATE OR REPLACE FUNCTION missions.release_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid)
 RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);

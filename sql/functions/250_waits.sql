@@ -5,7 +5,7 @@
 CREATE OR REPLACE FUNCTION missions_private.make_step_wait(p_mission_id uuid, p_step_id uuid, p_status text,
                                                           p_wait_key text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_step_id IS NOT NULL THEN
@@ -26,7 +26,7 @@ COMMENT ON FUNCTION missions_private.make_step_wait(uuid, uuid, text, text) IS
 -- missions_private.resume_unblocked: moves waiting missions with nothing left to wait for back to in_progress; returns how many.
 CREATE OR REPLACE FUNCTION missions_private.resume_unblocked(p_missions uuid[]) RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_count integer;
@@ -50,7 +50,7 @@ CREATE OR REPLACE FUNCTION missions.request_human_input(p_mission_id uuid, p_ste
                                                         p_spec jsonb DEFAULT '{}')
 RETURNS missions_private.input_requests
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_spec jsonb := coalesce(p_spec, '{}');
@@ -92,7 +92,7 @@ CREATE OR REPLACE FUNCTION missions.respond_to_input_request(p_request_id uuid, 
                                                              p_idempotency_key text DEFAULT NULL)
 RETURNS missions_private.input_requests
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('respond_to_input_request', p_idempotency_key, pg_catalog.jsonb_build_object(
@@ -153,7 +153,7 @@ COMMENT ON FUNCTION missions.respond_to_input_request(uuid, uuid, jsonb, text) I
 CREATE OR REPLACE FUNCTION missions.input_requests(p_status text DEFAULT 'pending')
 RETURNS SETOF missions_private.input_requests
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT r.* FROM missions_private.input_requests r
   WHERE (p_status = 'all' OR r.status = p_status) AND missions_private.can_see_mission(r.mission_id)
@@ -165,7 +165,7 @@ COMMENT ON FUNCTION missions.input_requests(text) IS 'Input requests of visible 
 CREATE OR REPLACE FUNCTION missions.wait_for_external_event(p_mission_id uuid, p_step_id uuid, p_key text)
 RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps;
@@ -191,7 +191,7 @@ COMMENT ON FUNCTION missions.wait_for_external_event(uuid, uuid, text) IS
 -- missions_private.match_external_events: unblocks every step waiting on a key that has an unconsumed event; returns steps unblocked.
 CREATE OR REPLACE FUNCTION missions_private.match_external_events(p_key text) RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_event missions_private.external_events;
@@ -231,7 +231,7 @@ COMMENT ON FUNCTION missions_private.match_external_events(text) IS
 CREATE OR REPLACE FUNCTION missions.deliver_external_event(p_key text, p_payload jsonb DEFAULT '{}', p_event_id text DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   -- the event id is the delivery's idempotency key: a redelivery (whatever its payload) gets the first answer back

@@ -4,7 +4,7 @@
 -- missions.expire_claims: in-progress steps whose lease expired go back to ready (or fail when out of attempts).
 CREATE OR REPLACE FUNCTION missions.expire_claims() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION missions.expire_claims() IS
 -- missions.expire_input_requests: unanswered requests past their expiry -> expired; their steps become ready again.
 CREATE OR REPLACE FUNCTION missions.expire_input_requests() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
@@ -69,7 +69,7 @@ COMMENT ON FUNCTION missions.expire_input_requests() IS
 -- missions.check_autonomous_missions: every 5 minutes, publishes the ready steps of autonomous missions to the pgmq queue agent_work.
 CREATE OR REPLACE FUNCTION missions.check_autonomous_missions() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();

@@ -15,7 +15,7 @@ ON CONFLICT (key) DO NOTHING;
 -- missions_private.tier_rank: 1 beginner, 2 intermediate, 3 advanced, 4 mastery.
 CREATE OR REPLACE FUNCTION missions_private.tier_rank(p_tier text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT array_position(ARRAY['beginner', 'intermediate', 'advanced', 'mastery'], p_tier)
 $fn$;
@@ -24,7 +24,7 @@ COMMENT ON FUNCTION missions_private.tier_rank(text) IS 'The rank of a learning 
 -- missions_private.text_array: a JSON array of strings as text[] (NULL stays NULL); MS422 for anything else.
 CREATE OR REPLACE FUNCTION missions_private.text_array(p_value jsonb, p_field text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_value IS NULL OR p_value = 'null'::jsonb THEN
@@ -43,7 +43,7 @@ COMMENT ON FUNCTION missions_private.text_array(jsonb, text) IS 'Converts a JSON
 CREATE OR REPLACE FUNCTION missions_private.parse_subtask(p_position integer, p_count integer, p_subtask jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_unknown text;
@@ -133,7 +133,7 @@ COMMENT ON FUNCTION missions_private.parse_subtask(integer, integer, jsonb) IS
 -- missions_private.parse_rubric: validates rubric criteria against a template's subtasks; returns them normalised.
 CREATE OR REPLACE FUNCTION missions_private.parse_rubric(p_template_id uuid, p_criteria jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_count integer;
@@ -169,7 +169,7 @@ COMMENT ON FUNCTION missions_private.parse_rubric(uuid, jsonb) IS
 -- missions_private.authorize_staff: MS403 unless the caller is an admin, a service or an owner session.
 CREATE OR REPLACE FUNCTION missions_private.authorize_staff() RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF missions_private.caller_id() IS NOT NULL
@@ -183,7 +183,7 @@ COMMENT ON FUNCTION missions_private.authorize_staff() IS 'Raises MS403 unless t
 -- missions.create_learning_template: creates a learning mission template with subtasks, rubric v1 and recipe links.
 CREATE OR REPLACE FUNCTION missions.create_learning_template(p_spec jsonb) RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_unknown text;
@@ -270,7 +270,7 @@ COMMENT ON FUNCTION missions.create_learning_template(jsonb) IS
 CREATE OR REPLACE FUNCTION missions.set_template_rubric(p_template_id uuid, p_criteria jsonb)
 RETURNS missions_private.rubrics
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.rubrics;
@@ -304,7 +304,7 @@ COMMENT ON FUNCTION missions.set_template_rubric(uuid, jsonb) IS
 -- missions_private.refuse_used_rubric_change: trigger; a rubric version a mission uses is immutable.
 CREATE OR REPLACE FUNCTION missions_private.refuse_used_rubric_change() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF EXISTS (SELECT FROM missions_private.learning_missions lm WHERE lm.rubric_id = OLD.id) THEN
@@ -323,7 +323,7 @@ CREATE OR REPLACE TRIGGER rubrics_immutable_once_used
 -- missions_private.template_doc: a learning template as a JSON document (content, subtasks without hint texts, rubric, recipes).
 CREATE OR REPLACE FUNCTION missions_private.template_doc(p_template_id uuid) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT jsonb_build_object(
     'id', t.id, 'code', l.code, 'title', t.title, 'description', t.description, 'story', l.story,
@@ -353,7 +353,7 @@ COMMENT ON FUNCTION missions_private.template_doc(uuid) IS
 -- missions.learning_template: one learning template as a JSON document; MS404 when unknown.
 CREATE OR REPLACE FUNCTION missions.learning_template(p_template_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v jsonb;
@@ -371,7 +371,7 @@ COMMENT ON FUNCTION missions.learning_template(uuid) IS 'A learning template (st
 -- missions.learning_templates: every learning template as JSON, by track, tier and code.
 CREATE OR REPLACE FUNCTION missions.learning_templates(p_track text DEFAULT NULL) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.caller_id();

@@ -4,7 +4,7 @@
 -- missions_private.monthly_quota: learning missions a tier may start per local calendar month (NULL: unlimited).
 CREATE OR REPLACE FUNCTION missions_private.monthly_quota(p_tier text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE p_tier WHEN 'FREE' THEN 1 WHEN 'STARTER' THEN 3 END
 $fn$;
@@ -13,7 +13,7 @@ COMMENT ON FUNCTION missions_private.monthly_quota(text) IS 'Learning missions s
 -- missions_private.local_month: the first day of the participant's local calendar month now.
 CREATE OR REPLACE FUNCTION missions_private.local_month(p_participant_id uuid) RETURNS date
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.date_trunc('month', missions.now() AT TIME ZONE p.timezone)::date
   FROM missions_private.principals p WHERE p.id = p_participant_id
@@ -23,7 +23,7 @@ COMMENT ON FUNCTION missions_private.local_month(uuid) IS 'First day of the part
 -- missions_private.start_block: why a participant cannot start a learning template now (NULL: they can).
 CREATE OR REPLACE FUNCTION missions_private.start_block(p_participant_id uuid, p_template_id uuid) RETURNS text
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE
     WHEN NOT t.is_active THEN 'inactive'
@@ -53,7 +53,7 @@ COMMENT ON FUNCTION missions_private.start_block(uuid, uuid) IS
 -- missions_private.can_review_learning: whether the caller reviews this learning mission (mentor on a requested review, agent holding a review lease).
 CREATE OR REPLACE FUNCTION missions_private.can_review_learning(p_mission_id uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE missions_private.current_principal_role()
     WHEN 'mentor' THEN EXISTS (SELECT FROM missions_private.learning_missions lm
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION missions_private.can_review_learning(uuid) IS
 -- missions_private.visible_learning: MS404 unless the mission is a learning mission the caller may read.
 CREATE OR REPLACE FUNCTION missions_private.visible_learning(p_mission_id uuid) RETURNS missions_private.missions
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions;
@@ -94,7 +94,7 @@ COMMENT ON FUNCTION missions_private.visible_learning(uuid) IS
 -- missions_private.lock_learning: locks a learning mission for a change by its participant (or staff); MS404/MS403 otherwise.
 CREATE OR REPLACE FUNCTION missions_private.lock_learning(p_mission_id uuid) RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions;
@@ -114,7 +114,7 @@ COMMENT ON FUNCTION missions_private.lock_learning(uuid) IS
 -- missions_private.assert_working: MS409 unless the learning mission is in progress and before its deadline.
 CREATE OR REPLACE FUNCTION missions_private.assert_working(p_mission missions_private.missions) RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_mission.status <> 'in_progress' THEN
@@ -129,7 +129,7 @@ COMMENT ON FUNCTION missions_private.assert_working(missions_private.missions) I
 -- missions_private.subtask_step: the step of a subtask (by position) of a learning mission, locked; MS404 when there is none.
 CREATE OR REPLACE FUNCTION missions_private.subtask_step(p_mission_id uuid, p_subtask integer) RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps;
@@ -147,7 +147,7 @@ COMMENT ON FUNCTION missions_private.subtask_step(uuid, integer) IS 'Locks and r
 -- missions_private.begin_subtask: moves a reached subtask to in_progress (its stage clock starts); MS409 when not reached yet.
 CREATE OR REPLACE FUNCTION missions_private.begin_subtask(p_step missions_private.steps) RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.steps := p_step;
@@ -168,7 +168,7 @@ COMMENT ON FUNCTION missions_private.begin_subtask(missions_private.steps) IS
 -- missions_private.progress_doc: the full progress document of a learning mission.
 CREATE OR REPLACE FUNCTION missions_private.progress_doc(p_mission_id uuid) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT jsonb_build_object(
     'id', m.id, 'participant_id', m.participant_id, 'template_id', m.template_id, 'code', l.code, 'title', m.title,
@@ -214,7 +214,7 @@ COMMENT ON FUNCTION missions_private.progress_doc(uuid) IS
 -- missions.start_learning_mission: starts a learning template for a participant (quota, capstone and unlock rules); returns the progress.
 CREATE OR REPLACE FUNCTION missions.start_learning_mission(p_participant_id uuid, p_template_id uuid) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   p missions_private.principals;
@@ -304,7 +304,7 @@ COMMENT ON FUNCTION missions.start_learning_mission(uuid, uuid) IS
 -- missions.learning_progress: the progress document of a learning mission (owner, staff, its reviewers).
 CREATE OR REPLACE FUNCTION missions.learning_progress(p_mission_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.visible_learning(p_mission_id);
@@ -316,7 +316,7 @@ COMMENT ON FUNCTION missions.learning_progress(uuid) IS 'A learning mission''s p
 -- missions.save_mission_progress: saves a subtask's notes and completion, tools used and the reflection; returns the progress.
 CREATE OR REPLACE FUNCTION missions.save_mission_progress(p_mission_id uuid, p_spec jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
@@ -400,7 +400,7 @@ COMMENT ON FUNCTION missions.save_mission_progress(uuid, jsonb) IS
 -- missions.mission_hints: the hints revealed so far for a subtask and how many remain.
 CREATE OR REPLACE FUNCTION missions.mission_hints(p_mission_id uuid, p_subtask integer) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.visible_learning(p_mission_id);
@@ -425,7 +425,7 @@ COMMENT ON FUNCTION missions.mission_hints(uuid, integer) IS 'The hints of a sub
 -- missions.reveal_hint: reveals the next hint level of a subtask (recorded); MS409 when all are revealed.
 CREATE OR REPLACE FUNCTION missions.reveal_hint(p_mission_id uuid, p_subtask integer) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
@@ -454,7 +454,7 @@ COMMENT ON FUNCTION missions.reveal_hint(uuid, integer) IS
 -- missions.mission_decisions: the decision points of a learning mission, with their choices and what was chosen.
 CREATE OR REPLACE FUNCTION missions.mission_decisions(p_mission_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.visible_learning(p_mission_id);
@@ -476,7 +476,7 @@ COMMENT ON FUNCTION missions.mission_decisions(uuid) IS
 -- missions.choose_decision: records a choice at a decision point and skips the subtasks off the chosen path; returns the progress.
 CREATE OR REPLACE FUNCTION missions.choose_decision(p_mission_id uuid, p_decision_key text, p_choice_key text) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
@@ -531,7 +531,7 @@ COMMENT ON FUNCTION missions.choose_decision(uuid, text, text) IS
 -- missions.learning_dashboard: a participant's learning missions: available (with why not startable), in progress, completed, quota.
 CREATE OR REPLACE FUNCTION missions.learning_dashboard(p_participant_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   p missions_private.principals;

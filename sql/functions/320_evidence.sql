@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION missions.evidence_limits()
 RETURNS TABLE (max_bytes bigint, max_files_per_subtask integer, content_types text[])
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT (SELECT s.value::bigint FROM missions_private.settings s WHERE s.key = 'evidence_max_bytes'),
          (SELECT s.value::integer FROM missions_private.settings s WHERE s.key = 'evidence_max_files_per_subtask'),
@@ -16,7 +16,7 @@ COMMENT ON FUNCTION missions.evidence_limits() IS
 -- missions_private.evidence_doc: one evidence file as JSON.
 CREATE OR REPLACE FUNCTION missions_private.evidence_doc(p_file missions_private.evidence_files) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT jsonb_build_object('id', p_file.id, 'mission_id', p_file.mission_id,
                             'subtask', (SELECT s.position FROM missions_private.steps s WHERE s.id = p_file.step_id),
@@ -31,7 +31,7 @@ CREATE OR REPLACE FUNCTION missions.add_evidence(
   p_mission_id uuid, p_subtask integer, p_filename text, p_content_type text, p_size_bytes bigint,
   p_sha256 text, p_storage_key text) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
@@ -75,7 +75,7 @@ COMMENT ON FUNCTION missions.add_evidence(uuid, integer, text, text, bigint, tex
 -- missions.evidence_file: an evidence file's metadata for download (owner, staff, the mission's reviewers); MS404 otherwise.
 CREATE OR REPLACE FUNCTION missions.evidence_file(p_evidence_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   f missions_private.evidence_files;
@@ -94,7 +94,7 @@ COMMENT ON FUNCTION missions.evidence_file(uuid) IS
 -- missions.delete_evidence: removes an evidence file while its mission is in progress; returns it (the caller deletes the bytes).
 CREATE OR REPLACE FUNCTION missions.delete_evidence(p_evidence_id uuid) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   f missions_private.evidence_files;
@@ -122,7 +122,7 @@ CREATE OR REPLACE FUNCTION missions.set_evidence_limits(p_max_bytes bigint DEFAU
                                                         p_content_types text[] DEFAULT NULL)
 RETURNS TABLE (max_bytes bigint, max_files_per_subtask integer, content_types text[])
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_staff();

@@ -9,7 +9,7 @@ ON CONFLICT (id) DO NOTHING;
 -- missions_private.weighted_score: validates per-subtask scores against the mission's rubric (on-path subtasks) and returns their weighted mean.
 CREATE OR REPLACE FUNCTION missions_private.weighted_score(p_mission_id uuid, p_scores jsonb) RETURNS numeric
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_expected integer[];
@@ -52,7 +52,7 @@ COMMENT ON FUNCTION missions_private.weighted_score(uuid, jsonb) IS
 CREATE OR REPLACE FUNCTION missions.submit_learning_mission(p_mission_id uuid, p_reflection text DEFAULT NULL,
                                                             p_idempotency_key text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('submit_learning_mission', p_idempotency_key,
@@ -103,7 +103,7 @@ COMMENT ON FUNCTION missions.submit_learning_mission(uuid, text, text) IS
 -- missions.review_packet: what a reviewer (agent with the review lease, mentor, staff) needs: progress, rubric, notes, evidence.
 CREATE OR REPLACE FUNCTION missions.review_packet(p_mission_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.visible_learning(p_mission_id);
@@ -119,7 +119,7 @@ COMMENT ON FUNCTION missions.review_packet(uuid) IS
 -- missions_private.rules_scores: the built-in reviewer's per-subtask scores and reasoning from evidence, notes, reflection and hints.
 CREATE OR REPLACE FUNCTION missions_private.rules_scores(p_mission_id uuid) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH ctx AS (
     SELECT lm.mission_id, r.criteria, length(coalesce(missions_private.clean_text(lm.reflection), '')) AS reflection_len
@@ -160,7 +160,7 @@ COMMENT ON FUNCTION missions_private.rules_scores(uuid) IS
 -- missions.rules_review: the built-in reviewer's result for the ai_review step the calling agent holds (to pass to complete_step).
 CREATE OR REPLACE FUNCTION missions.rules_review(p_step_id uuid, p_agent_id uuid, p_lease_token uuid) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   s missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
@@ -177,7 +177,7 @@ COMMENT ON FUNCTION missions.rules_review(uuid, uuid, uuid) IS
 -- missions_private.record_ai_review: takes a completed ai_review step's result: scores, verdict; applies it unless the learner may ask a mentor.
 CREATE OR REPLACE FUNCTION missions_private.record_ai_review(p_step missions_private.steps, p_result jsonb) RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_score numeric := missions_private.weighted_score(p_step.mission_id, p_result->'scores');
@@ -217,7 +217,7 @@ COMMENT ON FUNCTION missions_private.record_ai_review(missions_private.steps, js
 -- missions_private.ai_feedback: readable feedback from a review result (summary, else each subtask's reasoning).
 CREATE OR REPLACE FUNCTION missions_private.ai_feedback(p_result jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT coalesce(p_result->>'summary',
                   (SELECT string_agg(format('Subtask %s: %s (%s)', x->>'subtask', x->>'score', coalesce(x->>'reasoning', '')),
@@ -230,7 +230,7 @@ COMMENT ON FUNCTION missions_private.ai_feedback(jsonb) IS 'A review''s summary,
 CREATE OR REPLACE FUNCTION missions_private.apply_verdict(p_mission_id uuid, p_verdict text, p_score numeric,
                                                           p_reviewer_id uuid, p_feedback text) RETURNS void
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions;
@@ -261,7 +261,7 @@ COMMENT ON FUNCTION missions_private.apply_verdict(uuid, text, numeric, uuid, te
 -- missions_private.return_unreviewed: learning missions whose review step failed for good go back to their learner to resubmit.
 CREATE OR REPLACE FUNCTION missions_private.return_unreviewed(p_mission_ids uuid[]) RETURNS integer
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_id uuid;
@@ -291,7 +291,7 @@ COMMENT ON FUNCTION missions_private.return_unreviewed(uuid[]) IS
 -- missions_private.reward_learning: pays an approved learning mission once and adds its portfolio item and skill signals.
 CREATE OR REPLACE FUNCTION missions_private.reward_learning(p_mission_id uuid) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   r missions_private.mission_rewards;
@@ -360,7 +360,7 @@ COMMENT ON FUNCTION missions_private.reward_learning(uuid) IS
 -- missions.ai_review: the AI review of a learning mission (stage, score, verdict, per-subtask scores and reasoning).
 CREATE OR REPLACE FUNCTION missions.ai_review(p_mission_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   lm missions_private.learning_missions;
@@ -383,7 +383,7 @@ COMMENT ON FUNCTION missions.ai_review(uuid) IS
 -- missions_private.lock_reviewed: locks a learning mission of the caller that awaits the learner's choice after its AI review.
 CREATE OR REPLACE FUNCTION missions_private.lock_reviewed(p_mission_id uuid) RETURNS missions_private.learning_missions
 LANGUAGE plpgsql VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
@@ -402,7 +402,7 @@ COMMENT ON FUNCTION missions_private.lock_reviewed(uuid) IS 'Locks a learning mi
 -- missions.accept_ai_review: a PREMIUM learner takes the AI verdict (not for capstones, which need a mentor).
 CREATE OR REPLACE FUNCTION missions.accept_ai_review(p_mission_id uuid) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   lm missions_private.learning_missions := missions_private.lock_reviewed(p_mission_id);
@@ -421,7 +421,7 @@ COMMENT ON FUNCTION missions.accept_ai_review(uuid) IS
 -- missions.request_mentor_review: a PREMIUM learner asks for a mentor review after the AI review; a mentor_review step becomes claimable.
 CREATE OR REPLACE FUNCTION missions.request_mentor_review(p_mission_id uuid) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
@@ -447,7 +447,7 @@ COMMENT ON FUNCTION missions.request_mentor_review(uuid) IS
 -- missions_private.authorize_mentor: MS403 unless p_mentor_id is the caller and a mentor or admin.
 CREATE OR REPLACE FUNCTION missions_private.authorize_mentor(p_mentor_id uuid) RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_actor(p_mentor_id);
@@ -462,7 +462,7 @@ COMMENT ON FUNCTION missions_private.authorize_mentor(uuid) IS 'Raises MS403 unl
 -- missions.mentor_reviews: the mentor review queue: requested reviews not held by someone else, oldest first.
 CREATE OR REPLACE FUNCTION missions.mentor_reviews() RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_caller uuid := missions_private.caller_id();
@@ -493,7 +493,7 @@ COMMENT ON FUNCTION missions.mentor_reviews() IS
 -- missions.claim_mentor_review: a mentor claims the mentor review of a mission (a lease like an agent's claim).
 CREATE OR REPLACE FUNCTION missions.claim_mentor_review(p_mission_id uuid, p_mentor_id uuid) RETURNS missions.claim
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   s missions_private.steps;
@@ -528,7 +528,7 @@ COMMENT ON FUNCTION missions.claim_mentor_review(uuid, uuid) IS
 CREATE OR REPLACE FUNCTION missions.complete_mentor_review(p_mission_id uuid, p_mentor_id uuid, p_review jsonb,
                                                            p_idempotency_key text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_answer jsonb := missions_private.replay('complete_mentor_review', p_idempotency_key,
@@ -601,7 +601,7 @@ COMMENT ON FUNCTION missions.complete_mentor_review(uuid, uuid, jsonb, text) IS
 -- missions.mentor_review: a learning mission's mentor review (requested, claimed by, scores, feedback, decision, recipes).
 CREATE OR REPLACE FUNCTION missions.mentor_review(p_mission_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   lm missions_private.learning_missions;
@@ -624,7 +624,7 @@ COMMENT ON FUNCTION missions.mentor_review(uuid) IS 'A learning mission''s mento
 -- missions.portfolio: a participant's portfolio items, newest first.
 CREATE OR REPLACE FUNCTION missions.portfolio(p_participant_id uuid) RETURNS SETOF missions_private.portfolio_items
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
@@ -637,7 +637,7 @@ COMMENT ON FUNCTION missions.portfolio(uuid) IS 'A participant''s portfolio: one
 -- missions.skill_signals: a participant's skill signals (mastery, confidence), strongest first.
 CREATE OR REPLACE FUNCTION missions.skill_signals(p_participant_id uuid) RETURNS SETOF missions_private.skill_signals
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);

@@ -5,7 +5,7 @@
 -- missions_private.recipe_by_slug: the recipe with that slug; MS404 when there is none.
 CREATE OR REPLACE FUNCTION missions_private.recipe_by_slug(p_slug text) RETURNS missions_private.recipes
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.recipes;
@@ -22,7 +22,7 @@ COMMENT ON FUNCTION missions_private.recipe_by_slug(text) IS 'The recipe with th
 -- missions_private.recipe_doc: a recipe as JSON with its links (template id and code, subtask; NULL subtask = the whole mission).
 CREATE OR REPLACE FUNCTION missions_private.recipe_doc(p_recipe_id uuid) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT jsonb_build_object(
     'id', r.id, 'slug', r.slug, 'title', r.title, 'type', r.type, 'skills', to_jsonb(r.skills),
@@ -42,7 +42,7 @@ COMMENT ON FUNCTION missions_private.recipe_doc(uuid) IS
 -- missions.upsert_recipe: creates a recipe or updates the given fields of the recipe with that slug.
 CREATE OR REPLACE FUNCTION missions.upsert_recipe(p_spec jsonb) RETURNS missions_private.recipes
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.recipes;
@@ -121,7 +121,7 @@ COMMENT ON FUNCTION missions.upsert_recipe(jsonb) IS
 -- missions.recipe: one recipe with its links as JSON; MS404 when unknown.
 CREATE OR REPLACE FUNCTION missions.recipe(p_slug text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.caller_id();
@@ -136,7 +136,7 @@ CREATE OR REPLACE FUNCTION missions.recipes(p_search text DEFAULT NULL, p_skill 
                                             p_limit integer DEFAULT 50, p_offset integer DEFAULT 0)
 RETURNS SETOF missions_private.recipes
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_pattern text := '%' || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
@@ -160,7 +160,7 @@ COMMENT ON FUNCTION missions.recipes(text, text, text, integer, integer) IS
 -- missions.delete_recipe: deletes a recipe with its links and usage (admins/services); returns it; MS404 when unknown.
 CREATE OR REPLACE FUNCTION missions.delete_recipe(p_slug text) RETURNS missions_private.recipes
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.recipes;
@@ -180,7 +180,7 @@ COMMENT ON FUNCTION missions.delete_recipe(text) IS
 CREATE OR REPLACE FUNCTION missions_private.recipe_link_target(p_slug text, p_template_id uuid, p_subtask integer)
 RETURNS uuid
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_recipe_id uuid := (missions_private.recipe_by_slug(p_slug)).id;
@@ -202,7 +202,7 @@ COMMENT ON FUNCTION missions_private.recipe_link_target(text, uuid, integer) IS
 CREATE OR REPLACE FUNCTION missions.link_recipe(p_slug text, p_template_id uuid, p_subtask integer DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_recipe_id uuid;
@@ -222,7 +222,7 @@ COMMENT ON FUNCTION missions.link_recipe(text, uuid, integer) IS
 CREATE OR REPLACE FUNCTION missions.unlink_recipe(p_slug text, p_template_id uuid, p_subtask integer DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_recipe_id uuid;
@@ -242,7 +242,7 @@ CREATE OR REPLACE FUNCTION missions.track_recipe_usage(p_participant_id uuid, p_
                                                        p_seconds integer DEFAULT 0, p_mission_id uuid DEFAULT NULL)
 RETURNS missions_private.recipe_usage
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v missions_private.recipe_usage;
@@ -297,7 +297,7 @@ CREATE OR REPLACE FUNCTION missions.recommend_recipes(p_participant_id uuid, p_m
                                                       p_limit integer DEFAULT 5)
 RETURNS TABLE (slug text, title text, type text, minutes integer, skills text[], reason text, score numeric)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_template_id uuid;

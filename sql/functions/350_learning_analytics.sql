@@ -4,7 +4,7 @@
 -- missions.refresh_learning_analytics: refreshes the six learning analytics views concurrently (readers are never blocked).
 CREATE OR REPLACE FUNCTION missions.refresh_learning_analytics() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_staff();
@@ -23,7 +23,7 @@ COMMENT ON FUNCTION missions.refresh_learning_analytics() IS
 -- missions_private.authorize_analytics: MS403 unless the caller is an admin, a service, a mentor or an owner session.
 CREATE OR REPLACE FUNCTION missions_private.authorize_analytics() RETURNS void
 LANGUAGE plpgsql STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF missions_private.caller_id() IS NOT NULL
@@ -39,7 +39,7 @@ COMMENT ON FUNCTION missions_private.authorize_analytics() IS
 CREATE OR REPLACE FUNCTION missions.mission_performance(p_track text DEFAULT NULL)
 RETURNS SETOF missions_private.mission_performance
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_analytics();
@@ -55,7 +55,7 @@ COMMENT ON FUNCTION missions.mission_performance(text) IS
 -- missions.step_funnel: the drop-off funnel and time per stage of one learning template.
 CREATE OR REPLACE FUNCTION missions.step_funnel(p_template_id uuid) RETURNS SETOF missions_private.step_funnel
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_analytics();
@@ -73,7 +73,7 @@ COMMENT ON FUNCTION missions.step_funnel(uuid) IS
 CREATE OR REPLACE FUNCTION missions.completion_heatmap(p_track text DEFAULT NULL)
 RETURNS SETOF missions_private.completion_heatmap
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_analytics();
@@ -90,7 +90,7 @@ COMMENT ON FUNCTION missions.completion_heatmap(text) IS
 CREATE OR REPLACE FUNCTION missions.participant_benchmarks(p_cohort text DEFAULT NULL)
 RETURNS SETOF missions_private.participant_benchmarks
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_caller uuid := missions_private.caller_id();
@@ -112,7 +112,7 @@ COMMENT ON FUNCTION missions.participant_benchmarks(text) IS
 -- missions.recipe_effectiveness: per recipe, success with versus without it on the missions it is linked to.
 CREATE OR REPLACE FUNCTION missions.recipe_effectiveness() RETURNS SETOF missions_private.recipe_effectiveness
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_analytics();
@@ -126,7 +126,7 @@ COMMENT ON FUNCTION missions.recipe_effectiveness() IS
 -- missions.cohort_dashboard: per cohort headcount, learners, missions started and completed, scores, top skills.
 CREATE OR REPLACE FUNCTION missions.cohort_dashboard() RETURNS SETOF missions_private.cohort_dashboard
 LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM missions_private.authorize_analytics();

@@ -3,7 +3,7 @@
 -- missions.warn_learning_deadlines: one learning.deadline_warning event per time-bound mission when a quarter of its time is left.
 CREATE OR REPLACE FUNCTION missions.warn_learning_deadlines() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();

@@ -5,7 +5,7 @@
 -- once per session while a non-inlinable SQL body is planned again on every call.
 CREATE FUNCTION missions.now() RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RETURN CASE
