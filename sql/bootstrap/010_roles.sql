@@ -26,6 +26,8 @@ $roles$;
 
 GRANT missions_participant, missions_admin, missions_mentor, missions_agent, missions_service
   TO missions_app;
+-- missions.health() (a definer function) reads pg_cron's setting cron.database_name and sees its launcher.
+GRANT pg_read_all_settings, pg_read_all_stats TO missions_owner;
 -- The login that migrates must be able to become the owner (a superuser already can).
 DO $member$
 BEGIN
