@@ -166,3 +166,13 @@ def test_migrate_adopts_a_database_built_by_a_superuser(cluster, scratch_db):
         left = conn.execute("""select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                                where n.nspname like 'missions%%' and p.proowner <> 'missions_owner'::regrole""").fetchone()[0]
     assert left == 0
+
+
+def test_a_grant_that_grants_nothing_fails_the_migration(db, dsn, tmp_path):
+    """PostgreSQL only warns when a role without the grant option grants; migrate treats that as an error."""
+    bad = tmp_path / "grant.sql"
+    bad.write_text("GRANT SELECT ON pg_catalog.pg_class TO missions_app;")
+    with psycopg.connect(dsn) as conn:
+        become_owner(conn)
+        with pytest.raises(RuntimeError, match="no privileges were granted"):
+            apply_sql_files(conn, [bad])

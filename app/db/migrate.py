@@ -66,12 +66,25 @@ def apply_migrations(url: str) -> list[str]:
 
 
 def apply_sql_files(conn: psycopg.Connection, files: list[Path]) -> None:
-    """Execute whole SQL files without parameters (so '%' in RAISE formats is safe), in the open transaction."""
-    for path in files:
-        try:
-            conn.execute(path.read_text())
-        except psycopg.Error as exc:
-            raise RuntimeError(f"{path.relative_to(SQL_DIR.parent)}: {exc}") from exc
+    """Execute whole SQL files without parameters (so '%' in RAISE formats is safe), in the open transaction.
+    A WARNING fails the file: PostgreSQL only warns when a GRANT by a role without the grant option grants nothing."""
+    warnings: list[str] = []
+
+    def collect(diag: psycopg.errors.Diagnostic) -> None:
+        if diag.severity_nonlocalized == "WARNING":
+            warnings.append(diag.message_primary or "")
+
+    conn.add_notice_handler(collect)
+    try:
+        for path in files:
+            try:
+                conn.execute(path.read_text())
+            except psycopg.Error as exc:
+                raise RuntimeError(f"{path.relative_to(SQL_DIR.parent)}: {exc}") from exc
+            if warnings:
+                raise RuntimeError(f"{path.name}: {'; '.join(warnings)}")
+    finally:
+        conn.remove_notice_handler(collect)
 
 
 def apply_functions(conn: psycopg.Connection) -> None:

@@ -11,6 +11,6 @@ GRANT USAGE, CREATE ON SCHEMA public TO missions_owner;
 
 -- pgmq is installed by this login (its SQL, not an extension); the owner creates the engine's queues
 -- in it and its triggers write the outbox.
-GRANT USAGE, CREATE ON SCHEMA pgmq TO missions_owner;
+GRANT USAGE, CREATE ON SCHEMA pgmq TO missions_owner WITH GRANT OPTION;  -- it grants the app USAGE (sql/schema)
 GRANT ALL ON ALL TABLES IN SCHEMA pgmq TO missions_owner;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA pgmq TO missions_owner;
