@@ -1,17 +1,77 @@
 -- One mechanism for every status change: a statement trigger per table checks each change against
 -- missions_private.transitions (MS409 on an illegal one) and writes one event row per change.
 
--- missions_private.transition_context: the payload the current transition attaches to its events.
-CREATE OR REPLACE FUNCTION missions_private.transition_context() RETURNS jsonb
-LANGUAGE plpgsql STABLE
+-- missions_private.context_seal: the seal that proves the engine set this transition context in this transaction.
+CREATE OR REPLACE FUNCTION missions_private.context_seal(p_context text) RETURNS text
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  RETURN coalesce(nullif(pg_catalog.current_setting('missions.transition_context', true), '')::jsonb, '{}');
+  RETURN pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+    (SELECT k.secret FROM missions_private.engine_keys k WHERE k.name = 'transition_context')
+      || ':' || pg_catalog.pg_current_xact_id()::text || ':' || p_context, 'UTF8')), 'hex');
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.context_seal(text) IS
+  'sha256 of the owner-only secret, the transaction id and the context text: only the owner can compute it (no grants).';
+
+-- missions_private.set_transition_context: attaches a payload to the events of the transitions that follow (engine functions only).
+-- Call it as an assignment (`v_sealed := missions_private.set_transition_context(…)`): plpgsql evaluates a
+-- simple expression without SPI, so the line after this function's own in the call stack is the calling
+-- function's frame, which PostgreSQL writes from the function's signature. Only the owner creates
+-- functions in missions and missions_private; a caller's statement (top level, DO block, query_to_xml…)
+-- shows up as no line, an inline_code_block frame or an 'SQL statement' line, and is refused.
+CREATE OR REPLACE FUNCTION missions_private.set_transition_context(p_context jsonb) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_stack text;
+  v_text text := coalesce(p_context, '{}')::text;
+BEGIN
+  GET DIAGNOSTICS v_stack = PG_CONTEXT;
+  IF pg_catalog.split_part(v_stack, E'\n', 2) !~ '^PL/pgSQL function missions(_private)?\.[a-z_0-9]+\(' THEN
+    RAISE EXCEPTION 'only the engine sets the transition context' USING ERRCODE = 'MS403';
+  END IF;
+  PERFORM pg_catalog.set_config('missions.transition_context', v_text, true),
+          pg_catalog.set_config('missions.transition_context_seal', missions_private.context_seal(v_text), true);
+  RETURN true;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.set_transition_context(jsonb) IS
+  'Attaches p_context to the events of the transitions that follow in this transaction, sealed; only the engine''s own PL/pgSQL functions may call it (MS403 otherwise).';
+
+-- missions_private.clear_transition_context: ends the payload set by set_transition_context.
+CREATE OR REPLACE FUNCTION missions_private.clear_transition_context() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM pg_catalog.set_config('missions.transition_context', '', true),
+          pg_catalog.set_config('missions.transition_context_seal', '', true);
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.clear_transition_context() IS
+  'Clears the transition context, so later transitions of the transaction carry no payload.';
+
+-- missions_private.transition_context: the payload the current transition attaches to its events ('{}' unless the engine set it).
+CREATE OR REPLACE FUNCTION missions_private.transition_context() RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_text text := nullif(pg_catalog.current_setting('missions.transition_context', true), '');
+BEGIN
+  IF v_text IS NULL
+     OR pg_catalog.current_setting('missions.transition_context_seal', true)
+        IS DISTINCT FROM missions_private.context_seal(v_text) THEN
+    RETURN '{}';  -- unset, or set by a caller with SET: ignored
+  END IF;
+  RETURN v_text::jsonb;
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.transition_context() IS
-  'The JSON payload that the current transition attaches to its events (setting missions.transition_context).';
+  'The payload the current transition attaches to its events: what set_transition_context sealed in this transaction, else {} (a caller''s own SET is ignored).';
 
 -- missions_private.raise_illegal_transition: raises MS409 for the first change not allowed by the state machine.
 CREATE OR REPLACE FUNCTION missions_private.raise_illegal_transition(
@@ -88,10 +148,12 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_bad record;
+  v_context jsonb;
 BEGIN
   IF NOT EXISTS (SELECT FROM new_rows) THEN  -- a statement that touched no row (e.g. a readying no-op)
     RETURN NULL;
   END IF;
+  v_context := missions_private.transition_context();  -- once per statement, not per row
   -- One pass: the changes are materialized (a hash join of the transition tables, never a nested loop),
   -- logged, and checked against the state machine; an illegal one raises and rolls all of it back.
   IF TG_OP = 'INSERT' THEN
@@ -100,7 +162,7 @@ BEGIN
     ), logged AS (
       INSERT INTO missions_private.events (type, mission_id, participant_id, actor_id, to_status, payload)
       SELECT 'mission.created', c.id, c.participant_id, missions_private.current_principal_id(), c.to_status,
-             missions_private.transition_context()
+             v_context
       FROM changed c
     )
     SELECT c.id, c.from_status, c.to_status INTO v_bad
@@ -116,7 +178,7 @@ BEGIN
     ), logged AS (
       INSERT INTO missions_private.events (type, mission_id, participant_id, actor_id, from_status, to_status, payload)
       SELECT 'mission.status_changed', c.id, c.participant_id, missions_private.current_principal_id(),
-             c.from_status, c.to_status, missions_private.transition_context()
+             c.from_status, c.to_status, v_context
       FROM changed c
     )
     SELECT c.id, c.from_status, c.to_status INTO v_bad
@@ -141,10 +203,12 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_bad record;
+  v_context jsonb;
 BEGIN
   IF NOT EXISTS (SELECT FROM new_rows) THEN  -- a statement that touched no row (e.g. a readying no-op)
     RETURN NULL;
   END IF;
+  v_context := missions_private.transition_context();  -- once per statement, not per row
   IF TG_OP = 'INSERT' THEN  -- new steps are part of their mission's creation event: only checked
     SELECT n.id, NULL::text AS from_status, n.status AS to_status INTO v_bad
     FROM (SELECT DISTINCT ON (n.status) n.* FROM new_rows n) n
@@ -160,7 +224,7 @@ BEGIN
       INSERT INTO missions_private.events (type, mission_id, step_id, participant_id, actor_id,
                                            from_status, to_status, payload)
       SELECT 'step.status_changed', c.mission_id, c.id, m.participant_id,
-             missions_private.current_principal_id(), c.from_status, c.to_status, missions_private.transition_context()
+             missions_private.current_principal_id(), c.from_status, c.to_status, v_context
       FROM changed c JOIN missions_private.missions m ON m.id = c.mission_id
     )
     SELECT c.id, c.from_status, c.to_status INTO v_bad
@@ -186,6 +250,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
   v missions_private.missions;
 BEGIN
   SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
@@ -195,9 +260,9 @@ BEGIN
   IF v.status = p_to THEN  -- not a change, so the trigger would not see it
     PERFORM missions_private.raise_illegal_transition('mission', p_mission_id, v.status, p_to);
   END IF;
-  PERFORM pg_catalog.set_config('missions.transition_context', coalesce(p_context, '{}')::text, true);
+  v_sealed := missions_private.set_transition_context(p_context);
   UPDATE missions_private.missions m SET status = p_to WHERE m.id = p_mission_id RETURNING m.* INTO v;
-  PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  PERFORM missions_private.clear_transition_context();
   RETURN v;
 END
 $fn$;

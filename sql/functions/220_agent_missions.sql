@@ -100,6 +100,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
   v_type text := coalesce(p_spec->>'type', 'ops');
   v_owner uuid := (p_spec->>'owner_id')::uuid;
   v_caller uuid := missions_private.caller_id();
@@ -156,17 +157,17 @@ BEGIN
   FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(v_steps) = 'array' THEN v_steps ELSE '[]' END) s
   WHERE NOT EXISTS (SELECT FROM missions_private.step_kinds k WHERE k.kind = coalesce(s->>'kind', 'task') AND k.trusted);
 
-  PERFORM pg_catalog.set_config('missions.transition_context', pg_catalog.jsonb_build_object(
+  v_sealed := missions_private.set_transition_context(pg_catalog.jsonb_build_object(
     'type', v_type,
     'approval', CASE WHEN v_untrusted IS NULL THEN 'auto' ELSE 'required' END,
     'reason', CASE WHEN v_untrusted IS NULL THEN 'every step kind is trusted'
-                   ELSE 'untrusted step kinds: ' || v_untrusted END)::text, true);
+                   ELSE 'untrusted step kinds: ' || v_untrusted END));
   INSERT INTO missions_private.missions (face, participant_id, title, status, priority, origin, expires_at)
   VALUES ('agent', v_owner, missions_private.clean_text(p_spec->>'title'),
           CASE WHEN v_untrusted IS NULL THEN 'assigned' ELSE 'proposed' END,
           missions_private.priority_value(p_spec->'priority'), 'agent', (p_spec->>'due_at')::timestamptz)
   RETURNING id INTO v_id;
-  PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  PERFORM missions_private.clear_transition_context();
   INSERT INTO missions_private.agent_missions
     (mission_id, kind, description, created_by, conversation_id, report_location, can_run_autonomously)
   VALUES (v_id, v_type, coalesce(p_spec->>'description', ''), v_caller, p_spec->>'conversation_id',

@@ -286,6 +286,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
   k missions_private.step_kinds;
   v_now timestamptz := missions.now();
@@ -293,8 +294,8 @@ BEGIN
   SELECT * INTO k FROM missions_private.step_kinds sk WHERE sk.kind = v.kind;
   INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, error)
   VALUES (p_step_id, v.attempt, p_agent_id, 'failed', coalesce(p_error, 'unknown error'));
-  PERFORM pg_catalog.set_config('missions.transition_context',
-            pg_catalog.jsonb_build_object('error', p_error, 'attempt', v.attempt)::text, true);
+  v_sealed := missions_private.set_transition_context(
+            pg_catalog.jsonb_build_object('error', p_error, 'attempt', v.attempt));
   IF coalesce(p_retryable, true) AND v.attempt < k.max_attempts THEN
     UPDATE missions_private.steps s
     SET status = 'ready', ready_at = v_now,
@@ -312,7 +313,7 @@ BEGIN
       PERFORM missions_private.advance_mission(v.mission_id, v_now);
     END IF;
   END IF;
-  PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  PERFORM missions_private.clear_transition_context();
   RETURN v;
 END
 $fn$;

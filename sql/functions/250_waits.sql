@@ -29,16 +29,17 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
   v_count integer;
 BEGIN
-  PERFORM pg_catalog.set_config('missions.transition_context', '{"reason": "unblocked"}', true);
+  v_sealed := missions_private.set_transition_context('{"reason": "unblocked"}');
   UPDATE missions_private.missions m SET status = 'in_progress'
   WHERE m.id = ANY (p_missions) AND m.status = 'waiting'
     AND NOT EXISTS (SELECT FROM missions_private.steps s
                     WHERE s.mission_id = m.id AND s.status IN ('waiting_human', 'waiting_external'))
     AND NOT EXISTS (SELECT FROM missions_private.input_requests r WHERE r.mission_id = m.id AND r.status = 'pending');
   GET DIAGNOSTICS v_count = ROW_COUNT;
-  PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  PERFORM missions_private.clear_transition_context();
   RETURN v_count;
 END
 $fn$;

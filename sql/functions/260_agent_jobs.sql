@@ -7,12 +7,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
   v_now timestamptz := missions.now();
   v_count integer;
   v_failed uuid[];
   v_skipped uuid[];
 BEGIN
-  PERFORM pg_catalog.set_config('missions.transition_context', '{"reason": "lease expired"}', true);
+  v_sealed := missions_private.set_transition_context('{"reason": "lease expired"}');
   WITH expired AS (
     UPDATE missions_private.steps s
     SET status = CASE WHEN s.attempt < k.max_attempts THEN 'ready' WHEN s.optional THEN 'skipped' ELSE 'failed' END,
@@ -27,7 +28,7 @@ BEGIN
   FROM expired e;
   UPDATE missions_private.missions m SET status = 'failed'
   WHERE m.id = ANY (v_failed) AND m.status IN ('in_progress', 'waiting', 'paused');
-  PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  PERFORM missions_private.clear_transition_context();
   PERFORM missions_private.return_unreviewed(v_failed);
   -- a skipped optional step counts as done: its dependents become ready, and its mission may be complete
   PERFORM missions_private.advance_mission(x.id, v_now)

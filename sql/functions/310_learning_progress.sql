@@ -479,6 +479,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
   s missions_private.steps;
   v_decision jsonb;
@@ -513,12 +514,12 @@ BEGIN
     AND p::integer NOT IN (SELECT q::integer FROM pg_catalog.jsonb_array_elements_text(v_choice->'path') q);
   INSERT INTO missions_private.decisions (step_id, mission_id, decision_key, choice_key, skipped)
   VALUES (s.id, p_mission_id, p_decision_key, p_choice_key, v_skip);
-  PERFORM pg_catalog.set_config('missions.transition_context',
-            jsonb_build_object('decision', p_decision_key, 'choice', p_choice_key)::text, true);
+  v_sealed := missions_private.set_transition_context(
+            jsonb_build_object('decision', p_decision_key, 'choice', p_choice_key));
   UPDATE missions_private.steps st SET status = 'skipped'
   WHERE st.mission_id = p_mission_id AND st.kind = 'subtask' AND st.position = ANY (v_skip)
     AND st.status IN ('pending', 'ready', 'in_progress');
-  PERFORM pg_catalog.set_config('missions.transition_context', '', true);
+  PERFORM missions_private.clear_transition_context();
   PERFORM missions_private.log_event(p_mission_id, 'learning.decision_made',
     jsonb_build_object('decision', p_decision_key, 'choice', p_choice_key, 'subtask', s.position,
                        'skipped', to_jsonb(v_skip)), s.id);

@@ -10,7 +10,8 @@ GRANT EXECUTE ON FUNCTION
   missions_private.current_principal_id(), missions_private.current_principal_role(),
   missions_private.caller_id(), missions_private.is_owner_session(),
   missions_private.assert_page(integer, integer), missions_private.level_rank(text),
-  missions_private.clean_text(text)
+  missions_private.clean_text(text),
+  missions_private.set_transition_context(jsonb), missions_private.clear_transition_context()
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 
 -- ---- the app's login role: key lookup, health and metrics (before any principal is known) ----

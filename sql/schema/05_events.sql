@@ -18,3 +18,14 @@ CREATE INDEX events_mission_idx ON missions_private.events (mission_id, id);
 CREATE INDEX events_participant_idx ON missions_private.events (participant_id, id);
 
 DO $queues$ BEGIN PERFORM pgmq.create('mission_events'); END $queues$;
+
+-- Secrets only the owner reads (no grants): the seal of the transition context, so a caller's own
+-- `SET missions.transition_context` never reaches the event log or the outbox.
+CREATE TABLE missions_private.engine_keys (
+  name    text PRIMARY KEY CONSTRAINT engine_keys_name_size CHECK (length(name) BETWEEN 1 AND 64),
+  secret  text NOT NULL CONSTRAINT engine_keys_secret_size CHECK (length(secret) BETWEEN 32 AND 256)
+);
+COMMENT ON TABLE missions_private.engine_keys IS
+  'Engine secrets, readable by the owner only (definer functions): the transition-context seal key.';
+INSERT INTO missions_private.engine_keys (name, secret)
+VALUES ('transition_context', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
