@@ -7,14 +7,16 @@
 It also runs the AI reviewer (`app.reviewer`): submitted learning missions' `ai_review` steps are
 claimed, scored and completed, unless `MISSIONS_AI_REVIEWER=off`.
 
-A message is deleted once every handler for its type succeeded. A failing handler leaves it
-in the queue, invisible for an exponential backoff, then it is retried; after MAX_READS reads
-it is archived (pgmq's archive table keeps it for inspection).
+A message is deleted once every handler for its type succeeded (an inbox message already in the
+transaction that delivers it). A failing handler leaves it in the queue, invisible for an exponential
+backoff, then it is retried; after MAX_READS reads it is archived (pgmq's archive table keeps it for
+inspection).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import signal
 from collections.abc import Callable
 from typing import Any
@@ -57,13 +59,30 @@ def dispatch(queue: PGMQueue, msg: Any) -> None:
 
 
 def deliver(queue: PGMQueue, msg: Any) -> None:
-    """Inbox: deliver one external event; its pgmq id makes a redelivery a no-op."""
+    """Inbox: deliver one external event and delete its message in the same transaction.
+
+    The delivery happens exactly once per message: the message is deleted first (its row lock makes a
+    second worker that read it after a visibility timeout wait, then find it gone and do nothing), and a
+    crash before the commit rolls back both, so the message comes back with no effect done. That is why
+    a message without an `event_id` can get a random one (unguessable, unlike its pgmq id, which anyone
+    could reserve beforehand); a message's own `event_id` is scoped to the worker's sender scope (the
+    engine's), so no agent or service can squat it.
+    """
     body = msg.message
     if not isinstance(body, dict) or not isinstance(body.get("key"), str):
         raise ValueError("an external event needs a string 'key'")
-    with queue.pool.connection() as conn:
+    event_id = str(body.get("event_id") or new_event_id())
+    with queue.pool.connection() as conn, conn.transaction():
+        gone = conn.execute("select pgmq.delete(%s::text, %s::bigint)", (INBOX, msg.msg_id)).fetchone()
+        if not gone or not gone[0]:
+            return  # another worker delivered it (and deleted it) meanwhile
         conn.execute("select missions.deliver_external_event(%s, %s::jsonb, %s)",
-                     (body["key"], Jsonb(body.get("payload") or {}), str(body.get("event_id") or f"pgmq:{msg.msg_id}")))
+                     (body["key"], Jsonb(body.get("payload") or {}), event_id))
+
+
+def new_event_id() -> str:
+    """A random event id for a message that carries none (128 bits: not guessable in advance)."""
+    return f"worker:{secrets.token_hex(16)}"
 
 
 def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 1,

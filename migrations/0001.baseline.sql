@@ -175,6 +175,7 @@ CREATE TABLE missions_private.steps (
   lease_expires_at   timestamptz,
   agent_queue        boolean NOT NULL DEFAULT false,  -- agents claim it (set on insert from its kind and mission)
   wait_key           text CONSTRAINT steps_wait_key_length CHECK (length(wait_key) <= 500),
+  waited_by          uuid,                         -- who made it wait on wait_key: an agent it names may deliver
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
   CONSTRAINT steps_position_unique UNIQUE (mission_id, position),
@@ -502,13 +503,17 @@ CREATE INDEX input_requests_mission_idx ON missions_private.input_requests (miss
 CREATE TABLE missions_private.external_events (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   key          text NOT NULL CONSTRAINT external_events_key_length CHECK (length(key) BETWEEN 1 AND 500),
-  event_id     text CONSTRAINT external_events_event_id_unique UNIQUE,  -- the sender's id: delivering twice is a no-op
+  -- who delivered it; NULL is the engine's own scope (owner and cron sessions, the worker: the app unbound)
+  sender_id    uuid REFERENCES missions_private.principals (id),
+  event_id     text NOT NULL,  -- the sender's id (random when it gave none): the same id twice is a no-op
   payload      jsonb NOT NULL DEFAULT '{}',
   received_at  timestamptz NOT NULL DEFAULT missions.now(),
-  consumed_at  timestamptz
+  consumed_at  timestamptz,
+  -- event ids are scoped by their sender, so nobody can reserve (squat) the ids of another sender
+  CONSTRAINT external_events_sender_event_unique UNIQUE NULLS NOT DISTINCT (sender_id, event_id)
 );
 COMMENT ON TABLE missions_private.external_events IS
-  'Events from outside (email replies, webhooks) by key; kept until a step waiting on the key consumes them.';
+  'Events from outside (email replies, webhooks) by key; kept until a step waiting on the key consumes them. Unique per (sender, event id).';
 CREATE INDEX external_events_unconsumed_idx ON missions_private.external_events (key) WHERE consumed_at IS NULL;
 
 CREATE TYPE missions.claim AS (

@@ -1,7 +1,8 @@
 """The world the role matrix (tests/test_role_matrix.py) acts on: one principal per role, and the owner
 participant's objects in every state an operation needs (a mission assigned / in progress / submitted,
-an agent mission with a ready task, a leased step, a pending input request, learning missions at each
-review stage, an evidence file with its bytes in the store, a recipe, an alert, an API key …).
+an agent mission with a ready task, a leased step, a pending input request, a step waiting on a key,
+learning missions at each review stage, an evidence file with its bytes in the store, a recipe, an
+alert, an API key …).
 
 Objects are built by name (`make_<name>`), on a superuser connection acting as the principals the way
 the app does. `World.shared(name)` builds an object once; `World.fresh(name)` builds a new one, for
@@ -176,6 +177,13 @@ class World:
         row = self.as_("agent", "select id from missions.request_human_input(%s, %s, 'Proceed?')",
                        mission["id"], mission["step"])
         return {"id": str(row["id"])}
+
+    def make_ew(self) -> dict[str, str]:
+        """A task of the owner's mission that the world's agent made wait on a key of its own."""
+        mission = self._agent_mission()
+        key = _uniq("rm:wait")
+        self.as_("agent", "select * from missions.wait_for_external_event(%s, %s, %s)", mission["id"], mission["step"], key)
+        return {"id": mission["id"], "step": mission["step"], "key": key}
 
     def make_ops(self) -> str:
         """A ready health_check step for claim-next (an ops mission of the admin, auto-approved)."""

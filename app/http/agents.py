@@ -211,10 +211,14 @@ class AgentWorkController(Controller):
 
     @post("/external-events", operation_id="deliverExternalEvent", status_code=202,
           summary="Deliver an event by key (also accepted on the pgmq queue external_events)",
+          description="Services and admins deliver on any key; an agent only on a key that steps of its own "
+                      "missions wait on (403 otherwise). The event id belongs to the caller: another "
+                      "caller's events never block or replay it.",
           responses=problems(401, 403, 422))
     async def external_event(self, request: Request, db: DB, data: JSONBody[ExternalEvent],
                              idempotency_key: IdempotencyKey = None) -> Delivery:
-        """The event id is the delivery's idempotency key; the header stands in for it when the body has none."""
+        """The event id is the delivery's idempotency key within the caller's scope; the header stands in
+        for it when the body has none."""
         row = await db.one(request, queries.DELIVER_EVENT, {
             "key": data.key, "payload": msgspec.json.encode(data.payload).decode(),
             "event_id": data.event_id or idempotency_key})

@@ -10,7 +10,8 @@ AS $fn$
 BEGIN
   IF p_step_id IS NOT NULL THEN
     UPDATE missions_private.steps s
-    SET status = p_status, wait_key = p_wait_key
+    SET status = p_status, wait_key = p_wait_key,
+        waited_by = CASE WHEN p_wait_key IS NOT NULL THEN missions_private.current_principal_id() END
     WHERE s.id = p_step_id AND s.mission_id = p_mission_id;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'step % not found in mission %', p_step_id, p_mission_id USING ERRCODE = 'MS404';
@@ -21,7 +22,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.make_step_wait(uuid, uuid, text, text) IS
-  'Puts a step in waiting_human/waiting_external (lease cleared) and its running mission in waiting.';
+  'Puts a step in waiting_human/waiting_external (lease cleared; a wait on a key records the caller in waited_by) and its running mission in waiting.';
 
 -- missions_private.resume_unblocked: moves waiting missions with nothing left to wait for back to in_progress; returns how many.
 CREATE OR REPLACE FUNCTION missions_private.resume_unblocked(p_missions uuid[]) RETURNS integer
@@ -205,7 +206,7 @@ BEGIN
   END IF;
   WITH unblocked AS (
     UPDATE missions_private.steps s
-    SET status = 'ready', ready_at = missions.now(), wait_key = NULL,
+    SET status = 'ready', ready_at = missions.now(), wait_key = NULL, waited_by = NULL,
         attrs = s.attrs || pg_catalog.jsonb_build_object('external_event', v_event.payload)
     WHERE s.status = 'waiting_external' AND s.wait_key = p_key
     RETURNING s.id, s.mission_id
@@ -228,6 +229,54 @@ $fn$;
 COMMENT ON FUNCTION missions_private.match_external_events(text) IS
   'Consumes the oldest unconsumed event of a key for all steps waiting on it (ready again, payload in attrs.external_event); kept when no one waits. Returns the missions unblocked.';
 
+-- missions_private.event_sender: the scope of the caller's event ids: its principal, NULL for the engine itself; MS401/MS403 for non-deliverers.
+CREATE OR REPLACE FUNCTION missions_private.event_sender() RETURNS uuid
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_caller uuid := missions_private.current_principal_id();
+BEGIN
+  IF v_caller IS NULL THEN
+    -- owner and cron sessions, and the app's login acting for nobody (the worker): the engine's scope
+    IF missions_private.is_owner_session() OR pg_catalog.pg_has_role(session_user, 'missions_app', 'MEMBER') THEN
+      RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'no active principal is bound to this session' USING ERRCODE = 'MS401';
+  END IF;
+  IF missions_private.current_principal_role() NOT IN ('admin', 'service', 'agent') THEN
+    RAISE EXCEPTION 'external events are delivered by services, admins, the worker and the agents of a waiting mission'
+      USING ERRCODE = 'MS403';
+  END IF;
+  RETURN v_caller;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.event_sender() IS
+  'Whose scope an external event id belongs to: the calling admin, service or agent; NULL (the engine) for owner/cron sessions and the app''s unbound session (the worker); MS401 unbound, MS403 any other role.';
+
+-- missions_private.authorize_agent_delivery: MS403 unless some step waits on the key and the agent works on every mission waiting on it.
+CREATE OR REPLACE FUNCTION missions_private.authorize_agent_delivery(p_key text, p_agent_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  -- an agent works on a waiting step's mission when the mission names it, or when it made that step
+  -- wait and is still allowed on the mission; an event nobody waits for yet is not an agent's to send
+  IF NOT EXISTS (SELECT FROM missions_private.steps s WHERE s.status = 'waiting_external' AND s.wait_key = p_key)
+     OR EXISTS (SELECT FROM missions_private.steps s
+                WHERE s.status = 'waiting_external' AND s.wait_key = p_key
+                  AND NOT EXISTS (SELECT FROM missions_private.mission_agents a
+                                  WHERE a.mission_id = s.mission_id AND a.agent_id = p_agent_id)
+                  AND NOT (s.waited_by IS NOT DISTINCT FROM p_agent_id
+                           AND missions_private.agent_allowed(s.mission_id, p_agent_id))) THEN
+    RAISE EXCEPTION 'an agent delivers only events that steps of its own missions wait for (key %)', p_key
+      USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_agent_delivery(text, uuid) IS
+  'Raises MS403 unless a step waits on the key and, for every step waiting on it, the agent is named on its mission or made it wait (and is still allowed on the mission).';
+
 -- missions.deliver_external_event: an event from outside (email reply, webhook); unblocks waits on its key or is kept for later.
 CREATE OR REPLACE FUNCTION missions.deliver_external_event(p_key text, p_payload jsonb DEFAULT '{}', p_event_id text DEFAULT NULL)
 RETURNS integer
@@ -235,8 +284,10 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sender uuid := missions_private.event_sender();  -- MS401/MS403 before anything else
   -- the event id is the delivery's idempotency key: a redelivery (whatever its payload) gets the first answer back
   v_answer jsonb := missions_private.replay('deliver_external_event', p_event_id, pg_catalog.jsonb_build_object('key', p_key));
+  v_event_id text := coalesce(p_event_id, gen_random_uuid()::text);  -- no id: a random one, so never a duplicate
   v_unblocked integer := 0;
 BEGIN
   IF v_answer IS NOT NULL THEN
@@ -247,15 +298,22 @@ BEGIN
   END IF;
   -- the same per-key lock as wait_for_external_event: one of the two always sees the other
   PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('missions.external_event:' || p_key));
-  INSERT INTO missions_private.external_events (key, payload, event_id)
-  VALUES (p_key, coalesce(p_payload, '{}'), p_event_id)
-  ON CONFLICT (event_id) DO NOTHING;
-  IF FOUND THEN  -- else delivered before (by another caller): one effect
-    v_unblocked := missions_private.match_external_events(p_key);
+  -- ids are the sender's own: another sender's event with this id neither blocks nor replaces this one
+  IF NOT EXISTS (SELECT FROM missions_private.external_events e
+                 WHERE e.sender_id IS NOT DISTINCT FROM v_sender AND e.event_id = v_event_id) THEN
+    IF missions_private.current_principal_role() = 'agent' THEN
+      PERFORM missions_private.authorize_agent_delivery(p_key, v_sender);
+    END IF;
+    INSERT INTO missions_private.external_events (key, payload, sender_id, event_id)
+    VALUES (p_key, coalesce(p_payload, '{}'), v_sender, v_event_id)
+    ON CONFLICT ON CONSTRAINT external_events_sender_event_unique DO NOTHING;
+    IF FOUND THEN  -- else delivered by another session of the same sender that just committed: one effect
+      v_unblocked := missions_private.match_external_events(p_key);
+    END IF;
   END IF;
   PERFORM missions_private.remember('deliver_external_event', p_event_id, pg_catalog.to_jsonb(v_unblocked));
   RETURN v_unblocked;
 END
 $fn$;
 COMMENT ON FUNCTION missions.deliver_external_event(text, jsonb, text) IS
-  'Delivers an event by key (e.g. email_reply:<tracking_id>); unblocks waiting steps and resumes their missions; returns the missions unblocked. p_event_id is the idempotency key: the same id twice has one effect and the same answer.';
+  'Delivers an event by key (e.g. email_reply:<tracking_id>); unblocks waiting steps and resumes their missions; returns the missions unblocked. Services, admins and the worker deliver any key; an agent only keys that steps of its own missions wait on (else MS403). p_event_id is the idempotency key within the sender''s scope (the caller; the engine for the worker): the same id twice has one effect and the same answer; no id, a random one.';

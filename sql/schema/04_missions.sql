@@ -92,6 +92,7 @@ CREATE TABLE missions_private.steps (
   lease_expires_at   timestamptz,
   agent_queue        boolean NOT NULL DEFAULT false,  -- agents claim it (set on insert from its kind and mission)
   wait_key           text CONSTRAINT steps_wait_key_length CHECK (length(wait_key) <= 500),
+  waited_by          uuid,                         -- who made it wait on wait_key: an agent it names may deliver
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
   CONSTRAINT steps_position_unique UNIQUE (mission_id, position),
