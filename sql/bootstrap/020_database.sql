@@ -14,6 +14,3 @@ GRANT USAGE, CREATE ON SCHEMA public TO missions_owner;
 GRANT USAGE, CREATE ON SCHEMA pgmq TO missions_owner WITH GRANT OPTION;  -- it grants the app USAGE (sql/schema)
 GRANT ALL ON ALL TABLES IN SCHEMA pgmq TO missions_owner;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA pgmq TO missions_owner;
--- The app and the worker read and delete queue messages (their table rights are granted with the queues);
--- the owner cannot grant on a schema it does not own, so the migrating login grants the schema here.
-GRANT USAGE ON SCHEMA pgmq TO missions_app;
