@@ -40,6 +40,7 @@ def test_no_caller_role_selects_hint_texts(db, principals, role):
     tid = create_template(db)
     learner = principals["participant"]
     mid = start(db, learner, tid)["id"]
+    call(db, learner, "select missions.reveal_hint(%s, 1)", mid)  # recorded as a level, never as text
     relations = readable_relations(db, f"missions_{role}")
     assert "missions_private.steps" in relations and "missions_private.template_steps" not in relations
     for query in SECRET_SELECTS:
@@ -60,8 +61,10 @@ def test_no_caller_role_selects_hint_texts(db, principals, role):
     assert not any(text in json.dumps(doc) for text in HINT_TEXTS)
     if role == "participant":
         progress = call(db, learner, "select missions.learning_progress(%s)", mid)
-        assert progress["subtasks"][0]["hint_levels"] == 2
+        assert (progress["subtasks"][0]["hint_levels"], progress["subtasks"][0]["hints_used"]) == (2, 1)
         assert not any(text in json.dumps(progress) for text in HINT_TEXTS)
+        revealed = call(db, learner, "select missions.mission_hints(%s, 1)", mid)["revealed"]
+        assert [h["text"] for h in revealed] == [HINT_TEXTS[0]]
 
 
 @pytest.fixture
