@@ -125,7 +125,7 @@ CHOOSE_DECISION = "select missions.choose_decision(%(id)s::uuid, %(decision)s::t
 
 EVIDENCE_LIMITS = "select l.* from missions.evidence_limits() l"
 ADD_EVIDENCE = """select missions.add_evidence(%(id)s::uuid, %(subtask)s::integer, %(filename)s::text,
-  %(content_type)s::text, %(size_bytes)s::bigint, %(sha256)s::text, %(storage_key)s::text) as file"""
+  %(content_type)s::text, %(size_bytes)s::bigint, %(sha256)s::text) as file"""
 EVIDENCE_FILE = "select missions.evidence_file(%(file_id)s::uuid) as file"
 DELETE_EVIDENCE = "select missions.delete_evidence(%(file_id)s::uuid) as file"
 # Stored bytes are shared by every evidence row with the same content: adding or removing the bytes of a

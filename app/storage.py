@@ -35,7 +35,8 @@ class InvalidKey(ValueError):
 
 
 def key_for(sha256: str) -> str:
-    """The storage key of content with this sha256 (lowercase hex)."""
+    """The storage key of content with this sha256 (lowercase hex). The database derives the same key
+    (`evidence_files.storage_key` is generated from `sha256`); the upload refuses to promote on a mismatch."""
     return f"{sha256[:2]}/{sha256}"
 
 

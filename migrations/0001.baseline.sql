@@ -243,7 +243,14 @@ ALTER TABLE missions_private.steps ENABLE ROW LEVEL SECURITY;
 ALTER TABLE missions_private.events ENABLE ROW LEVEL SECURITY;
 
 GRANT SELECT ON missions_private.principals, missions_private.missions, missions_private.steps,
-  missions_private.events, missions_private.templates, missions_private.template_steps
+  missions_private.events
+  TO missions_participant, missions_mentor, missions_agent;
+-- Template content reaches participants, mentors and agents only through functions: they may read the
+-- columns every catalog function publishes anyway, never a spec (a subtask's spec holds its hint texts,
+-- which only missions.reveal_hint hands out, recording the reveal).
+GRANT SELECT (id, face, title, description, is_active, created_at) ON missions_private.templates
+  TO missions_participant, missions_mentor, missions_agent;
+GRANT SELECT (id, template_id, position, title, kind) ON missions_private.template_steps
   TO missions_participant, missions_mentor, missions_agent;
 GRANT SELECT, INSERT, UPDATE ON missions_private.principals, missions_private.templates,
   missions_private.template_steps, missions_private.missions, missions_private.steps
@@ -655,12 +662,13 @@ CREATE TABLE missions_private.evidence_files (
   content_type    text NOT NULL CONSTRAINT evidence_files_content_type_length CHECK (length(content_type) BETWEEN 3 AND 255),
   size_bytes      bigint NOT NULL CONSTRAINT evidence_files_size_positive CHECK (size_bytes > 0),
   sha256          text NOT NULL CONSTRAINT evidence_files_sha256_format CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-  storage_key     text NOT NULL CONSTRAINT evidence_files_storage_key_length CHECK (length(storage_key) BETWEEN 1 AND 500),
+  -- content addressed, as the evidence store lays it out (app/storage.py key_for): no caller names a key
+  storage_key     text NOT NULL GENERATED ALWAYS AS (substr(sha256, 1, 2) || '/' || sha256) STORED,
   uploaded_by     uuid,
   uploaded_at     timestamptz NOT NULL DEFAULT missions.now()
 );
 COMMENT ON TABLE missions_private.evidence_files IS
-  'Evidence attached to a subtask: metadata and sha256 here, the bytes in the storage backend under storage_key.';
+  'Evidence attached to a subtask: metadata and sha256 here, the bytes in the storage backend under storage_key (derived from sha256).';
 CREATE INDEX evidence_files_mission_idx ON missions_private.evidence_files (mission_id, step_id);
 
 CREATE TABLE missions_private.monthly_starts (

@@ -69,8 +69,8 @@ def sha(data: bytes) -> str:
 
 def add_evidence(conn: psycopg.Connection, who: dict | None, mission_id: str, subtask: int,
                  data: bytes = b"log line\n", content_type: str = "text/plain") -> dict:
-    return call(conn, who, "select missions.add_evidence(%s, %s, %s, %s, %s, %s, %s)",
-                mission_id, subtask, "export.txt", content_type, len(data), sha(data), f"{sha(data)[:2]}/{sha(data)}")
+    return call(conn, who, "select missions.add_evidence(%s, %s, %s, %s, %s, %s)",
+                mission_id, subtask, "export.txt", content_type, len(data), sha(data))
 
 
 def save(conn: psycopg.Connection, who: dict | None, mission_id: str, **progress: Any) -> dict:

@@ -216,8 +216,8 @@ class World:
         staged = self.store.stage()
         staged.write(data)
         staged.promote()
-        row = self.as_("owner", "select missions.add_evidence(%s, 1, 'log.txt', 'text/plain', %s, %s, %s) as f",
-                       mission, staged.size, staged.sha256, staged.key)
+        row = self.as_("owner", "select missions.add_evidence(%s, 1, 'log.txt', 'text/plain', %s, %s) as f",
+                       mission, staged.size, staged.sha256)
         return str(row["f"]["id"])
 
     def make_lm_working(self) -> dict[str, str]:

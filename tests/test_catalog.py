@@ -88,3 +88,43 @@ def test_api_keys_are_unreadable_by_every_caller_role(db):
     for role in ("participant", "admin", "mentor", "agent", "service", "app"):
         assert not db.execute("select has_table_privilege(%s, 'missions_private.api_keys', 'SELECT') as ok",
                               (f"missions_{role}",)).fetchone()["ok"], role
+
+
+# Template content that reaches callers only through functions: a template's free-form spec and a subtask's
+# spec (it holds the hint texts, which only missions.reveal_hint hands out, recording the reveal).
+SECRET_COLUMNS = [("templates", "spec"), ("template_steps", "spec")]
+CALLER_ROLES = ("missions_participant", "missions_mentor", "missions_agent", "missions_app")
+
+
+def test_no_caller_role_can_select_secret_template_columns(db):
+    for table, column in SECRET_COLUMNS:
+        for role in CALLER_ROLES:
+            ok = db.execute("select has_column_privilege(%s, %s, %s, 'SELECT') as ok",
+                            (role, f"missions_private.{table}", column)).fetchone()["ok"]
+            assert not ok, f"{role} can select {table}.{column}"
+
+
+def test_no_view_a_caller_role_reads_exposes_secret_template_columns(db):
+    """A view over a secret column would leak it as well (a security_invoker view still needs the
+    column privilege, a plain one would not): no readable view may depend on one."""
+    rows = db.execute("""
+        select distinct v.oid::regclass::text as view, a.attname as col, r.role
+        from pg_depend d
+        join pg_rewrite w on w.oid = d.objid
+        join pg_class v on v.oid = w.ev_class
+        join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+        cross join unnest(%s::text[]) r(role)
+        where d.classid = 'pg_rewrite'::regclass
+          and (d.refobjid::regclass::text, a.attname) in
+              (select 'missions_private.' || t, c from unnest(%s::text[], %s::text[]) x(t, c))
+          and v.oid <> d.refobjid
+          and has_table_privilege(r.role, v.oid, 'SELECT')
+    """, (list(CALLER_ROLES), [t for t, _ in SECRET_COLUMNS], [c for _, c in SECRET_COLUMNS])).fetchall()
+    assert rows == []
+
+
+def test_staff_still_read_whole_templates(db):
+    for role in ("missions_admin", "missions_service"):
+        for table, column in SECRET_COLUMNS:
+            assert db.execute("select has_column_privilege(%s, %s, %s, 'SELECT') as ok",
+                              (role, f"missions_private.{table}", column)).fetchone()["ok"], (role, table)

@@ -76,7 +76,7 @@ def test_two_way_decision_skips_the_other_path_and_rejoins_after_the_chosen_one(
                       ("select missions.save_mission_progress(%s, %s::jsonb)", (mid, '{"subtask": 4, "done": true}')),
                       ("select missions.reveal_hint(%s, 4)", (mid,))]:
         assert sqlstate(db, learner, sql, *args) == "MS409"
-    assert sqlstate(db, learner, "select missions.add_evidence(%s, 4, 'a.txt', 'text/plain', 3, %s, 'k')",
+    assert sqlstate(db, learner, "select missions.add_evidence(%s, 4, 'a.txt', 'text/plain', 3, %s)",
                     mid, sha(b"abc")) == "MS409"
     assert db.execute("select count(*) as n from missions_private.hint_reveals where mission_id = %s",
                       (mid,)).fetchone()["n"] == 0
@@ -283,8 +283,8 @@ def test_evidence_limits_refuse_and_record_nothing(db):
     good = sha(b"x")
 
     def add(filename="a.txt", content_type="text/plain", size=10, digest=good, subtask=1):
-        return sqlstate(db, learner, "select missions.add_evidence(%s, %s, %s, %s, %s, %s, %s)",
-                        mid, subtask, filename, content_type, size, digest, f"k/{digest}")
+        return sqlstate(db, learner, "select missions.add_evidence(%s, %s, %s, %s, %s, %s)",
+                        mid, subtask, filename, content_type, size, digest)
 
     assert add(size=10485761) == "MS413"
     assert add(content_type="application/x-msdownload") == "MS415"
@@ -396,7 +396,7 @@ def test_a_time_bound_mission_refuses_work_after_its_deadline_and_expires(db):
         ("select missions.save_mission_progress(%s, %s::jsonb)", (mid, '{"subtask": 1, "done": true}')),
         ("select missions.save_mission_progress(%s, %s::jsonb)", (mid, '{"reflection": "late"}')),
         ("select missions.reveal_hint(%s, 1)", (mid,)),
-        ("select missions.add_evidence(%s, 1, 'a.txt', 'text/plain', 1, %s, 'k')", (mid, sha(b"a"))),
+        ("select missions.add_evidence(%s, 1, 'a.txt', 'text/plain', 1, %s)", (mid, sha(b"a"))),
         ("select missions.submit_learning_mission(%s)", (mid,)),
     ]
     for sql, args in refused:

@@ -4,7 +4,10 @@ delete. The SQL functions decide who may do what; this module moves the bytes.
 Upload order: `evidence_limits()` first (which also checks the API key); the body is parsed as it arrives; a content type
 outside the list is refused (415) before anything is written; the file is hashed and counted while it
 is staged in the store and refused (413) as soon as it passes `max_bytes`; then, under a lock on its
-storage key, `add_evidence` records it and the staged file is moved to its key before the commit. A
+storage key, `add_evidence` records it and the staged file is moved to its key before the commit. The
+client sends bytes only: the digest is computed here, and the storage key is derived from it by the
+database (`evidence_files.storage_key` is a generated column), so no upload can name stored bytes it did
+not send. A
 refused or failed upload thus never changes stored bytes, and bytes that another row shares are never
 deleted (`delete_evidence` reports `still_referenced`).
 """
@@ -215,9 +218,10 @@ class EvidenceController(Controller):
             async with db.transaction(request) as conn, storage_key_locked(conn, staged.key):
                 cur = await conn.execute(queries.ADD_EVIDENCE, {
                     "id": mission_id, "subtask": upload.subtask, "filename": upload.filename,
-                    "content_type": upload.content_type, "size_bytes": staged.size, "sha256": staged.sha256,
-                    "storage_key": staged.key})
+                    "content_type": upload.content_type, "size_bytes": staged.size, "sha256": staged.sha256})
                 doc = (await cur.fetchone())["file"]
+                if doc["storage_key"] != staged.key:  # the database derives the key; both must lay bytes out alike
+                    raise RuntimeError(f"storage key {doc['storage_key']!r} is not the store's {staged.key!r}")
                 # the bytes reach their key only once the row is written, and before it is committed; a
                 # commit that fails (its outcome unknown) leaves at worst a file no row names, never a row
                 # without its file

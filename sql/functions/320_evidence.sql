@@ -26,20 +26,28 @@ AS $fn$
 $fn$;
 COMMENT ON FUNCTION missions_private.evidence_doc(missions_private.evidence_files) IS 'An evidence file''s metadata as JSON (with its subtask number and storage key).';
 
--- missions.add_evidence: records an evidence file stored by the backend for a subtask; enforces the limits.
+-- missions.add_evidence: records an evidence file the app stored for a subtask (key derived from sha256); enforces the limits.
 CREATE OR REPLACE FUNCTION missions.add_evidence(
   p_mission_id uuid, p_subtask integer, p_filename text, p_content_type text, p_size_bytes bigint,
-  p_sha256 text, p_storage_key text) RETURNS jsonb
+  p_sha256 text) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v missions_private.missions := missions_private.lock_learning(p_mission_id);
+  v missions_private.missions;
   s missions_private.steps;
   lim record;
   f missions_private.evidence_files;
   v_type text := lower(split_part(p_content_type, ';', 1));
 BEGIN
+  -- Only the app, which hashed the bytes it stored itself, or a service vouches for stored bytes: a direct
+  -- SQL login could otherwise name the digest of another learner's file and read it back as its own.
+  IF NOT (pg_catalog.pg_has_role(session_user, 'missions_app', 'MEMBER')
+          OR missions_private.current_principal_role() = 'service') THEN
+    RAISE EXCEPTION 'evidence is recorded by the app when a file is uploaded, or by a service'
+      USING ERRCODE = 'MS403', HINT = 'Upload the file over HTTP: POST /api/v1/mission-progress/{missionId}/files';
+  END IF;
+  v := missions_private.lock_learning(p_mission_id);
   SELECT * INTO lim FROM missions.evidence_limits();
   IF p_size_bytes IS NULL OR p_size_bytes <= 0 THEN
     RAISE EXCEPTION 'an evidence file cannot be empty' USING ERRCODE = 'MS422';
@@ -59,9 +67,10 @@ BEGIN
     RAISE EXCEPTION 'subtask % already has % evidence files (the limit)', p_subtask, lim.max_files_per_subtask
       USING ERRCODE = 'MS413';
   END IF;
+  -- storage_key is a generated column: the content-addressed key of p_sha256
   INSERT INTO missions_private.evidence_files
-    (mission_id, step_id, participant_id, filename, content_type, size_bytes, sha256, storage_key, uploaded_by)
-  VALUES (p_mission_id, s.id, v.participant_id, p_filename, v_type, p_size_bytes, p_sha256, p_storage_key,
+    (mission_id, step_id, participant_id, filename, content_type, size_bytes, sha256, uploaded_by)
+  VALUES (p_mission_id, s.id, v.participant_id, p_filename, v_type, p_size_bytes, p_sha256,
           missions_private.current_principal_id())
   RETURNING * INTO f;
   PERFORM missions_private.log_event(p_mission_id, 'learning.evidence_added',
@@ -69,8 +78,8 @@ BEGIN
   RETURN missions_private.evidence_doc(f);
 END
 $fn$;
-COMMENT ON FUNCTION missions.add_evidence(uuid, integer, text, text, bigint, text, text) IS
-  'Records an evidence file (already stored by the backend) on a reached subtask of an in-progress mission: MS413 too large or too many, MS415 content type refused, MS422 bad name/sha256.';
+COMMENT ON FUNCTION missions.add_evidence(uuid, integer, text, text, bigint, text) IS
+  'Records an evidence file the app stored (storage key derived from sha256) on a reached subtask of an in-progress mission; only the app acting for a principal, or a service, may (MS403 for a direct SQL login); MS413 too large or too many, MS415 content type refused, MS422 bad name/sha256.';
 
 -- missions.evidence_file: an evidence file's metadata for download (owner, staff, the mission's reviewers); MS404 otherwise.
 CREATE OR REPLACE FUNCTION missions.evidence_file(p_evidence_id uuid) RETURNS jsonb

@@ -85,7 +85,7 @@ GRANT EXECUTE ON FUNCTION
   missions.learning_dashboard(uuid), missions.start_learning_mission(uuid, uuid),
   missions.save_mission_progress(uuid, jsonb), missions.reveal_hint(uuid, integer),
   missions.choose_decision(uuid, text, text),
-  missions.add_evidence(uuid, integer, text, text, bigint, text, text), missions.delete_evidence(uuid),
+  missions.add_evidence(uuid, integer, text, text, bigint, text), missions.delete_evidence(uuid),
   missions.submit_learning_mission(uuid, text, text), missions.accept_ai_review(uuid), missions.request_mentor_review(uuid),
   missions.portfolio(uuid), missions.skill_signals(uuid)
   TO missions_participant, missions_admin, missions_service;

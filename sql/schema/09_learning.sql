@@ -108,12 +108,13 @@ CREATE TABLE missions_private.evidence_files (
   content_type    text NOT NULL CONSTRAINT evidence_files_content_type_length CHECK (length(content_type) BETWEEN 3 AND 255),
   size_bytes      bigint NOT NULL CONSTRAINT evidence_files_size_positive CHECK (size_bytes > 0),
   sha256          text NOT NULL CONSTRAINT evidence_files_sha256_format CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-  storage_key     text NOT NULL CONSTRAINT evidence_files_storage_key_length CHECK (length(storage_key) BETWEEN 1 AND 500),
+  -- content addressed, as the evidence store lays it out (app/storage.py key_for): no caller names a key
+  storage_key     text NOT NULL GENERATED ALWAYS AS (substr(sha256, 1, 2) || '/' || sha256) STORED,
   uploaded_by     uuid,
   uploaded_at     timestamptz NOT NULL DEFAULT missions.now()
 );
 COMMENT ON TABLE missions_private.evidence_files IS
-  'Evidence attached to a subtask: metadata and sha256 here, the bytes in the storage backend under storage_key.';
+  'Evidence attached to a subtask: metadata and sha256 here, the bytes in the storage backend under storage_key (derived from sha256).';
 CREATE INDEX evidence_files_mission_idx ON missions_private.evidence_files (mission_id, step_id);
 
 CREATE TABLE missions_private.monthly_starts (
