@@ -39,3 +39,13 @@ def test_demo_has_a_defender_learning_track(db, dsn):
     board = db.execute("select missions.learning_dashboard(%s) as d", (pat,)).fetchone()["d"]
     blocked = {a["code"]: a["blocked_by"] for a in board["available"]}
     assert blocked == {"SIEM-01": None, "SIEM-02": "locked", "SIEM-03": "locked"}
+
+
+def test_demo_designates_its_mentor_and_a_revoked_designation_stays_revoked(db, dsn):
+    load_demo(dsn)
+    reviewers = "select r.display_name from missions.reviewers(%s) r where r.revoked_at is null"
+    assert [r["display_name"] for r in db.execute(reviewers, ("mentor_review",))] == ["Mia Mentor"]
+    assert [r["display_name"] for r in db.execute(reviewers, ("ai_review",))] == ["Rules reviewer"]
+    db.execute("select missions.revoke_reviewer('mentor_review', '00000000-0000-4000-a000-000000000003')")
+    load_demo(dsn)
+    assert db.execute(reviewers, ("mentor_review",)).fetchall() == []
