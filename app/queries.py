@@ -103,6 +103,9 @@ CHECK_QUOTA = "select %(kind)s::text as kind, missions.check_quota(%(kind)s::tex
 STEP_KINDS = "select k.* from missions.step_kinds() k"
 UPSERT_STEP_KIND = """select k.*, null::integer as remaining_today
 from missions.upsert_step_kind(%(kind)s::text, %(spec)s::jsonb) k"""
+REVIEWERS = "select r.* from missions.reviewers(%(kind)s::text, %(limit)s::integer, %(after)s::uuid) r"
+DESIGNATE_REVIEWER = "select r.* from missions.designate_reviewer(%(kind)s::text, %(principal_id)s::uuid) r"
+REVOKE_REVIEWER = "select r.* from missions.revoke_reviewer(%(kind)s::text, %(principal_id)s::uuid) r"
 
 # ---- learning face ----------------------------------------------------------------------------
 # A participant's own data: the given participant, else the caller.

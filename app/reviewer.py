@@ -6,7 +6,8 @@ scores, computes the rubric-weighted result and applies the verdict.
 
 The scorer is chosen by `MISSIONS_AI_REVIEWER`:
 - `rules` (default): the built-in rules reviewer, `missions.rules_review` in SQL;
-- `off`: the worker reviews nothing (an external reviewer agent claims the steps);
+- `off`: the worker reviews nothing (an external reviewer agent, designated for `ai_review` by an admin,
+  claims the steps);
 - `package.module:function`: a pluggable reviewer (for example an LLM client). It receives the review
   packet (`missions.review_packet`) as a dict and returns `{"scores": [{"subtask", "score", "reasoning"}],
   "summary": "…"}`. Nothing of that kind ships or is needed for the tests.
@@ -25,7 +26,8 @@ from psycopg.types.json import Jsonb
 
 log = logging.getLogger("missions.reviewer")
 
-# The built-in reviewer agent (created by the migration, see sql/functions/330_learning_review.sql).
+# The built-in reviewer agent (created and designated for ai_review by the migration, see
+# sql/functions/330_learning_review.sql; only designated agents claim ai_review steps).
 REVIEWER_ID = "00000000-0000-4000-8000-00000000a1a1"
 Scorer = Callable[[dict[str, Any]], dict[str, Any]]
 

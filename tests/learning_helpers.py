@@ -169,3 +169,11 @@ def completed_mission(conn: psycopg.Connection, who: dict, template_id: str, sub
         call(conn, who, "select missions.accept_ai_review(%s)", mid)
     assert progress_of(conn, who, mid)["status"] == "completed"
     return mid
+
+
+def designate(conn: psycopg.Connection, kind: str, *reviewers: dict) -> None:
+    """An owner session designates the principals as reviewers of a review kind (ai_review: agents,
+    mentor_review: mentors and admins), committed."""
+    with conn.transaction():
+        for who in reviewers:
+            conn.execute("select missions.designate_reviewer(%s, %s)", (kind, who["id"]))

@@ -33,8 +33,8 @@ LISTERS = "- + + - + + +"       # agent-face lists: everyone sees what is theirs
 AGENT_ONLY = "- - - - - + -"    # the agent itself (a lease, a claim): staff are not agents (MS403)
 AGENTS_STAFF = "- - - - + + +"
 ANALYSTS = "- - - + + - +"      # learning analytics readers, the mentor review queue
-READERS_MENTOR = "- + - + + - +"  # a learning mission in mentor review: learner, staff, any mentor
-READERS_AGENT = "- + - - + + +"   # a submitted learning mission whose AI review the agent holds
+READERS_MENTOR = "- + - + + - +"  # a learning mission in mentor review: learner, staff, a designated mentor
+READERS_AGENT = "- + - - + + +"   # a submitted learning mission whose AI review the (designated) agent holds
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,9 @@ SQL: list[Sql] = [
     # ---- agent face ---------------------------------------------------------------------------------
     Sql("upsert_step_kind", """'rm_kind', '{"trusted": false}'::jsonb""", STAFF),
     Sql("step_kinds", "", AGENTS_STAFF),
+    Sql("reviewers", "'ai_review'", STAFF),
+    Sql("designate_reviewer", "'ai_review', {spare_agent}", STAFF),
+    Sql("revoke_reviewer", "'ai_review', {agent}", STAFF, "the world's agent (rolled back)"),
     Sql("check_quota", "'task'", AGENTS_STAFF),
     Sql("create_agent_mission", "jsonb_build_object('type', 'persistent', 'title', 'Matrix', 'owner_id', {owner})",
         AGENT_FACE, "a persistent mission for the owner"),
@@ -164,7 +167,8 @@ SQL: list[Sql] = [
     Sql("accept_ai_review", "{lm_ai_reviewed.id}", OWN),
     Sql("request_mentor_review", "{lm_ai_reviewed.id}", OWN),
     Sql("mentor_reviews", "", ANALYSTS),
-    Sql("claim_mentor_review", "{lm_mentor.id}, {me}", "- - - + + - -", "mentors and admins, not services"),
+    Sql("claim_mentor_review", "{lm_mentor.id}, {me}", "- - - + - - -",
+        "designated mentors (or admins): the world's admin is not designated (MS403), services never"),
     Sql("complete_mentor_review", "{lm_claimed.id}, {me}, '" + json.dumps(MENTOR_VERDICT) + "'::jsonb",
         "- - - + MS412 - -", "the claiming mentor; an admin without the claim: lease lost"),
     Sql("mentor_review", "{lm_mentor.id}", READERS_MENTOR),
@@ -259,6 +263,10 @@ HTTP: list[Http] = [
     Http("checkQuota", "GET /api/internal/quotas/task", AGENTS_STAFF),
     Http("listStepKinds", "GET /api/internal/step-kinds", AGENTS_STAFF),
     Http("upsertStepKind", "PUT /api/internal/step-kinds/rm_kind", STAFF, {"trusted": False}),
+    Http("listReviewers", "GET /api/internal/step-kinds/ai_review/reviewers", STAFF),
+    Http("designateReviewer", "PUT /api/internal/step-kinds/ai_review/reviewers/{spare_agent}", STAFF,
+         fresh=("spare_agent",)),
+    Http("revokeReviewer", "DELETE /api/internal/step-kinds/ai_review/reviewers/{rv}", STAFF, fresh=("rv",)),
     Http("listInputRequests", "GET /api/internal/input-requests", LISTERS),
     Http("respondToInputRequest", "POST /api/internal/input-requests/{ir.id}/respond", OWN,
          {"response": {"text": "yes"}}, fresh=("ir",)),
@@ -280,8 +288,8 @@ HTTP: list[Http] = [
     Http("requestMentorReview", f"POST {PROGRESS}/{{lm_ai_reviewed.id}}/mentor-review", OWN,
          fresh=("lm_ai_reviewed",)),
     Http("getMentorReview", f"GET {PROGRESS}/{{lm_mentor.id}}/mentor-review", READERS_MENTOR),
-    Http("claimMentorReview", f"POST {PROGRESS}/{{lm_mentor.id}}/mentor-review/claim", "- - - + + - -",
-         fresh=("lm_mentor",), note="mentors and admins, not services"),
+    Http("claimMentorReview", f"POST {PROGRESS}/{{lm_mentor.id}}/mentor-review/claim", "- - - + - - -",
+         fresh=("lm_mentor",), note="designated mentors (or admins): the world's admin is not designated"),
     Http("completeMentorReview", f"POST {PROGRESS}/{{lm_claimed.id}}/mentor-review/complete", "- - - + 409 - -",
          MENTOR_VERDICT, fresh=("lm_claimed",), note="the claiming mentor; an admin without the claim: lease lost"),
     Http("listMentorReviews", "GET /api/v1/mentor-reviews", ANALYSTS),

@@ -66,6 +66,9 @@ class World:
         }
         self._shared: dict[str, Obj] = {}
         su.execute("select missions.set_evidence_limits(null, 100, null)")
+        # the world's agent and mentor are designated reviewers; its admin is not (so it may not claim reviews)
+        su.execute("select missions.designate_reviewer('ai_review', %s)", (self.p["agent"]["id"],))
+        su.execute("select missions.designate_reviewer('mentor_review', %s)", (self.p["mentor"]["id"],))
 
     # ---- access ---------------------------------------------------------------------------------
 
@@ -184,6 +187,16 @@ class World:
         key = _uniq("rm:wait")
         self.as_("agent", "select * from missions.wait_for_external_event(%s, %s, %s)", mission["id"], mission["step"], key)
         return {"id": mission["id"], "step": mission["step"], "key": key}
+
+    def make_spare_agent(self) -> str:
+        """An agent nobody designated as a reviewer."""
+        return make_principal(self.su, "agent", _uniq("Spare agent"))["id"]
+
+    def make_rv(self) -> str:
+        """An agent designated for ai_review (to be revoked)."""
+        agent = self.make_spare_agent()
+        self.su.execute("select missions.designate_reviewer('ai_review', %s)", (agent,))
+        return agent
 
     def make_ops(self) -> str:
         """A ready health_check step for claim-next (an ops mission of the admin, auto-approved)."""

@@ -39,3 +39,34 @@ def test_demo_has_a_defender_learning_track(db, dsn):
     board = db.execute("select missions.learning_dashboard(%s) as d", (pat,)).fetchone()["d"]
     blocked = {a["code"]: a["blocked_by"] for a in board["available"]}
     assert blocked == {"SIEM-01": None, "SIEM-02": "locked", "SIEM-03": "locked"}
+
+
+def test_demo_designates_its_mentor_and_a_revoked_designation_stays_revoked(db, dsn):
+    load_demo(dsn)
+    reviewers = "select r.display_name from missions.reviewers(%s) r where r.revoked_at is null"
+    assert [r["display_name"] for r in db.execute(reviewers, ("mentor_review",))] == ["Mia Mentor"]
+    assert [r["display_name"] for r in db.execute(reviewers, ("ai_review",))] == ["Rules reviewer"]
+    db.execute("select missions.revoke_reviewer('mentor_review', '00000000-0000-4000-a000-000000000003')")
+    load_demo(dsn)
+    assert db.execute(reviewers, ("mentor_review",)).fetchall() == []
+
+
+def test_the_worker_reviews_a_demo_learners_submission(db, dsn):
+    from app import reviewer
+    from tests.learning_helpers import add_evidence, call, save
+
+    load_demo(dsn)
+    lee = {"id": "00000000-0000-4000-a000-000000000006", "role": "participant"}
+    template = db.execute("select template_id from missions_private.learning_templates where code = 'SIEM-01'").fetchone()
+    mid = call(db, lee, "select missions.start_learning_mission(%s, %s)", lee["id"], template["template_id"])["id"]
+    add_evidence(db, lee, mid, 1)
+    save(db, lee, mid, subtask=1, done=True)
+    call(db, lee, "select missions.choose_decision(%s, 'containment', 'block')", mid)
+    save(db, lee, mid, subtask=2, done=True)
+    save(db, lee, mid, subtask=3, done=True)
+    add_evidence(db, lee, mid, 5, b"incident note\n")
+    save(db, lee, mid, subtask=5, done=True)
+    call(db, lee, "select missions.submit_learning_mission(%s, %s)", mid, "I learned to read the auth logs first.")
+    assert reviewer.review_pending(db) == 1  # the migration's designated rules reviewer, as `missions worker` runs it
+    review = call(db, lee, "select missions.ai_review(%s)", mid)
+    assert (review["status"], review["reviewer"]) == ("reviewed", "rules")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import make_principal
-from tests.learning_helpers import call, create_template, sqlstate
+from tests.learning_helpers import call, create_template, designate, sqlstate
 
 
 def test_one_warning_per_mission_when_a_quarter_of_the_time_is_left(db):
@@ -48,6 +48,7 @@ def test_an_optional_subtask_can_be_skipped_and_a_failed_review_returns_the_miss
 
     # a reviewer agent that fails the ai_review step out of attempts does not leave the learner stuck
     agent = make_principal(db, "agent")
+    designate(db, "ai_review", agent)
     for _ in range(3):
         db.execute("update missions_private.steps set not_before = null where kind = 'ai_review'")  # skip backoff
         step = call(db, agent, "select c.step_id from missions.claim_next_step(%s, array['ai_review']) c", agent["id"])

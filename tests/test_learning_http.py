@@ -156,6 +156,15 @@ def test_the_learner_journey_over_http(client, world, connect, evidence_dir):
     requested = client.post(f"{API}/mission-progress/{mid}/mentor-review", headers=me)
     assert requested.status_code == 200 and requested.json()["reviewStage"] == "mentor_review"
 
+    # only a designated mentor reviews: until an admin designates this one it sees and claims nothing
+    assert client.get(f"{API}/mentor-reviews", headers=bearer(mentor)).json() == []
+    assert_problem(client.get(f"{API}/mission-progress/{mid}", headers=bearer(mentor)), 404)
+    assert_problem(client.post(f"{API}/mission-progress/{mid}/mentor-review/claim", headers=bearer(mentor)), 403)
+    designated = client.put(f"/api/internal/step-kinds/mentor_review/reviewers/{mentor['id']}",
+                            headers=bearer(world["admin"]))
+    assert designated.status_code == 200, designated.text
+    assert (designated.json()["principalId"], designated.json()["grantedBy"]) == (mentor["id"], world["admin"]["id"])
+
     queue = client.get(f"{API}/mentor-reviews", headers=bearer(mentor)).json()
     assert [(q["missionId"], q["claimedBy"]) for q in queue] == [(mid, None)]
     assert client.get(f"{API}/mission-progress/{mid}/files/{file['id']}", headers=bearer(mentor)).content == LOG

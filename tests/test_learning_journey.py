@@ -6,13 +6,14 @@ import json
 
 from app import reviewer
 from tests.conftest import make_principal
-from tests.learning_helpers import add_evidence, call, create_template, save, sqlstate
+from tests.learning_helpers import add_evidence, call, create_template, designate, save, sqlstate
 
 
 def test_full_learner_journey(db, connect, principals):
     tid = create_template(db)
     learner = make_principal(db, "participant", "Premium learner", tier="PREMIUM")
     mentor = principals["mentor"]
+    designate(db, "mentor_review", mentor)
     me = connect()
 
     progress = call(me, learner, "select missions.start_learning_mission(%s, %s)", learner["id"], tid)

@@ -15,6 +15,7 @@ from tests.learning_helpers import (
     clocked,
     create_simple,
     create_template,
+    designate,
     finish_subtasks,
     learning_row,
     outcome,
@@ -26,6 +27,7 @@ from tests.learning_helpers import (
     sqlstate,
     start,
     statuses,
+    steps_of,
     submit,
 )
 
@@ -311,6 +313,9 @@ def test_evidence_is_readable_by_owner_staff_a_requested_mentor_and_the_agent_ho
     tid = create_template(db)
     learner = make_principal(db, "participant", "Owner", tier="PREMIUM")
     other, admin, mentor, agent = principals["other"], principals["admin"], principals["mentor"], principals["agent"]
+    designate(db, "ai_review", agent)
+    designate(db, "mentor_review", mentor)
+    rogue, stranger = make_principal(db, "agent", "Undesignated agent"), make_principal(db, "mentor", "Undesignated")
     mid = start(db, learner, tid)["id"]
     eid = add_evidence(db, learner, mid, 1)["id"]
 
@@ -329,6 +334,13 @@ def test_evidence_is_readable_by_owner_staff_a_requested_mentor_and_the_agent_ho
     finish_subtasks(db, learner, mid, [2, 3])
     submit(db, learner, mid, "reflection")
     assert sqlstate(db, agent, "select missions.evidence_file(%s)", eid) == "MS404"  # not claimed yet
+    # an agent nobody designated gets no review to claim, so it never reads the evidence
+    assert call(db, rogue, "select count(*) from missions.claim_next_step(%s, array['ai_review'])", rogue["id"]) == 0
+    assert call(db, rogue, "select count(*) from missions.claim_next_step(%s)", rogue["id"]) == 0
+    ai_step = steps_of(db, mid, "ai_review")[0]["id"]
+    assert sqlstate(db, rogue, "select missions.claim_mission_step(%s, %s)", ai_step, rogue["id"]) == "MS403"
+    assert sqlstate(db, rogue, "select missions.evidence_file(%s)", eid) == "MS404"
+    assert sqlstate(db, rogue, "select missions.review_packet(%s)", mid) == "MS404"
 
     claim = call(db, agent, "select row_to_json(c) from missions.claim_next_step(%s, array['ai_review']) c", agent["id"])
     assert claim["mission_id"] == mid
@@ -348,6 +360,11 @@ def test_evidence_is_readable_by_owner_staff_a_requested_mentor_and_the_agent_ho
     call(db, learner, "select missions.request_mentor_review(%s)", mid)
     assert reads(mentor)
     assert sqlstate(db, other, "select missions.evidence_file(%s)", eid) == "MS404"
+    # a mentor nobody designated for mentor_review neither reads the mission nor claims its review
+    assert sqlstate(db, stranger, "select missions.evidence_file(%s)", eid) == "MS404"
+    assert sqlstate(db, stranger, "select missions.learning_progress(%s)", mid) == "MS404"
+    assert call(db, stranger, "select count(*) from missions.mentor_reviews()") == 0
+    assert sqlstate(db, stranger, "select missions.claim_mentor_review(%s, %s)", mid, stranger["id"]) == "MS403"
 
 
 # ---- hints -----------------------------------------------------------------------------------------

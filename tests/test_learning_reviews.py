@@ -13,6 +13,7 @@ from tests.learning_helpers import (
     clocked,
     create_simple,
     create_template,
+    designate,
     finish_subtasks,
     learning_row,
     outcome,
@@ -290,6 +291,7 @@ def test_eight_mentors_race_for_one_review_and_exactly_one_holds_it(db, connect)
     learner = make_principal(db, "participant", tier="PREMIUM")
     mid = premium_submission(db, learner)
     mentors = [make_principal(db, "mentor", f"mentor-{i}") for i in range(8)]
+    designate(db, "mentor_review", *mentors)
     conns = clocked(connect, 8, T0)
 
     results = race([lambda c=c, m=m: call(c, m, CLAIM, mid, m["id"]) for c, m in zip(conns, mentors)])
@@ -314,6 +316,7 @@ def test_mentor_review_rules_expiry_takeover_changes_and_resubmission(db, princi
     set_clock(db, T0)
     learner = make_principal(db, "participant", tier="PREMIUM")
     first, second = principals["mentor"], make_principal(db, "mentor", "Second mentor")
+    designate(db, "mentor_review", first, second)
     mid = premium_submission(db, learner)
 
     assert sqlstate(db, first, COMPLETE, mid, first["id"], review({1: 90, 2: 80, 3: 70})) == "MS412"  # no claim
@@ -367,6 +370,7 @@ def test_an_approval_pays_once_even_when_completed_twice_at_once_or_rewarded_aga
     set_clock(db, T0)
     learner = make_principal(db, "participant", tier="PREMIUM")
     mentor = principals["mentor"]
+    designate(db, "mentor_review", mentor)
     mid = premium_submission(db, learner)
     call(db, mentor, CLAIM, mid, mentor["id"])
     conns = clocked(connect, 4, T0)

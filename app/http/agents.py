@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
@@ -16,12 +16,14 @@ from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import (
     AgentMission, AgentMissionPatch, Approval, Claim, ClaimNext, Completion, Delivery, EventId, ExternalEvent,
     Failure, InputRequest, InputResponse, Lease, NewAgentMission, NewInputRequest, NewMissionEvent, NewTask, Quota,
-    Resumption, Step, StepKind, StepKindSpec, TaskPatch, Wait, from_row, load, snake_spec,
+    Resumption, Reviewer, Step, StepKind, StepKindSpec, TaskPatch, Wait, from_row, load, snake_spec,
 )
 
 MissionId = Parameter(title="Mission id")
 TaskId = Parameter(title="Task (step) id")
 StepId = Parameter(title="Step id")
+ReviewKind = Parameter(title="Review step kind (ai_review, mentor_review)", max_length=63)
+ReviewerId = Parameter(title="Principal id of the reviewer")
 
 
 def spec(body: msgspec.Struct) -> str:
@@ -190,6 +192,32 @@ class AgentWorkController(Controller):
                                kind: str = Parameter(title="Step kind", max_length=63)) -> StepKind:
         row = await db.one(request, queries.UPSERT_STEP_KIND, {"kind": kind, "spec": spec(data)})
         return from_row(StepKind, row)
+
+    @get("/step-kinds/{kind:str}/reviewers", operation_id="listReviewers",
+         summary="Designated reviewers of a review kind, by principal id (admins, services)",
+         responses=problems(401, 403, 404, 422))
+    async def reviewers(self, request: Request, db: DB, kind: str = ReviewKind,
+                        limit: int = Parameter(ge=1, le=500, default=100),
+                        after: UUID | None = Parameter(default=None, title="The last principal id of the page before")
+                        ) -> list[Reviewer]:
+        rows = await db.rows(request, queries.REVIEWERS, {"kind": kind, "limit": limit, "after": after})
+        return [from_row(Reviewer, r) for r in rows]
+
+    @put("/step-kinds/{kind:str}/reviewers/{principal_id:uuid}", operation_id="designateReviewer",
+         summary="Let a principal claim steps of a review kind (admins, services; idempotent)",
+         responses=problems(401, 403, 404, 422))
+    async def designate_reviewer(self, request: Request, db: DB, kind: str = ReviewKind,
+                                 principal_id: UUID = ReviewerId) -> Reviewer:
+        row = await db.one(request, queries.DESIGNATE_REVIEWER, {"kind": kind, "principal_id": principal_id})
+        return from_row(Reviewer, row)
+
+    @delete("/step-kinds/{kind:str}/reviewers/{principal_id:uuid}", operation_id="revokeReviewer", status_code=200,
+            summary="Revoke a designation: no new claims, its live leases on the kind are withdrawn (idempotent)",
+            responses=problems(401, 403, 404, 422))
+    async def revoke_reviewer(self, request: Request, db: DB, kind: str = ReviewKind,
+                              principal_id: UUID = ReviewerId) -> Reviewer:
+        row = await db.one(request, queries.REVOKE_REVIEWER, {"kind": kind, "principal_id": principal_id})
+        return from_row(Reviewer, row)
 
     @get("/input-requests", operation_id="listInputRequests", summary="Input requests of visible missions",
          responses=problems(401, 403))

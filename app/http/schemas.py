@@ -581,3 +581,15 @@ class StepKind(Out):
     max_attempts: int
     backoff_seconds: int
     remaining_today: int | None
+
+
+class Reviewer(Out):
+    """A designation: the principal may claim steps of the review kind (revokedAt set: no longer)."""
+    kind: str
+    principal_id: UUID
+    role: str
+    display_name: str
+    granted_by: UUID | None
+    granted_at: datetime
+    revoked_by: UUID | None
+    revoked_at: datetime | None

@@ -61,6 +61,14 @@ DECLARE
   k missions_private.step_kinds;
 BEGIN
   PERFORM missions_private.authorize_agent(p_agent_id);
+  -- a review kind is claimed only by its designated reviewers; the designation is share-locked before the
+  -- step (the order revoke_reviewer takes), so a concurrent revoke either waits for this claim or wins
+  SELECT sk.* INTO k FROM missions_private.steps st JOIN missions_private.step_kinds sk ON sk.kind = st.kind
+  WHERE st.id = p_step_id;
+  IF k.review AND NOT missions_private.lock_reviewer(k.kind, p_agent_id) THEN
+    RAISE EXCEPTION 'agent % is not a designated % reviewer', p_agent_id, k.kind USING ERRCODE = 'MS403',
+      HINT = 'An admin designates reviewers (designate_reviewer).';
+  END IF;
   SELECT * INTO s FROM missions_private.steps st WHERE st.id = p_step_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'step % not found', p_step_id USING ERRCODE = 'MS404';
@@ -99,7 +107,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.claim_mission_step(uuid, uuid) IS
-  'Claims a ready step (or one whose lease expired) for the calling agent: MS404 unknown, MS409 not ready/claimed/mission not approved, MS403 agent not allowed, MS429 quota used up. Returns the lease.';
+  'Claims a ready step (or one whose lease expired) for the calling agent: MS404 unknown, MS409 not ready/claimed/mission not approved, MS403 agent not allowed (or not a designated reviewer of a review kind), MS429 quota used up. Returns the lease.';
 
 -- missions_private.mark_agent_queue: row trigger; puts a new step in the agents' claim queue when agents claim it.
 CREATE OR REPLACE FUNCTION missions_private.mark_agent_queue() RETURNS trigger
@@ -162,13 +170,20 @@ DECLARE
   v_found integer;
   v_candidate uuid;
   v_kind text;
+  v_denied text[];
 BEGIN
   PERFORM missions_private.authorize_agent(p_agent_id);
+  -- Review kinds the agent is not designated for are left out of both walks (its designations are
+  -- share-locked now, before any step, like claim_mission_step); asking only for those finds nothing.
+  v_denied := missions_private.denied_review_kinds(p_agent_id, p_kinds);
+  IF p_kinds IS NOT NULL AND p_kinds <@ v_denied THEN
+    RETURN;
+  END IF;
   -- Expired leases first (few rows: the index of agents' in-progress steps), oldest expiry first.
   FOR v_candidate IN
     SELECT s.id FROM missions_private.steps s
     WHERE s.status = 'in_progress' AND s.agent_queue AND s.lease_expires_at <= v_now
-      AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+      AND (p_kinds IS NULL OR s.kind = ANY (p_kinds)) AND s.kind <> ALL (v_denied)
     ORDER BY s.priority DESC, s.lease_expires_at, s.id
   LOOP
     v_kind := missions_private.lock_claimable(v_candidate, p_agent_id, v_now, true);
@@ -183,7 +198,7 @@ BEGIN
     FOR v_candidate IN
       SELECT s.id FROM missions_private.steps s
       WHERE s.status = 'ready' AND s.agent_queue AND (s.not_before IS NULL OR s.not_before <= v_now)
-        AND (p_kinds IS NULL OR s.kind = ANY (p_kinds)) AND s.id <> ALL (v_tried)
+        AND (p_kinds IS NULL OR s.kind = ANY (p_kinds)) AND s.kind <> ALL (v_denied) AND s.id <> ALL (v_tried)
       ORDER BY s.priority DESC, s.ready_at, s.id
       LIMIT v_batch
     LOOP
@@ -201,7 +216,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.claim_next_step(uuid, text[]) IS
-  'Worker-loop claim: the highest-priority claimable step (expired leases first, then ready steps oldest-ready first, so missions interleave) of the kinds, with FOR UPDATE SKIP LOCKED; no row when there is none.';
+  'Worker-loop claim: the highest-priority claimable step (expired leases first, then ready steps oldest-ready first, so missions interleave) of the kinds, with FOR UPDATE SKIP LOCKED; review kinds only for their designated reviewers; no row when there is none.';
 
 -- missions_private.lock_lease: locks a step held by an agent with this token and a live lease; MS412 otherwise (fencing).
 CREATE OR REPLACE FUNCTION missions_private.lock_lease(p_step_id uuid, p_agent_id uuid, p_lease_token uuid)

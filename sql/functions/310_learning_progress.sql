@@ -58,7 +58,9 @@ AS $fn$
   SELECT CASE missions_private.current_principal_role()
     WHEN 'mentor' THEN EXISTS (SELECT FROM missions_private.learning_missions lm
                                WHERE lm.mission_id = p_mission_id
-                                 AND (lm.review_stage = 'mentor_review'
+                                 AND ((lm.review_stage = 'mentor_review'
+                                       AND missions_private.is_reviewer('mentor_review',
+                                                                        missions_private.current_principal_id()))
                                       OR lm.mentor_id = missions_private.current_principal_id()))
     WHEN 'agent' THEN EXISTS (SELECT FROM missions_private.steps s
                               JOIN missions_private.step_kinds k ON k.kind = s.kind AND k.review
@@ -68,7 +70,7 @@ AS $fn$
     ELSE false END
 $fn$;
 COMMENT ON FUNCTION missions_private.can_review_learning(uuid) IS
-  'True for any mentor while a mission''s mentor review is open and for the mentor who reviewed it, or an agent holding a live lease on one of its review steps.';
+  'True for a mentor designated for mentor_review while a mission''s mentor review is open and for the mentor who claimed or reviewed it, or an agent holding a live lease on one of its review steps (only designated reviewers get one).';
 
 -- missions_private.visible_learning: MS404 unless the mission is a learning mission the caller may read.
 CREATE OR REPLACE FUNCTION missions_private.visible_learning(p_mission_id uuid) RETURNS missions_private.missions

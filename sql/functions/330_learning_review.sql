@@ -1,10 +1,14 @@
--- Learning reviews: submit -> an ai_review step any reviewer agent claims -> (PREMIUM) mentor review ->
+-- Learning reviews: submit -> an ai_review step a designated reviewer agent claims -> (PREMIUM) mentor review ->
 -- approval (completed, rewards, portfolio item, skill signals) or changes requested (back to in_progress).
 
--- The built-in rules reviewer: an agent principal the worker acts as.
+-- The built-in rules reviewer: an agent principal the worker acts as, designated for ai_review once
+-- (an admin's revoke leaves a revoked row, which this never overwrites).
 INSERT INTO missions_private.principals (id, role, display_name)
 VALUES ('00000000-0000-4000-8000-00000000a1a1', 'agent', 'Rules reviewer')
 ON CONFLICT (id) DO NOTHING;
+INSERT INTO missions_private.step_kind_reviewers (kind, principal_id)
+VALUES ('ai_review', '00000000-0000-4000-8000-00000000a1a1')
+ON CONFLICT ON CONSTRAINT step_kind_reviewers_pkey DO NOTHING;
 
 -- missions_private.weighted_score: validates per-subtask scores against the mission's rubric (on-path subtasks) and returns their weighted mean.
 CREATE OR REPLACE FUNCTION missions_private.weighted_score(p_mission_id uuid, p_scores jsonb) RETURNS numeric
@@ -470,6 +474,9 @@ BEGIN
   IF v_caller IS NOT NULL AND missions_private.current_principal_role() NOT IN ('mentor', 'admin', 'service') THEN
     RAISE EXCEPTION 'only mentors and admins see the mentor review queue' USING ERRCODE = 'MS403';
   END IF;
+  IF missions_private.current_principal_role() = 'mentor' AND NOT missions_private.is_reviewer('mentor_review', v_caller) THEN
+    RETURN;  -- a mentor nobody designated has nothing to review
+  END IF;
   RETURN QUERY
   SELECT jsonb_build_object('mission_id', m.id, 'code', l.code, 'title', m.title, 'participant_id', m.participant_id,
                             'ai_score', lm.ai_score, 'requested_at', lm.mentor_requested_at, 'step_id', s.id,
@@ -488,7 +495,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.mentor_reviews() IS
-  'Mentor review queue (mentors, admins, services): requested reviews that are unclaimed, expired, or held by the caller, oldest request first.';
+  'Mentor review queue (designated mentors, admins, services; an undesignated mentor gets no rows): requested reviews that are unclaimed, expired, or held by the caller, oldest request first.';
 
 -- missions.claim_mentor_review: a mentor claims the mentor review of a mission (a lease like an agent's claim).
 CREATE OR REPLACE FUNCTION missions.claim_mentor_review(p_mission_id uuid, p_mentor_id uuid) RETURNS missions.claim
@@ -500,6 +507,11 @@ DECLARE
   v_now timestamptz := missions.now();
 BEGIN
   PERFORM missions_private.authorize_mentor(p_mentor_id);
+  -- designated mentors (and admins) only; the designation is share-locked before the step, as in claim_mission_step
+  IF NOT missions_private.lock_reviewer('mentor_review', p_mentor_id) THEN
+    RAISE EXCEPTION 'principal % is not a designated mentor_review reviewer', p_mentor_id USING ERRCODE = 'MS403',
+      HINT = 'An admin designates reviewers (designate_reviewer).';
+  END IF;
   SELECT st.* INTO s FROM missions_private.steps st
   JOIN missions_private.missions m ON m.id = st.mission_id AND m.status = 'submitted' AND m.face = 'learning'
   WHERE st.mission_id = p_mission_id AND st.kind = 'mentor_review' AND st.status IN ('ready', 'in_progress')
@@ -522,7 +534,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.claim_mentor_review(uuid, uuid) IS
-  'Claims a requested mentor review for a mentor/admin (a lease of the kind''s TTL); MS404 none requested, MS409 held by another mentor.';
+  'Claims a requested mentor review for a mentor/admin designated for mentor_review (MS403 otherwise; a lease of the kind''s TTL); MS404 none requested, MS409 held by another mentor.';
 
 -- missions.complete_mentor_review: the claiming mentor scores each subtask, recommends recipes and approves or requests changes.
 CREATE OR REPLACE FUNCTION missions.complete_mentor_review(p_mission_id uuid, p_mentor_id uuid, p_review jsonb,

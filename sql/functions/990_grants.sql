@@ -72,7 +72,8 @@ GRANT EXECUTE ON FUNCTION missions.wait_for_external_event(uuid, uuid, text)
 GRANT EXECUTE ON FUNCTION missions.deliver_external_event(text, jsonb, text)
   TO missions_agent, missions_admin, missions_service, missions_app;
 GRANT EXECUTE ON FUNCTION missions.upsert_step_kind(text, jsonb), missions.expire_claims(),
-  missions.expire_input_requests(), missions.check_autonomous_missions()
+  missions.expire_input_requests(), missions.check_autonomous_missions(),
+  missions.reviewers(text, integer, uuid), missions.designate_reviewer(text, uuid), missions.revoke_reviewer(text, uuid)
   TO missions_admin, missions_service;
 
 -- ---- learning face ---------------------------------------------------------------------------

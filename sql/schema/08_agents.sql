@@ -23,6 +23,24 @@ CREATE TABLE missions_private.quota_usage (
 );
 COMMENT ON TABLE missions_private.quota_usage IS 'Claims per kind and UTC day; incremented WHERE used < quota in the claim''s transaction.';
 
+-- Who may claim a review kind (step_kinds.review: ai_review, mentor_review): an allow-list per kind that an
+-- admin keeps. A revoked designation stays as a row (revoked_at), so re-applying the migration's designation
+-- of the built-in reviewer never undoes an admin's revoke, and the history of who graded when is kept.
+CREATE TABLE missions_private.step_kind_reviewers (
+  kind          text NOT NULL REFERENCES missions_private.step_kinds (kind) ON DELETE CASCADE,
+  principal_id  uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,
+  granted_by    uuid REFERENCES missions_private.principals (id),  -- NULL: the migration or an owner session
+  granted_at    timestamptz NOT NULL DEFAULT missions.now(),
+  revoked_by    uuid REFERENCES missions_private.principals (id),
+  revoked_at    timestamptz,
+  PRIMARY KEY (kind, principal_id),
+  CONSTRAINT step_kind_reviewers_revoked_consistent CHECK (revoked_at IS NOT NULL OR revoked_by IS NULL)
+);
+COMMENT ON TABLE missions_private.step_kind_reviewers IS
+  'Designated reviewers per review kind (revoked_at NULL: designated); only they claim steps of the kind.';
+CREATE INDEX step_kind_reviewers_principal_idx ON missions_private.step_kind_reviewers (principal_id, kind)
+  WHERE revoked_at IS NULL;
+
 CREATE TABLE missions_private.agent_missions (
   mission_id             uuid PRIMARY KEY REFERENCES missions_private.missions (id) ON DELETE CASCADE,
   kind                   text NOT NULL CONSTRAINT agent_missions_kind_valid CHECK (kind IN ('ops', 'persistent')),
@@ -133,7 +151,8 @@ DO $queues$ BEGIN PERFORM pgmq.create('external_events'); PERFORM pgmq.create('a
 GRANT SELECT ON missions_private.step_kinds, missions_private.quota_usage
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT SELECT ON missions_private.agent_missions, missions_private.mission_agents, missions_private.step_dependencies,
-  missions_private.step_results, missions_private.input_requests, missions_private.external_events
+  missions_private.step_results, missions_private.input_requests, missions_private.external_events,
+  missions_private.step_kind_reviewers
   TO missions_admin, missions_service;
 GRANT INSERT, UPDATE ON missions_private.step_kinds TO missions_admin, missions_service;
 GRANT USAGE ON TYPE missions.claim TO missions_participant, missions_admin, missions_mentor, missions_agent,
