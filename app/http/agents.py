@@ -12,6 +12,7 @@ from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
+from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import (
     AgentMission, AgentMissionPatch, Approval, Claim, ClaimNext, Completion, Delivery, EventId, ExternalEvent,
@@ -20,6 +21,8 @@ from app.http.schemas import (
 )
 
 MissionId = Parameter(title="Mission id")
+InputRequestPage = paging.page_of(InputRequest)
+StepKindPage = paging.page_of(StepKind)
 TaskId = Parameter(title="Task (step) id")
 StepId = Parameter(title="Step id")
 
@@ -37,20 +40,22 @@ class AgentMissionController(Controller):
     tags = ["agents: missions"]
     security = BEARER
 
-    @get("/", operation_id="listAgentMissions", summary="Missions the caller may see",
-         responses=problems(401, 403, 422))
+    @get("/", operation_id="listAgentMissions", summary="Missions the caller may see, by priority then newest (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def list_missions(
         self, request: Request, db: DB,
         status: str | None = Parameter(default=None, description="Comma-separated, e.g. active,waiting"),
         priority: str | None = Parameter(default=None, description="Comma-separated: low, normal, high, urgent"),
         include_tasks: bool = Parameter(default=False),
         include_recent_events: int = Parameter(default=0, ge=0, le=500),
-    ) -> list[AgentMission]:
+        limit: int = paging.Limit, cursor: str | None = paging.Cursor,
+    ) -> Response[list[AgentMission]]:
         rows = await db.rows(request, queries.LIST_AGENT_MISSIONS, {
             "statuses": csv(status), "priorities": csv(priority), "include_tasks": include_tasks,
-            "recent_events": include_recent_events})
+            "recent_events": include_recent_events, **paging.params(limit, cursor)})
         missions = [load(AgentMission, r["mission"]) for r in rows]
-        return missions if include_tasks else [msgspec.structs.replace(m, tasks=None) for m in missions]
+        missions = missions if include_tasks else [msgspec.structs.replace(m, tasks=None) for m in missions]
+        return paging.array(request, missions, rows, limit)
 
     @post("/", operation_id="createAgentMission", summary="Create an ops or persistent mission",
           description="Auto-approved when every step kind is trusted, else proposed.",
@@ -180,9 +185,12 @@ class AgentWorkController(Controller):
     async def quota(self, request: Request, db: DB, kind: str = Parameter(title="Step kind", max_length=63)) -> Quota:
         return from_row(Quota, await db.one(request, queries.CHECK_QUOTA, {"kind": kind}))
 
-    @get("/step-kinds", operation_id="listStepKinds", summary="Step kinds and quotas", responses=problems(401, 403))
-    async def step_kinds(self, request: Request, db: DB) -> list[StepKind]:
-        return [from_row(StepKind, r) for r in await db.rows(request, queries.STEP_KINDS)]
+    @get("/step-kinds", operation_id="listStepKinds", summary="Step kinds and quotas, by kind (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
+    async def step_kinds(self, request: Request, db: DB, limit: int = paging.Limit,
+                         cursor: str | None = paging.Cursor) -> Response[StepKindPage]:
+        rows = await db.rows(request, queries.STEP_KINDS, paging.params(limit, cursor))
+        return paging.envelope(request, StepKindPage, [from_row(StepKind, r) for r in rows], rows, limit)
 
     @put("/step-kinds/{kind:str}", operation_id="upsertStepKind", summary="Create or change a step kind (admins)",
          responses=problems(401, 403, 422))
@@ -191,13 +199,16 @@ class AgentWorkController(Controller):
         row = await db.one(request, queries.UPSERT_STEP_KIND, {"kind": kind, "spec": spec(data)})
         return from_row(StepKind, row)
 
-    @get("/input-requests", operation_id="listInputRequests", summary="Input requests of visible missions",
-         responses=problems(401, 403))
+    @get("/input-requests", operation_id="listInputRequests",
+         summary="Input requests of visible missions, newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def input_requests(self, request: Request, db: DB,
                              status: str = Parameter(default="pending",
-                                                     pattern="^(pending|responded|expired|cancelled|all)$")
-                             ) -> list[InputRequest]:
-        return [from_row(InputRequest, r) for r in await db.rows(request, queries.INPUT_REQUESTS, {"status": status})]
+                                                     pattern="^(pending|responded|expired|cancelled|all)$"),
+                             limit: int = paging.Limit, cursor: str | None = paging.Cursor
+                             ) -> Response[InputRequestPage]:
+        rows = await db.rows(request, queries.INPUT_REQUESTS, {"status": status, **paging.params(limit, cursor)})
+        return paging.envelope(request, InputRequestPage, [from_row(InputRequest, r) for r in rows], rows, limit)
 
     @post("/input-requests/{request_id:uuid}/respond", operation_id="respondToInputRequest", status_code=200,
           summary="A person answers (the same answer twice is a no-op)", responses=problems(401, 403, 404, 409, 422))
