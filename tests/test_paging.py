@@ -367,3 +367,12 @@ def test_a_cursor_with_the_right_keys_and_wrong_values_is_422(client, world):
         assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), r.text
     r = client.get(f"/missions/{world['me']['id']}/ledger?cursor=" + b64('{"id": "seven"}'), headers=admin)
     assert r.status_code == 422, r.text
+
+
+def test_offset_is_refused_not_ignored(client, world):
+    """The ledger, the wall and the recipes took `offset` before cursors: an old client's offset loop gets a 422
+    instead of page one again and again."""
+    auth = bearer(world["me"])
+    for url in ("/wall?offset=50", f"/missions/{world['me']['id']}/ledger?limit=5&offset=5", "/api/v1/recipes?offset=1"):
+        r = client.get(url, headers=auth)
+        assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), (url, r.text)

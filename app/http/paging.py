@@ -86,6 +86,11 @@ def next_link(request: Request, cursor: str) -> str:
 
 
 def headers(request: Request, cursor: str | None) -> dict[str, str]:
+    """Link and X-Next-Cursor for a full page. `offset` (the ledger, the wall and the recipes took it before
+    cursors) is refused rather than ignored, so an old client's offset loop cannot fetch page one forever."""
+    if "offset" in request.query_params:
+        raise problem(422, "validation", "Invalid input", "offset is not supported: follow the cursor "
+                      "(nextCursor, X-Next-Cursor or the Link rel=next URL)")
     return {"Link": next_link(request, cursor), "X-Next-Cursor": cursor} if cursor else {}
 
 
