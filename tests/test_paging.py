@@ -376,3 +376,40 @@ def test_offset_is_refused_not_ignored(client, world):
     for url in ("/wall?offset=50", f"/missions/{world['me']['id']}/ledger?limit=5&offset=5", "/api/v1/recipes?offset=1"):
         r = client.get(url, headers=auth)
         assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), (url, r.text)
+
+
+# Every list function's page query, as the superuser (the own-data and role checks let it through).
+def list_calls(w: dict) -> list[str]:
+    me, lt = w["me"]["id"], w["learning_template"]
+    return [
+        f"missions.api_keys('{me}')", "missions.templates()", f"missions.available_missions('{me}')",
+        f"missions.participant_missions('{me}')", "missions.pending_reviews()", f"missions.ledger('{me}')",
+        "missions.alerts('all')", "missions.alerts('triggered')", "missions.wall_feed()", "missions.step_kinds()",
+        "missions.list_agent_missions()", "missions.input_requests('all')", "missions.input_requests()",
+        "missions.learning_templates()", "missions.learning_templates('grc')", "missions.mentor_reviews()",
+        f"missions.portfolio('{me}')", f"missions.skill_signals('{me}')", "missions.recipes()",
+        "missions.mission_performance()", f"missions.step_funnel('{lt}')", "missions.completion_heatmap()",
+        "missions.participant_benchmarks()", "missions.recipe_effectiveness()", "missions.cohort_dashboard()",
+    ]
+
+
+def test_every_page_is_read_in_index_order_without_a_sort(db, world):
+    """The ORDER BY of every page query is backed by an index: with sorting disabled in the planner, the plan
+    of each list function's page statement (captured by auto_explain from inside the function) has no Sort
+    node, so a page costs the rows it returns (plus the invisible ones skipped), never a sort of the table."""
+    world["learning_template"] = db.execute(
+        "select template_id from missions_private.learning_templates limit 1").fetchone()["template_id"]
+    plans: list[str] = []
+    db.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
+    db.execute("load 'auto_explain'")
+    for setting, value in (("auto_explain.log_min_duration", "0"), ("auto_explain.log_nested_statements", "on"),
+                           ("auto_explain.log_level", "notice"), ("client_min_messages", "notice"),
+                           ("enable_sort", "off"), ("enable_incremental_sort", "off"), ("enable_seqscan", "off")):
+        db.execute(f"set {setting} = {value}")
+    for call in list_calls(world):
+        plans.clear()
+        db.execute(f"select count(*) from {call}")
+        pages = [p for p in plans if "v_limit" in p]
+        assert pages, (call, plans)
+        for plan in pages:
+            assert " Sort" not in plan and "Sort Key" not in plan, f"{call} sorts:\n{plan}"

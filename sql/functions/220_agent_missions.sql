@@ -298,17 +298,17 @@ BEGIN
     RAISE EXCEPTION 'priority filter must use low, normal, high, urgent' USING ERRCODE = 'MS422';
   END IF;
   RETURN QUERY
+  -- walks missions_agent_list_idx in order and stops after v_limit visible rows: the documents are built
+  -- for the page only
   SELECT missions.agent_mission(m.id, p_recent_events, p_include_tasks)
-  FROM (SELECT m.id, m.priority, m.created_at
-        FROM missions_private.missions m
-        WHERE m.face = 'agent'
-          AND (m.priority, m.created_at, m.id) < (v_priority, v_created, v_id)
-          AND (p_statuses IS NULL OR m.status = ANY (v_statuses))
-          AND (p_priorities IS NULL OR missions_private.priority_name(m.priority) = ANY (p_priorities))
-          AND missions_private.can_see_mission(m.id)
-        ORDER BY m.priority DESC, m.created_at DESC, m.id DESC
-        LIMIT v_limit) m
-  ORDER BY m.priority DESC, m.created_at DESC, m.id DESC;
+  FROM missions_private.missions m
+  WHERE m.face = 'agent'
+    AND (m.priority, m.created_at, m.id) < (v_priority, v_created, v_id)
+    AND (p_statuses IS NULL OR m.status = ANY (v_statuses))
+    AND (p_priorities IS NULL OR missions_private.priority_name(m.priority) = ANY (p_priorities))
+    AND missions_private.can_see_mission(m.id)
+  ORDER BY m.priority DESC, m.created_at DESC, m.id DESC
+  LIMIT v_limit;
 END
 $fn$;
 COMMENT ON FUNCTION missions.list_agent_missions(text[], text[], boolean, integer, integer, jsonb) IS
