@@ -484,7 +484,7 @@ BEGIN
   JOIN missions_private.missions m ON m.id = lm.mission_id
   JOIN missions_private.steps s ON s.mission_id = m.id AND s.kind = 'mentor_review'
   JOIN missions_private.learning_templates l ON l.template_id = m.template_id
-  WHERE lm.mentor_requested_at IS NOT NULL AND m.status = 'submitted'
+  WHERE lm.review_stage = 'mentor_review' AND m.status = 'submitted'  -- learning_missions_mentor_queue_idx
     AND (lm.mentor_requested_at, lm.mission_id) > (v_requested, v_mission)
     AND (s.status = 'ready' OR (s.status = 'in_progress' AND (s.lease_expires_at <= missions.now() OR s.leased_by = v_caller
                                                               OR v_caller IS NULL

@@ -69,8 +69,10 @@ COMMENT ON TABLE missions_private.learning_missions IS
 CREATE INDEX learning_missions_participant_idx ON missions_private.learning_missions (participant_id);
 CREATE INDEX learning_missions_template_idx ON missions_private.learning_missions (template_id);
 CREATE INDEX learning_missions_rubric_idx ON missions_private.learning_missions (rubric_id);
+-- The mentor review queue in its order: only missions in mentor review (request_mentor_review sets the stage and
+-- the time together; a verdict or a resubmission moves the stage on), so the index is as small as the queue.
 CREATE INDEX learning_missions_mentor_queue_idx ON missions_private.learning_missions (mentor_requested_at, mission_id)
-  WHERE mentor_requested_at IS NOT NULL;
+  WHERE review_stage = 'mentor_review';
 
 -- Subtask notes (the step row keeps status and timestamps).
 CREATE TABLE missions_private.subtask_notes (
