@@ -413,3 +413,38 @@ def test_every_page_is_read_in_index_order_without_a_sort(db, world):
         assert pages, (call, plans)
         for plan in pages:
             assert " Sort" not in plan and "Sort Key" not in plan, f"{call} sorts:\n{plan}"
+
+
+def test_the_learning_lists_walk_over_http_with_every_key_shape(client, db):
+    """The analytics views (tier rank, negated percentile, a recipe without a lift: key "none"), the portfolio and
+    the skill signals, walked one and two rows a page by nextCursor, equal the whole list."""
+    from tests.test_learning_analytics import build
+
+    data = build(db)
+    db.execute("select missions.refresh_learning_analytics()")
+    p = data["p"]
+    admin = bearer(p["admin"])
+    alice = p["alice"]["id"]
+    lists = ["/api/v1/missions/analytics/performance", f"/api/v1/missions/analytics/funnel?template_id={data['t2']}",
+             "/api/v1/missions/analytics/heatmap", "/api/v1/missions/analytics/benchmarks",
+             "/api/v1/missions/analytics/cohorts", "/api/v1/recipes/analytics/effectiveness",
+             f"/api/v1/portfolio?participant_id={alice}", f"/api/v1/skill-signals?participant_id={alice}",
+             "/api/v1/learning-templates", "/api/v1/recipes"]
+    for path in lists:
+        sep = "&" if "?" in path else "?"
+        whole = client.get(f"{path}{sep}limit=200", headers=admin).json()
+        assert whole["nextCursor"] is None and len(whole["items"]) >= 2, path
+        for limit in (1, 2):
+            walked, cursor = [], None
+            while True:
+                url = f"{path}{sep}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+                r = client.get(url, headers=admin)
+                assert r.status_code == 200, (url, r.text)
+                walked += r.json()["items"]
+                cursor = r.json()["nextCursor"]
+                if cursor is None:
+                    break
+            assert walked == whole["items"], (path, limit)
+    lifts = [r["lift"] for r in client.get("/api/v1/recipes/analytics/effectiveness?limit=200", headers=admin)
+             .json()["items"]]
+    assert None in lifts  # the "none" key was walked over
