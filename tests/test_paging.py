@@ -448,3 +448,18 @@ def test_the_learning_lists_walk_over_http_with_every_key_shape(client, db):
     lifts = [r["lift"] for r in client.get("/api/v1/recipes/analytics/effectiveness?limit=200", headers=admin)
              .json()["items"]]
     assert None in lifts  # the "none" key was walked over
+
+
+def test_without_a_limit_a_list_answers_the_default_page(client, db):
+    """The issue's case: a caller that asks for a list without a limit gets 50 rows and the way on, not all."""
+    admin = make_principal(db, "admin")
+    with db.transaction():
+        for _ in range(55):
+            make_template(db)
+    r = client.get("/missions/all", headers=bearer(admin))
+    assert r.status_code == 200 and len(r.json()) == 50
+    rest = client.get(next_from_link(r), headers=bearer(admin))
+    assert len(rest.json()) == 5 and "link" not in rest.headers
+    assert len({t["id"] for t in r.json() + rest.json()}) == 55
+    r = db.execute("select count(*) as n from missions.templates()").fetchone()
+    assert r["n"] == 50  # the SQL default is the same page
