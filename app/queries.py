@@ -19,8 +19,23 @@ ENROLL_PRINCIPAL = """
 select missions.enroll_principal(%(role)s::text, %(display_name)s::text, %(attrs)s::jsonb, %(label)s::text) as enrollment
 """
 CREATE_API_KEY = "select missions.create_api_key(%(principal_id)s::uuid, %(label)s::text) as api_key"
-API_KEYS = "select k.* from missions.api_keys(%(principal_id)s::uuid) k"
 REVOKE_API_KEY = "select k.* from missions.revoke_api_key(%(id)s::uuid) k"
+
+# ---- paging ---------------------------------------------------------------------------------
+# Every list takes %(limit)s and %(after)s (the page key of the previous page's last row, app/http/paging.py)
+# and returns `page_key`: its row's key in the list's order, as JSON text, for the next cursor.
+
+
+def _key(*fields: str) -> str:
+    """`jsonb_build_object('f', x.f, ...)::text as page_key` for fields written as 'name=expression'."""
+    pairs = ", ".join(f"'{f.split('=', 1)[0]}', {f.split('=', 1)[1]}" for f in fields)
+    return f"pg_catalog.jsonb_build_object({pairs})::text as page_key"
+
+
+PAGE = "%(limit)s::integer, %(after)s::jsonb"
+
+API_KEYS = f"""select k.*, {_key('created_at=k.created_at', 'id=k.id')}
+from missions.api_keys(%(principal_id)s::uuid, {PAGE}) k"""
 
 # ---- engagement -------------------------------------------------------------------------------
 # The acting principal's id, for functions that take the reviewer/admin explicitly.
@@ -29,20 +44,23 @@ MISSION_COLUMNS = """m.id, m.status, m.template_id, m.participant_id, m.title, m
   m.started_at, m.submitted_at, m.completed_at, m.expires_at, m.proof_url, m.proof_text, m.reviewed_by,
   m.review_note, m.created_at"""
 
-TEMPLATES = "select c.* from missions.templates() c"
-AVAILABLE_MISSIONS = "select c.* from missions.available_missions(%(user_id)s::uuid) c"
+_CHALLENGE_KEY = _key('created_at=c.created_at', 'id=c.id')
+TEMPLATES = f"select c.*, {_CHALLENGE_KEY} from missions.templates({PAGE}) c"
+AVAILABLE_MISSIONS = f"select c.*, {_CHALLENGE_KEY} from missions.available_missions(%(user_id)s::uuid, {PAGE}) c"
 # create_template returns the id; update_template with an empty spec (volatile, so it sees the new row) returns it.
 CREATE_TEMPLATE = "select c.* from missions.update_template(missions.create_template(%(spec)s::jsonb), '{}'::jsonb) c"
 UPDATE_TEMPLATE = "select c.* from missions.update_template(%(id)s::uuid, %(spec)s::jsonb) c"
 SET_TEMPLATE_ACTIVE = "select c.* from missions.set_template_active(%(id)s::uuid, %(active)s::boolean) c"
 
-PARTICIPANT_MISSIONS = f"select {MISSION_COLUMNS} from missions.participant_missions(%(user_id)s::uuid, %(statuses)s::text[]) m"
+PARTICIPANT_MISSIONS = f"""select {MISSION_COLUMNS}, {_key('created_at=m.created_at', 'id=m.id')}
+from missions.participant_missions(%(user_id)s::uuid, %(statuses)s::text[], {PAGE}) m"""
 ASSIGN_MISSION = f"select {MISSION_COLUMNS} from missions.assign_mission(%(user_id)s::uuid, %(template_id)s::uuid, %(deadline_days)s::integer) m"
 START_MISSION = f"select {MISSION_COLUMNS} from missions.start_mission(%(id)s::uuid, %(user_id)s::uuid) m"
 SUBMIT_MISSION = f"""select {MISSION_COLUMNS}
 from missions.submit_mission(%(id)s::uuid, %(proof_url)s::text, %(proof_text)s::text, %(user_id)s::uuid,
   %(idempotency_key)s::text) m"""
-PENDING_REVIEWS = f"select {MISSION_COLUMNS} from missions.pending_reviews() m"
+PENDING_REVIEWS = f"""select {MISSION_COLUMNS}, {_key('submitted_at=m.submitted_at', 'id=m.id')}
+from missions.pending_reviews({PAGE}) m"""
 APPROVE_MISSION = f"select {MISSION_COLUMNS} from missions.approve_mission(%(id)s::uuid, {_ME}, %(idempotency_key)s::text) m"
 FAIL_MISSION = f"""select {MISSION_COLUMNS}
 from missions.fail_mission(%(id)s::uuid, {_ME}, %(reason)s::text, %(idempotency_key)s::text) m"""
@@ -50,7 +68,7 @@ ASSIGN_DAILY = "select missions.assign_daily_missions() as assigned"
 
 CHECK_IN = "select c.* from missions.check_in(%(user_id)s::uuid) c"
 BALANCES = "select b.* from missions.balances(%(user_id)s::uuid) b"
-LEDGER = "select e.* from missions.ledger(%(user_id)s::uuid, %(limit)s::integer, %(offset)s::integer) e"
+LEDGER = f"select e.*, {_key('id=e.id')} from missions.ledger(%(user_id)s::uuid, {PAGE}) e"
 CREDIT = """select e.* from missions.credit(%(user_id)s::uuid, %(currency)s::text, %(amount)s::bigint,
   %(reason)s::text, %(idempotency_key)s::text) e"""
 DEBIT = """select e.* from missions.debit(%(user_id)s::uuid, %(currency)s::text, %(amount)s::bigint,
@@ -59,20 +77,22 @@ DEBIT = """select e.* from missions.debit(%(user_id)s::uuid, %(currency)s::text,
 PARTICIPANT_STATS = "select missions.participant_stats(%(user_id)s::uuid) as stats"
 ADMIN_STATS = "select missions.admin_stats() as stats"
 
-ALERTS = "select a.* from missions.alerts(%(status)s::text) a"
+ALERTS = f"select a.*, {_key('created_at=a.created_at', 'id=a.id')} from missions.alerts(%(status)s::text, {PAGE}) a"
 RESOLVE_ALERT = "select a.* from missions.resolve_alert(%(id)s::uuid, " + _ME + ", %(notes)s::text) a"
 
 POST_TO_WALL = """select w.id, w.participant_id, null::text as author, w.body, w.published_at, w.rank_score::float8
 from missions.post_to_wall(%(user_id)s::uuid, %(body)s::text) w"""
-WALL_FEED = """select w.id, w.participant_id, w.author, w.body, w.published_at, w.rank_score::float8
-from missions.wall_feed(%(limit)s::integer, %(offset)s::integer) w"""
+WALL_FEED = f"""select w.id, w.participant_id, w.author, w.body, w.published_at, w.rank_score::float8,
+  {_key('rank_score=w.rank_score', 'published_at=w.published_at', 'id=w.id')}
+from missions.wall_feed({PAGE}) w"""
 SET_CAMPAIGN_HASHTAG = "select missions.set_campaign_hashtag(%(hashtag)s::text) as hashtag"
 
 # ---- agent face -------------------------------------------------------------------------------
 STEP_COLUMNS = """s.id, s.mission_id, s.position, s.title, s.kind, s.status, s.optional, s.attempt, s.not_before,
   s.leased_by, s.lease_expires_at, s.wait_key, s.started_at, s.completed_at"""
-LIST_AGENT_MISSIONS = """select m as mission from missions.list_agent_missions(%(statuses)s::text[], %(priorities)s::text[],
-  %(include_tasks)s::boolean, %(recent_events)s::integer) m"""
+LIST_AGENT_MISSIONS = f"""select m as mission, {_key("priority=m->'priority'", "created_at=m->'created_at'", "id=m->'id'")}
+from missions.list_agent_missions(%(statuses)s::text[], %(priorities)s::text[], %(include_tasks)s::boolean,
+  %(recent_events)s::integer, {PAGE}) m"""
 AGENT_MISSION = "select missions.agent_mission(%(id)s::uuid, %(recent_events)s::integer, true) as mission"
 # create_agent_mission returns the id; agent_mission is STABLE, so it reads in a second statement-level call
 CREATE_AGENT_MISSION = "select missions.update_agent_mission(missions.create_agent_mission(%(spec)s::jsonb), '{}'::jsonb) as mission"
@@ -86,7 +106,8 @@ LOG_MISSION_EVENT = "select missions.log_mission_event(%(id)s::uuid, %(type)s::t
 WAIT_FOR_EVENT = f"select {STEP_COLUMNS} from missions.wait_for_external_event(%(id)s::uuid, %(task_id)s::uuid, %(key)s::text) s"
 REQUEST_INPUT = """select r.* from missions.request_human_input(%(id)s::uuid, %(step_id)s::uuid, %(prompt)s::text,
   %(spec)s::jsonb) r"""
-INPUT_REQUESTS = "select r.* from missions.input_requests(%(status)s::text) r"
+INPUT_REQUESTS = f"""select r.*, {_key('created_at=r.created_at', 'id=r.id')}
+from missions.input_requests(%(status)s::text, {PAGE}) r"""
 RESPOND_INPUT = f"""select r.*
 from missions.respond_to_input_request(%(id)s::uuid, {_ME}, %(response)s::jsonb, %(idempotency_key)s::text) r"""
 DELIVER_EVENT = "select missions.deliver_external_event(%(key)s::text, %(payload)s::jsonb, %(event_id)s::text) as missions_unblocked"
@@ -100,10 +121,11 @@ FAIL_STEP = f"""select {STEP_COLUMNS}
 from missions.fail_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(error)s::text, %(retryable)s::boolean) s"""
 RELEASE_STEP = f"select {STEP_COLUMNS} from missions.release_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) s"
 CHECK_QUOTA = "select %(kind)s::text as kind, missions.check_quota(%(kind)s::text) as remaining"
-STEP_KINDS = "select k.* from missions.step_kinds() k"
+STEP_KINDS = f"select k.*, {_key('kind=k.kind')} from missions.step_kinds({PAGE}) k"
 UPSERT_STEP_KIND = """select k.*, null::integer as remaining_today
 from missions.upsert_step_kind(%(kind)s::text, %(spec)s::jsonb) k"""
-REVIEWERS = "select r.* from missions.reviewers(%(kind)s::text, %(limit)s::integer, %(after)s::uuid) r"
+REVIEWERS = f"""select r.*, {_key('principal_id=r.principal_id')}
+from missions.reviewers(%(kind)s::text, {PAGE}) r"""
 DESIGNATE_REVIEWER = "select r.* from missions.designate_reviewer(%(kind)s::text, %(principal_id)s::uuid) r"
 REVOKE_REVIEWER = "select r.* from missions.revoke_reviewer(%(kind)s::text, %(principal_id)s::uuid) r"
 
@@ -114,7 +136,8 @@ _PARTICIPANT = f"coalesce(%(participant_id)s::uuid, {_ME})"
 # create_learning_template returns the id; learning_template (STABLE) reads it in a second statement.
 CREATE_LEARNING_TEMPLATE = "select missions.create_learning_template(%(spec)s::jsonb) as id"
 LEARNING_TEMPLATE = "select missions.learning_template(%(id)s::uuid) as template"
-LEARNING_TEMPLATES = "select t as template from missions.learning_templates(%(track)s::text) t"
+LEARNING_TEMPLATES = f"""select t as template, {_key("track=t->'track'", "tier=t->'tier'", "code=t->'code'")}
+from missions.learning_templates(%(track)s::text, {PAGE}) t"""
 SET_TEMPLATE_RUBRIC = "select r.* from missions.set_template_rubric(%(id)s::uuid, %(criteria)s::jsonb) r"
 
 LEARNING_DASHBOARD = f"select missions.learning_dashboard({_PARTICIPANT}) as dashboard"
@@ -143,19 +166,22 @@ AI_REVIEW = "select missions.ai_review(%(id)s::uuid) as review"
 ACCEPT_AI_REVIEW = "select missions.accept_ai_review(%(id)s::uuid) as progress"
 REQUEST_MENTOR_REVIEW = "select missions.request_mentor_review(%(id)s::uuid) as progress"
 MENTOR_REVIEW = "select missions.mentor_review(%(id)s::uuid) as review"
-MENTOR_REVIEWS = "select r as review from missions.mentor_reviews() r"
+MENTOR_REVIEWS = f"""select r as review, {_key("requested_at=r->'requested_at'", "mission_id=r->'mission_id'")}
+from missions.mentor_reviews({PAGE}) r"""
 CLAIM_MENTOR_REVIEW = f"""select c.mission_id, c.step_id, c.agent_id as mentor_id, c.expires_at, c.attempt
 from missions.claim_mentor_review(%(id)s::uuid, {_ME}) c"""
 COMPLETE_MENTOR_REVIEW = f"""select missions.complete_mentor_review(%(id)s::uuid, {_ME}, %(review)s::jsonb,
   %(idempotency_key)s::text) as progress"""
 
-PORTFOLIO = f"select to_jsonb(i) as item from missions.portfolio({_PARTICIPANT}) i"
-SKILL_SIGNALS = f"select to_jsonb(s) as signal from missions.skill_signals({_PARTICIPANT}) s"
+PORTFOLIO = f"""select to_jsonb(i) as item, {_key('completed_at=i.completed_at', 'id=i.id')}
+from missions.portfolio({_PARTICIPANT}, {PAGE}) i"""
+SKILL_SIGNALS = f"""select to_jsonb(s) as signal, {_key('mastery=s.mastery', 'skill=s.skill')}
+from missions.skill_signals({_PARTICIPANT}, {PAGE}) s"""
 
 # ---- recipes and learning analytics ---------------------------------------------------------
 RECIPE = "select missions.recipe(%(slug)s::text) as recipe"
-RECIPES = """select to_jsonb(r) as recipe
-from missions.recipes(%(search)s::text, %(skill)s::text, %(type)s::text, %(limit)s::integer, %(offset)s::integer) r"""
+RECIPES = f"""select to_jsonb(r) as recipe, {_key('slug=r.slug')}
+from missions.recipes(%(search)s::text, %(skill)s::text, %(type)s::text, {PAGE}) r"""
 # Whether a slug is taken (the library is readable by every role): upserts answer 201 for a new recipe, 200 for a change.
 RECIPE_EXISTS = "select exists (select from missions_private.recipes r where r.slug = %(slug)s::text) as existed"
 # upsert_recipe returns the row; recipe (STABLE, with the links) reads it in a second statement.
@@ -172,9 +198,16 @@ from missions.recommend_recipes((missions.learning_progress(%(id)s::uuid)->>'par
   %(subtask)s::integer, %(limit)s::integer) r"""
 
 REFRESH_LEARNING_ANALYTICS = "select missions.refresh_learning_analytics() as refreshed"
-MISSION_PERFORMANCE = "select to_jsonb(x) as doc from missions.mission_performance(%(track)s::text) x"
-STEP_FUNNEL = "select to_jsonb(x) as doc from missions.step_funnel(%(template_id)s::uuid) x"
-COMPLETION_HEATMAP = "select to_jsonb(x) as doc from missions.completion_heatmap(%(track)s::text) x"
-PARTICIPANT_BENCHMARKS = "select to_jsonb(x) as doc from missions.participant_benchmarks(%(cohort)s::text) x"
-RECIPE_EFFECTIVENESS = "select to_jsonb(x) as doc from missions.recipe_effectiveness() x"
-COHORT_DASHBOARD = "select to_jsonb(x) as doc from missions.cohort_dashboard() x"
+MISSION_PERFORMANCE = f"""select to_jsonb(x) as doc, {_key('track=x.track', 'tier=x.tier', 'code=x.code')}
+from missions.mission_performance(%(track)s::text, {PAGE}) x"""
+STEP_FUNNEL = f"""select to_jsonb(x) as doc, {_key('subtask=x.subtask')}
+from missions.step_funnel(%(template_id)s::uuid, {PAGE}) x"""
+COMPLETION_HEATMAP = f"""select to_jsonb(x) as doc, {_key('track=x.track', 'iso_dow=x.iso_dow', 'hour=x.hour')}
+from missions.completion_heatmap(%(track)s::text, {PAGE}) x"""
+PARTICIPANT_BENCHMARKS = f"""select to_jsonb(x) as doc, {_key('cohort=x.cohort', 'percentile=x.percentile', 'participant_id=x.participant_id')}
+from missions.participant_benchmarks(%(cohort)s::text, {PAGE}) x"""
+# A recipe without a lift (no ended missions on one side) has the key lift "none".
+_NO_LIFT = "coalesce(to_jsonb(x.lift), to_jsonb('none'::text))"
+RECIPE_EFFECTIVENESS = f"""select to_jsonb(x) as doc, {_key('lift=' + _NO_LIFT, 'slug=x.slug')}
+from missions.recipe_effectiveness({PAGE}) x"""
+COHORT_DASHBOARD = f"select to_jsonb(x) as doc, {_key('cohort=x.cohort')} from missions.cohort_dashboard({PAGE}) x"

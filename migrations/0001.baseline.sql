@@ -78,7 +78,7 @@ CREATE TABLE missions_private.api_keys (
 );
 COMMENT ON TABLE missions_private.api_keys IS
   'Bearer API keys: mk_<prefix>_<secret>; only sha256 of the whole key is stored.';
-CREATE INDEX api_keys_principal_idx ON missions_private.api_keys (principal_id);
+CREATE INDEX api_keys_principal_idx ON missions_private.api_keys (principal_id, created_at, id);
 
 -- ==== 04_missions.sql ====
 -- The mission core shared by every face: templates -> missions -> steps.
@@ -94,6 +94,7 @@ CREATE TABLE missions_private.templates (
   created_at   timestamptz NOT NULL DEFAULT missions.now()
 );
 COMMENT ON TABLE missions_private.templates IS 'Reusable mission definitions; spec holds face-specific attributes.';
+CREATE INDEX templates_created_idx ON missions_private.templates (created_at, id);
 
 CREATE TABLE missions_private.template_steps (
   id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -141,6 +142,9 @@ COMMENT ON TABLE missions_private.missions IS
   'Mission instances: a template assigned to a participant, or an ad-hoc agent mission.';
 CREATE INDEX missions_participant_status_idx ON missions_private.missions (participant_id, status);
 CREATE INDEX missions_template_idx ON missions_private.missions (template_id);
+-- Keyset paging orders (see missions_private.page_size): a participant's history, agent missions by priority.
+CREATE INDEX missions_participant_created_idx ON missions_private.missions (participant_id, created_at, id);
+CREATE INDEX missions_agent_list_idx ON missions_private.missions (priority, created_at, id) WHERE face = 'agent';
 -- One open assignment (assigned, in progress or submitted) per participant and template.
 CREATE UNIQUE INDEX missions_one_open_assignment ON missions_private.missions (participant_id, template_id)
   WHERE status IN ('assigned', 'in_progress', 'submitted');
@@ -149,7 +153,7 @@ CREATE UNIQUE INDEX missions_one_per_period ON missions_private.missions (partic
   WHERE origin IN ('daily', 'weekly');
 CREATE INDEX missions_expiry_idx ON missions_private.missions (expires_at)
   WHERE status IN ('assigned', 'in_progress');
-CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at) WHERE status = 'submitted';
+CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at, id) WHERE status = 'submitted';
 
 CREATE TABLE missions_private.steps (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -373,7 +377,8 @@ CREATE TABLE missions_private.alerts (
 COMMENT ON TABLE missions_private.alerts IS 'Intervention alerts for admins: triggered, then resolved with notes.';
 CREATE UNIQUE INDEX alerts_one_open_per_type ON missions_private.alerts (participant_id, type)
   WHERE status = 'triggered';
-CREATE INDEX alerts_status_idx ON missions_private.alerts (status, created_at);
+CREATE INDEX alerts_status_idx ON missions_private.alerts (status, created_at, id);
+CREATE INDEX alerts_created_idx ON missions_private.alerts (created_at, id);
 
 CREATE TABLE missions_private.wall_posts (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -384,7 +389,7 @@ CREATE TABLE missions_private.wall_posts (
   ranked_at       timestamptz
 );
 COMMENT ON TABLE missions_private.wall_posts IS 'The public wall; rank_score is recomputed hourly.';
-CREATE INDEX wall_posts_feed_idx ON missions_private.wall_posts (rank_score DESC, published_at DESC, id);
+CREATE INDEX wall_posts_feed_idx ON missions_private.wall_posts (rank_score DESC, published_at DESC, id DESC);
 CREATE INDEX wall_posts_participant_idx ON missions_private.wall_posts (participant_id);
 
 CREATE TABLE missions_private.settings (
@@ -524,6 +529,7 @@ CREATE TABLE missions_private.input_requests (
 COMMENT ON TABLE missions_private.input_requests IS 'A question to a person; the step waits (waiting_human) until it is answered or expires.';
 CREATE INDEX input_requests_pending_idx ON missions_private.input_requests (expires_at) WHERE status = 'pending';
 CREATE INDEX input_requests_mission_idx ON missions_private.input_requests (mission_id);
+CREATE INDEX input_requests_created_idx ON missions_private.input_requests (created_at, id);
 
 CREATE TABLE missions_private.external_events (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -596,7 +602,9 @@ CREATE TABLE missions_private.learning_templates (
 );
 COMMENT ON TABLE missions_private.learning_templates IS
   'Learning attributes of a template: code, story, objectives, tier and track, time limit, reflection, capstone, pass score, skills, rewards.';
-CREATE INDEX learning_templates_track_tier_idx ON missions_private.learning_templates (track, tier);
+-- The list order: track, tier rank (the expression missions.learning_templates uses), code.
+CREATE INDEX learning_templates_track_tier_idx ON missions_private.learning_templates
+  (track, (pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], tier)), code);
 
 -- Rubrics are versioned: a version that a mission has used is never changed; a change is a new version.
 CREATE TABLE missions_private.rubrics (
@@ -640,6 +648,10 @@ COMMENT ON TABLE missions_private.learning_missions IS
 CREATE INDEX learning_missions_participant_idx ON missions_private.learning_missions (participant_id);
 CREATE INDEX learning_missions_template_idx ON missions_private.learning_missions (template_id);
 CREATE INDEX learning_missions_rubric_idx ON missions_private.learning_missions (rubric_id);
+-- The mentor review queue in its order: only missions in mentor review (request_mentor_review sets the stage and
+-- the time together; a verdict or a resubmission moves the stage on), so the index is as small as the queue.
+CREATE INDEX learning_missions_mentor_queue_idx ON missions_private.learning_missions (mentor_requested_at, mission_id)
+  WHERE review_stage = 'mentor_review';
 
 -- Subtask notes (the step row keeps status and timestamps).
 CREATE TABLE missions_private.subtask_notes (
@@ -714,7 +726,7 @@ CREATE TABLE missions_private.portfolio_items (
   completed_at    timestamptz NOT NULL
 );
 COMMENT ON TABLE missions_private.portfolio_items IS 'One portfolio item per approved learning mission: score, rubric, date and evidence links.';
-CREATE INDEX portfolio_items_participant_idx ON missions_private.portfolio_items (participant_id, completed_at DESC);
+CREATE INDEX portfolio_items_participant_idx ON missions_private.portfolio_items (participant_id, completed_at, id);
 
 CREATE TABLE missions_private.skill_signals (
   participant_id  uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,
@@ -727,6 +739,7 @@ CREATE TABLE missions_private.skill_signals (
 );
 COMMENT ON TABLE missions_private.skill_signals IS
   'Per skill: mastery = mean final score of approved missions exercising it, confidence = 1 - 0.5^missions.';
+CREATE INDEX skill_signals_strongest_idx ON missions_private.skill_signals (participant_id, (-mastery), skill);
 
 CREATE TABLE missions_private.recipes (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -827,6 +840,8 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.mission_performance IS
   'Per learning template: attempts (missions started), completed, completion_rate, avg_final_score and avg_hours (start to completion) of completed missions.';
 CREATE UNIQUE INDEX mission_performance_template_idx ON missions_private.mission_performance (template_id);
+CREATE INDEX mission_performance_order_idx ON missions_private.mission_performance
+  (track, (pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], tier)), code);
 
 -- Per template and subtask: how many missions reached it (it became ready, was started, done or skipped),
 -- completed it, skipped it, dropped off at it (the mission ended expired, failed or cancelled with this as
@@ -904,6 +919,7 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.participant_benchmarks IS
   'Per participant with a completed learning mission: cohort, completed, avg_score, percentile of avg_score in the cohort (percent_rank x 100), cohort_size.';
 CREATE UNIQUE INDEX participant_benchmarks_participant_idx ON missions_private.participant_benchmarks (participant_id);
+CREATE INDEX participant_benchmarks_order_idx ON missions_private.participant_benchmarks (cohort, (-percentile), participant_id);
 
 -- Per recipe: the ended (completed, failed, expired, cancelled) learning missions of the templates it is
 -- linked to, split by whether their participant completed or marked the recipe used ("with") or not
@@ -942,6 +958,7 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.recipe_effectiveness IS
   'Per recipe and its linked templates (codes): ended missions with / without the recipe completed or marked used, successes, success rates and lift.';
 CREATE UNIQUE INDEX recipe_effectiveness_recipe_idx ON missions_private.recipe_effectiveness (recipe_id);
+CREATE INDEX recipe_effectiveness_order_idx ON missions_private.recipe_effectiveness ((lift IS NULL), (-coalesce(lift, 0)), slug);
 
 -- Per cohort ('none' for participants without one): participants, learners (started a learning mission),
 -- learning missions started and completed, completion rate, mean final score of the completed ones, and the

@@ -107,7 +107,7 @@ def test_persistent_mission_over_http(client, principals):
                         json={"prompt": "Which slot?", "stepId": task, "options": ["Tue", "Wed"], "allowFreeform": False})
     assert asked.status_code == 201, asked.text
     request_id = asked.json()["id"]
-    assert [r["id"] for r in client.get("/api/internal/input-requests", headers=user).json()] == [request_id]
+    assert [r["id"] for r in client.get("/api/internal/input-requests", headers=user).json()["items"]] == [request_id]
     assert_problem(client.post(f"/api/internal/input-requests/{request_id}/respond", headers=agent,
                                json={"response": {"choice": "Tue"}}), 403)
     assert_problem(client.post(f"/api/internal/input-requests/{request_id}/respond", headers=user,
@@ -149,7 +149,7 @@ def test_agent_api_validation_and_auth(client, principals):
     assert_problem(client.post("/api/internal/external-events", headers=agent, json={"key": ""}), 422)
     assert_problem(client.post("/api/internal/external-events", headers=bearer(principals["participant"]),
                                json={"key": "k"}), 403)
-    kinds = {k["kind"]: k for k in client.get("/api/internal/step-kinds", headers=agent).json()}
+    kinds = {k["kind"]: k for k in client.get("/api/internal/step-kinds", headers=agent).json()["items"]}
     assert kinds["health_check"]["trusted"] is True and kinds["code_generation"]["trusted"] is False
 
 

@@ -140,16 +140,16 @@ def test_alerts_list_and_resolve(client, world, db):
     me = world["me"]["id"]
     db.execute("insert into missions_private.alerts (participant_id, type, severity) values (%s, 'LOW_MOMENTUM', 'HIGH')",
                (me,))
-    mine = client.get("/alerts", headers=world["auth"]).json()
+    mine = client.get("/alerts", headers=world["auth"]).json()["items"]
     assert [a["type"] for a in mine] == ["LOW_MOMENTUM"]
-    assert client.get("/alerts", headers=bearer(world["other"])).json() == []
+    assert client.get("/alerts", headers=bearer(world["other"])).json()["items"] == []
     alert_id = mine[0]["id"]
     assert_problem(client.post(f"/alerts/{alert_id}/resolve", headers=world["auth"], json={}), 403)
     done = client.post(f"/alerts/{alert_id}/resolve", headers=world["admin"], json={"notes": "called them"})
     assert done.status_code == 200 and done.json()["status"] == "resolved" and done.json()["notes"] == "called them"
     assert_problem(client.post(f"/alerts/{alert_id}/resolve", headers=world["admin"], json={}), 409)
     assert_problem(client.post(f"/alerts/{UNKNOWN}/resolve", headers=world["admin"], json={}), 404)
-    assert [a["id"] for a in client.get("/alerts?status=resolved", headers=world["admin"]).json()] == [alert_id]
+    assert [a["id"] for a in client.get("/alerts?status=resolved", headers=world["admin"]).json()["items"]] == [alert_id]
     assert_problem(client.get("/alerts?status=bogus", headers=world["admin"]), 422)
 
 

@@ -74,7 +74,7 @@ def test_401_carries_www_authenticate(client):
 
 def test_a_revoked_key_is_401(client, principals):
     admin, me = principals["admin"], principals["participant"]
-    keys = client.get(f"/admin/principals/{me['id']}/api-keys", headers=bearer(admin)).json()
+    keys = client.get(f"/admin/principals/{me['id']}/api-keys", headers=bearer(admin)).json()["items"]
     assert len(keys) == 1 and keys[0]["revokedAt"] is None
     r = client.delete(f"/admin/api-keys/{keys[0]['id']}", headers=bearer(admin))
     assert r.status_code == 200 and r.json()["revokedAt"]

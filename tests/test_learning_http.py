@@ -83,8 +83,8 @@ def test_the_learner_journey_over_http(client, world, connect, evidence_dir):
     assert template["code"] == "SIEM-01" and template["rubric"]["version"] == 1
     assert template["subtasks"][0]["hintLevels"] == 2 and "hints" not in template["subtasks"][0]
     assert template["subtasks"][1]["decision"]["choices"][0]["path"] == [3]
-    assert [t["id"] for t in client.get(f"{API}/learning-templates?track=defender", headers=me).json()] == [template["id"]]
-    assert client.get(f"{API}/learning-templates?track=grc", headers=me).json() == []
+    assert [t["id"] for t in client.get(f"{API}/learning-templates?track=defender", headers=me).json()["items"]] == [template["id"]]
+    assert client.get(f"{API}/learning-templates?track=grc", headers=me).json()["items"] == []
     assert client.get(f"{API}/learning-templates/{template['id']}", headers=me).json() == template
 
     mission = world["mission"]
@@ -157,7 +157,7 @@ def test_the_learner_journey_over_http(client, world, connect, evidence_dir):
     assert requested.status_code == 200 and requested.json()["reviewStage"] == "mentor_review"
 
     # only a designated mentor reviews: until an admin designates this one it sees and claims nothing
-    assert client.get(f"{API}/mentor-reviews", headers=bearer(mentor)).json() == []
+    assert client.get(f"{API}/mentor-reviews", headers=bearer(mentor)).json()["items"] == []
     assert_problem(client.get(f"{API}/mission-progress/{mid}", headers=bearer(mentor)), 404)
     assert_problem(client.post(f"{API}/mission-progress/{mid}/mentor-review/claim", headers=bearer(mentor)), 403)
     designated = client.put(f"/api/internal/step-kinds/mentor_review/reviewers/{mentor['id']}",
@@ -165,7 +165,7 @@ def test_the_learner_journey_over_http(client, world, connect, evidence_dir):
     assert designated.status_code == 200, designated.text
     assert (designated.json()["principalId"], designated.json()["grantedBy"]) == (mentor["id"], world["admin"]["id"])
 
-    queue = client.get(f"{API}/mentor-reviews", headers=bearer(mentor)).json()
+    queue = client.get(f"{API}/mentor-reviews", headers=bearer(mentor)).json()["items"]
     assert [(q["missionId"], q["claimedBy"]) for q in queue] == [(mid, None)]
     assert client.get(f"{API}/mission-progress/{mid}/files/{file['id']}", headers=bearer(mentor)).content == LOG
     claim = client.post(f"{API}/mission-progress/{mid}/mentor-review/claim", headers=bearer(mentor))
@@ -181,17 +181,17 @@ def test_the_learner_journey_over_http(client, world, connect, evidence_dir):
     assert mentor_review["scores"][0] == {"subtask": 1, "score": 90.0, "criterion": None, "reasoning": None,
                                           "comment": "Thorough."}
 
-    items = client.get(f"{API}/portfolio", headers=me).json()
+    items = client.get(f"{API}/portfolio", headers=me).json()["items"]
     assert len(items) == 1 and items[0]["missionId"] == mid and items[0]["score"] == 82.5
     assert items[0]["evidence"][0]["sha256"] == digest and items[0]["rubric"]["version"] == 1
-    skills = {s["skill"]: s for s in client.get(f"{API}/skill-signals", headers=me).json()}
+    skills = {s["skill"]: s for s in client.get(f"{API}/skill-signals", headers=me).json()["items"]}
     assert set(skills) == {"siem", "triage", "log_analysis", "edr"}
     assert skills["siem"]["mastery"] == 82.5 and skills["siem"]["confidence"] == 0.5
     completed = client.get(f"{API}/missions/dashboard", headers=me).json()["completed"]
     assert [(c["id"], c["finalScore"]) for c in completed] == [(mid, 82.5)]
     # staff read anyone's; the portfolio is the learner's own
     admin = bearer(world["admin"])
-    assert client.get(f"{API}/portfolio?participant_id={learner['id']}", headers=admin).json() == items
+    assert client.get(f"{API}/portfolio?participant_id={learner['id']}", headers=admin).json()["items"] == items
     assert client.get(f"{API}/missions/dashboard?participant_id={learner['id']}", headers=admin).status_code == 200
 
 

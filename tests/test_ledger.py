@@ -176,8 +176,13 @@ def test_the_ledger_is_newest_first_and_paged(db, principals):
     pid = principals["participant"]["id"]
     for amount in (1, 2, 3, 4):
         credit(db, pid, amount)
-    assert [r["amount"] for r in db.execute("select * from missions.ledger(%s, 2, 1)", (pid,))] == [3, 2]
-    assert fails(db, "select * from missions.ledger(%s, 0, 0)", (pid,)).sqlstate == "MS422"
+    first = db.execute("select * from missions.ledger(%s, 2)", (pid,)).fetchall()
+    assert [r["amount"] for r in first] == [4, 3]
+    after = db.execute("select * from missions.ledger(%s, 2, jsonb_build_object('id', %s::bigint))",
+                       (pid, first[-1]["id"])).fetchall()
+    assert [r["amount"] for r in after] == [2, 1]
+    assert fails(db, "select * from missions.ledger(%s, 0)", (pid,)).sqlstate == "MS422"
+    assert fails(db, "select * from missions.ledger(%s, 201)", (pid,)).sqlstate == "MS422"
 
 
 def test_concurrent_credits_with_the_same_key_book_exactly_once(db, principals, connect):

@@ -96,17 +96,18 @@ def test_recipe_crud_and_validation(db, principals):
     upsert(db, admin, slug="burp-basics", title="Burp basics", type="tool", skills=["web"], minutes=15)
     upsert(db, admin, slug="write-100-percent", title="Writing for 100% clarity", type="soft_skill")
     lib = "select * from missions.recipes(%s, %s, %s, %s, %s)"
-    assert slugs(rows(db, learner, lib, None, None, None, 50, 0)) == \
+    assert slugs(rows(db, learner, lib, None, None, None, 50, None)) == \
         ["burp-basics", "read-auth-logs", "risk-101", "write-100-percent"]
-    assert slugs(rows(db, learner, lib, "AUTH", None, None, 50, 0)) == ["read-auth-logs"]
-    assert slugs(rows(db, learner, lib, "4625", None, None, 50, 0)) == ["read-auth-logs"]     # content
-    assert slugs(rows(db, learner, lib, "log_an", None, None, 50, 0)) == ["read-auth-logs"]   # a skill
-    assert slugs(rows(db, learner, lib, "100%", None, None, 50, 0)) == ["write-100-percent"]  # % is literal
-    assert slugs(rows(db, learner, lib, None, "web", None, 50, 0)) == ["burp-basics"]
-    assert slugs(rows(db, learner, lib, None, None, "concept", 50, 0)) == ["risk-101"]
-    assert slugs(rows(db, principals["agent"], lib, None, None, None, 2, 1)) == ["read-auth-logs", "risk-101"]
-    assert sqlstate(db, learner, "select * from missions.recipes(null, null, null, 0, 0)") == "MS422"
-    assert sqlstate(db, learner, "select * from missions.recipes(null, null, null, 10, -1)") == "MS422"
+    assert slugs(rows(db, learner, lib, "AUTH", None, None, 50, None)) == ["read-auth-logs"]
+    assert slugs(rows(db, learner, lib, "4625", None, None, 50, None)) == ["read-auth-logs"]     # content
+    assert slugs(rows(db, learner, lib, "log_an", None, None, 50, None)) == ["read-auth-logs"]   # a skill
+    assert slugs(rows(db, learner, lib, "100%", None, None, 50, None)) == ["write-100-percent"]  # % is literal
+    assert slugs(rows(db, learner, lib, None, "web", None, 50, None)) == ["burp-basics"]
+    assert slugs(rows(db, learner, lib, None, None, "concept", 50, None)) == ["risk-101"]
+    assert slugs(rows(db, principals["agent"], lib, None, None, None, 2, '{"slug": "burp-basics"}')) == \
+        ["read-auth-logs", "risk-101"]
+    assert sqlstate(db, learner, "select * from missions.recipes(null, null, null, 0)") == "MS422"
+    assert sqlstate(db, learner, "select * from missions.recipes(null, null, null, 10, '{\"id\": 1}')") == "MS422"
 
     # delete returns the row; a second delete is MS404
     gone = rows(db, admin, "select * from missions.delete_recipe('risk-101')")[0]

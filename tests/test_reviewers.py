@@ -36,7 +36,8 @@ CLAIM = "select row_to_json(c) from missions.claim_mission_step(%s, %s) c"
 COMPLETE = "select row_to_json(s) from missions.complete_step(%s, %s, %s, %s::jsonb) s"
 DESIGNATE = "select row_to_json(r) from missions.designate_reviewer(%s, %s) r"
 REVOKE = "select row_to_json(r) from missions.revoke_reviewer(%s, %s) r"
-REVIEWERS = "select coalesce(json_agg(r.principal_id::text), '[]') from missions.reviewers(%s, %s, %s) r"
+REVIEWERS = ("select coalesce(json_agg(r.principal_id::text), '[]') "
+             "from missions.reviewers(%s, %s, nullif(jsonb_strip_nulls(jsonb_build_object('principal_id', %s::uuid)), '{}')) r")
 CLAIM_MENTOR = "select row_to_json(c) from missions.claim_mentor_review(%s, %s) c"
 COMPLETE_MENTOR = "select missions.complete_mentor_review(%s, %s, %s::jsonb)"
 
@@ -192,14 +193,14 @@ def test_the_reviewer_list_is_paged_by_principal_id(db, principals):
     designate(db, "ai_review", *agents)
     every = sorted([a["id"] for a in agents] + [reviewer.REVIEWER_ID])
     admin = principals["admin"]
-    assert call(db, admin, REVIEWERS, "ai_review", 100, None) == every
+    assert call(db, admin, REVIEWERS, "ai_review", 200, None) == every
     page = call(db, admin, REVIEWERS, "ai_review", 2, None)
     assert page == every[:2]
     assert call(db, admin, REVIEWERS, "ai_review", 2, page[-1]) == every[2:4]
     assert call(db, admin, REVIEWERS, "ai_review", 2, every[3]) == every[4:]
     call(db, admin, REVOKE, "ai_review", every[0])
-    assert call(db, admin, REVIEWERS, "ai_review", 100, None) == every[1:]
-    for limit in (0, 501, None):
+    assert call(db, admin, REVIEWERS, "ai_review", 200, None) == every[1:]
+    for limit in (0, 201, None):
         assert sqlstate(db, admin, REVIEWERS, "ai_review", limit, None) == "MS422", limit
     assert sqlstate(db, admin, REVIEWERS, "task", 10, None) == "MS404"
     assert call(db, admin, REVIEWERS, "mentor_review", 10, None) == []
@@ -307,8 +308,8 @@ def test_designations_over_http(client, db, principals):
     assert (r.json()["principalId"], r.json()["role"], r.json()["grantedBy"], r.json()["revokedAt"]) == \
         (agent["id"], "agent", admin["id"], None)
     listed = client.get(f"{base}/ai_review/reviewers?limit=1", headers=bearer(principals["service"]))
-    assert listed.status_code == 200 and len(listed.json()) == 1
-    listed = client.get(f"{base}/ai_review/reviewers", headers=bearer(admin)).json()
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 1 and listed.json()["nextCursor"]
+    listed = client.get(f"{base}/ai_review/reviewers", headers=bearer(admin)).json()["items"]
     assert sorted(x["principalId"] for x in listed) == sorted([agent["id"], reviewer.REVIEWER_ID])
 
     claim = client.post("/api/internal/steps/claim-next", headers=bearer(agent), json={"kinds": ["ai_review"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -122,7 +123,9 @@ def test_wall_feed_is_ordered_by_rank_score(db):
         ("P0", Decimal("35.00"))]
     scores = [r["rank_score"] for r in feed]
     assert scores == sorted(scores, reverse=True)
-    assert [r["author"] for r in db.execute("select * from missions.wall_feed(2, 1)")] == ["P3", "P2"]
+    key = {k: str(feed[0][k]) for k in ("rank_score", "published_at", "id")}
+    assert [r["author"] for r in db.execute("select * from missions.wall_feed(2, %s::jsonb)", (json.dumps(key),))] \
+        == ["P3", "P2"]
     with db.transaction():
         act_as(db, {"id": people[0], "role": "participant"})
         assert len(db.execute("select * from missions.wall_feed()").fetchall()) == 5   # the wall is public

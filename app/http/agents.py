@@ -12,6 +12,7 @@ from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
+from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import (
     AgentMission, AgentMissionPatch, Approval, Claim, ClaimNext, Completion, Delivery, EventId, ExternalEvent,
@@ -20,6 +21,9 @@ from app.http.schemas import (
 )
 
 MissionId = Parameter(title="Mission id")
+InputRequestPage = paging.page_of(InputRequest)
+StepKindPage = paging.page_of(StepKind)
+ReviewerPage = paging.page_of(Reviewer)
 TaskId = Parameter(title="Task (step) id")
 StepId = Parameter(title="Step id")
 ReviewKind = Parameter(title="Review step kind (ai_review, mentor_review)", max_length=63)
@@ -39,20 +43,22 @@ class AgentMissionController(Controller):
     tags = ["agents: missions"]
     security = BEARER
 
-    @get("/", operation_id="listAgentMissions", summary="Missions the caller may see",
-         responses=problems(401, 403, 422))
+    @get("/", operation_id="listAgentMissions", summary="Missions the caller may see, by priority then newest (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def list_missions(
         self, request: Request, db: DB,
         status: str | None = Parameter(default=None, description="Comma-separated, e.g. active,waiting"),
         priority: str | None = Parameter(default=None, description="Comma-separated: low, normal, high, urgent"),
         include_tasks: bool = Parameter(default=False),
         include_recent_events: int = Parameter(default=0, ge=0, le=500),
-    ) -> list[AgentMission]:
+        limit: int = paging.Limit, cursor: str | None = paging.Cursor,
+    ) -> Response[list[AgentMission]]:
         rows = await db.rows(request, queries.LIST_AGENT_MISSIONS, {
             "statuses": csv(status), "priorities": csv(priority), "include_tasks": include_tasks,
-            "recent_events": include_recent_events})
+            "recent_events": include_recent_events, **paging.params(limit, cursor)})
         missions = [load(AgentMission, r["mission"]) for r in rows]
-        return missions if include_tasks else [msgspec.structs.replace(m, tasks=None) for m in missions]
+        missions = missions if include_tasks else [msgspec.structs.replace(m, tasks=None) for m in missions]
+        return paging.array(request, missions, rows, limit)
 
     @post("/", operation_id="createAgentMission", summary="Create an ops or persistent mission",
           description="Auto-approved when every step kind is trusted, else proposed.",
@@ -182,9 +188,12 @@ class AgentWorkController(Controller):
     async def quota(self, request: Request, db: DB, kind: str = Parameter(title="Step kind", max_length=63)) -> Quota:
         return from_row(Quota, await db.one(request, queries.CHECK_QUOTA, {"kind": kind}))
 
-    @get("/step-kinds", operation_id="listStepKinds", summary="Step kinds and quotas", responses=problems(401, 403))
-    async def step_kinds(self, request: Request, db: DB) -> list[StepKind]:
-        return [from_row(StepKind, r) for r in await db.rows(request, queries.STEP_KINDS)]
+    @get("/step-kinds", operation_id="listStepKinds", summary="Step kinds and quotas, by kind (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
+    async def step_kinds(self, request: Request, db: DB, limit: int = paging.Limit,
+                         cursor: str | None = paging.Cursor) -> Response[StepKindPage]:
+        rows = await db.rows(request, queries.STEP_KINDS, paging.params(limit, cursor))
+        return paging.envelope(request, StepKindPage, [from_row(StepKind, r) for r in rows], rows, limit)
 
     @put("/step-kinds/{kind:str}", operation_id="upsertStepKind", summary="Create or change a step kind (admins)",
          responses=problems(401, 403, 422))
@@ -194,14 +203,12 @@ class AgentWorkController(Controller):
         return from_row(StepKind, row)
 
     @get("/step-kinds/{kind:str}/reviewers", operation_id="listReviewers",
-         summary="Designated reviewers of a review kind, by principal id (admins, services)",
-         responses=problems(401, 403, 404, 422))
+         summary="Designated reviewers of a review kind, by principal id (admins, services; paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
     async def reviewers(self, request: Request, db: DB, kind: str = ReviewKind,
-                        limit: int = Parameter(ge=1, le=500, default=100),
-                        after: UUID | None = Parameter(default=None, title="The last principal id of the page before")
-                        ) -> list[Reviewer]:
-        rows = await db.rows(request, queries.REVIEWERS, {"kind": kind, "limit": limit, "after": after})
-        return [from_row(Reviewer, r) for r in rows]
+                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[ReviewerPage]:
+        rows = await db.rows(request, queries.REVIEWERS, {"kind": kind, **paging.params(limit, cursor)})
+        return paging.envelope(request, ReviewerPage, [from_row(Reviewer, r) for r in rows], rows, limit)
 
     @put("/step-kinds/{kind:str}/reviewers/{principal_id:uuid}", operation_id="designateReviewer",
          summary="Let a principal claim steps of a review kind (admins, services; idempotent)",
@@ -219,13 +226,16 @@ class AgentWorkController(Controller):
         row = await db.one(request, queries.REVOKE_REVIEWER, {"kind": kind, "principal_id": principal_id})
         return from_row(Reviewer, row)
 
-    @get("/input-requests", operation_id="listInputRequests", summary="Input requests of visible missions",
-         responses=problems(401, 403))
+    @get("/input-requests", operation_id="listInputRequests",
+         summary="Input requests of visible missions, newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def input_requests(self, request: Request, db: DB,
                              status: str = Parameter(default="pending",
-                                                     pattern="^(pending|responded|expired|cancelled|all)$")
-                             ) -> list[InputRequest]:
-        return [from_row(InputRequest, r) for r in await db.rows(request, queries.INPUT_REQUESTS, {"status": status})]
+                                                     pattern="^(pending|responded|expired|cancelled|all)$"),
+                             limit: int = paging.Limit, cursor: str | None = paging.Cursor
+                             ) -> Response[InputRequestPage]:
+        rows = await db.rows(request, queries.INPUT_REQUESTS, {"status": status, **paging.params(limit, cursor)})
+        return paging.envelope(request, InputRequestPage, [from_row(InputRequest, r) for r in rows], rows, limit)
 
     @post("/input-requests/{request_id:uuid}/respond", operation_id="respondToInputRequest", status_code=200,
           summary="A person answers (the same answer twice is a no-op)", responses=problems(401, 403, 404, 409, 422))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
+from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
+from app.http.paging import Cursor, Limit
 from app.http.schemas import (
     Assignment, Balance, Challenge, CheckIn, LedgerEntry, LedgerRequest, Mission, NewWallPost,
     ParticipantStats, Submission, WallPost, load, from_row,
@@ -21,8 +23,6 @@ from app.http.schemas import (
 
 UserId = Parameter(title="Participant id", description="The participant's principal id")
 AssignmentId = Parameter(title="Assignment id", description="The id of the participant's mission")
-Limit = Parameter(ge=1, le=500, default=50)
-Offset = Parameter(ge=0, default=0)
 OPEN = ["assigned", "in_progress", "submitted"]
 
 
@@ -31,27 +31,37 @@ class EngagementController(Controller):
     tags = ["engagement"]
     security = BEARER
 
-    @get("/all", operation_id="listTemplates", summary="All mission templates", responses=problems(401))
-    async def all_templates(self, request: Request, db: DB) -> list[Challenge]:
-        return [from_row(Challenge, r) for r in await db.rows(request, queries.TEMPLATES)]
+    @get("/all", operation_id="listTemplates", summary="All mission templates, newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 422))
+    async def all_templates(self, request: Request, db: DB, limit: int = Limit,
+                            cursor: str | None = Cursor) -> Response[list[Challenge]]:
+        rows = await db.rows(request, queries.TEMPLATES, paging.params(limit, cursor))
+        return paging.array(request, [from_row(Challenge, r) for r in rows], rows, limit)
 
-    @get("/{user_id:uuid}", operation_id="listMissions", summary="The participant's mission history",
-         responses=problems(401, 403, 404))
-    async def history(self, request: Request, db: DB, user_id: UUID = UserId) -> list[Mission]:
-        rows = await db.rows(request, queries.PARTICIPANT_MISSIONS, {"user_id": user_id, "statuses": None})
-        return [from_row(Mission, r) for r in rows]
+    @get("/{user_id:uuid}", operation_id="listMissions", summary="The participant's mission history, newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def history(self, request: Request, db: DB, user_id: UUID = UserId, limit: int = Limit,
+                      cursor: str | None = Cursor) -> Response[list[Mission]]:
+        rows = await db.rows(request, queries.PARTICIPANT_MISSIONS,
+                             {"user_id": user_id, "statuses": None, **paging.params(limit, cursor)})
+        return paging.array(request, [from_row(Mission, r) for r in rows], rows, limit)
 
     @get("/{user_id:uuid}/available", operation_id="listAvailableMissions",
-         summary="Templates the participant can accept now (level gate, none open)", responses=problems(401, 403, 404))
-    async def available(self, request: Request, db: DB, user_id: UUID = UserId) -> list[Challenge]:
-        rows = await db.rows(request, queries.AVAILABLE_MISSIONS, {"user_id": user_id})
-        return [from_row(Challenge, r) for r in rows]
+         summary="Templates the participant can accept now (level gate, none open), newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def available(self, request: Request, db: DB, user_id: UUID = UserId, limit: int = Limit,
+                        cursor: str | None = Cursor) -> Response[list[Challenge]]:
+        rows = await db.rows(request, queries.AVAILABLE_MISSIONS, {"user_id": user_id, **paging.params(limit, cursor)})
+        return paging.array(request, [from_row(Challenge, r) for r in rows], rows, limit)
 
     @get("/{user_id:uuid}/active", operation_id="listActiveMissions",
-         summary="Open missions: assigned, in progress or submitted", responses=problems(401, 403, 404))
-    async def active(self, request: Request, db: DB, user_id: UUID = UserId) -> list[Mission]:
-        rows = await db.rows(request, queries.PARTICIPANT_MISSIONS, {"user_id": user_id, "statuses": OPEN})
-        return [from_row(Mission, r) for r in rows]
+         summary="Open missions: assigned, in progress or submitted, newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def active(self, request: Request, db: DB, user_id: UUID = UserId, limit: int = Limit,
+                     cursor: str | None = Cursor) -> Response[list[Mission]]:
+        rows = await db.rows(request, queries.PARTICIPANT_MISSIONS,
+                             {"user_id": user_id, "statuses": OPEN, **paging.params(limit, cursor)})
+        return paging.array(request, [from_row(Mission, r) for r in rows], rows, limit)
 
     @get("/{user_id:uuid}/stats", operation_id="getParticipantStats", summary="Completion statistics",
          responses=problems(401, 403, 404))
@@ -96,12 +106,12 @@ class EngagementController(Controller):
     async def balances(self, request: Request, db: DB, user_id: UUID = UserId) -> list[Balance]:
         return [from_row(Balance, r) for r in await db.rows(request, queries.BALANCES, {"user_id": user_id})]
 
-    @get("/{user_id:uuid}/ledger", operation_id="getLedger", summary="Ledger entries, newest first",
-         responses=problems(401, 403, 404))
+    @get("/{user_id:uuid}/ledger", operation_id="getLedger", summary="Ledger entries, newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
     async def ledger(self, request: Request, db: DB, user_id: UUID = UserId,
-                     limit: int = Limit, offset: int = Offset) -> list[LedgerEntry]:
-        rows = await db.rows(request, queries.LEDGER, {"user_id": user_id, "limit": limit, "offset": offset})
-        return [from_row(LedgerEntry, r) for r in rows]
+                     limit: int = Limit, cursor: str | None = Cursor) -> Response[list[LedgerEntry]]:
+        rows = await db.rows(request, queries.LEDGER, {"user_id": user_id, **paging.params(limit, cursor)})
+        return paging.array(request, [from_row(LedgerEntry, r) for r in rows], rows, limit)
 
     @post("/{user_id:uuid}/credit", operation_id="credit", summary="Credit a currency (admins, services)",
           description="The same idempotency key (the `Idempotency-Key` header or `idempotencyKey`) twice books "

@@ -7,17 +7,20 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
+from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
+from app.http.paging import Cursor, Limit
 from app.http.schemas import (
     ActiveFlag, AdminStats, Alert, AssignedCount, Challenge, ChallengePatch, Hashtag, Mission, NewChallenge,
     Rejection, Resolution, load, from_row, set_fields,
 )
 
+AlertPage = paging.page_of(Alert)
 AssignmentId = Parameter(title="Assignment id", description="A participant's mission id")
 TemplateId = Parameter(title="Template id", description="A mission template id")
 
@@ -47,10 +50,12 @@ class EngagementAdminController(Controller):
         row = await db.one(request, queries.SET_TEMPLATE_ACTIVE, {"id": mission_id, "active": data.is_active})
         return from_row(Challenge, row)
 
-    @get("/pending", operation_id="listPendingReviews", summary="Submissions awaiting review, oldest first",
-         responses=problems(401, 403))
-    async def pending(self, request: Request, db: DB) -> list[Mission]:
-        return [from_row(Mission, r) for r in await db.rows(request, queries.PENDING_REVIEWS)]
+    @get("/pending", operation_id="listPendingReviews", summary="Submissions awaiting review, oldest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
+    async def pending(self, request: Request, db: DB, limit: int = Limit,
+                      cursor: str | None = Cursor) -> Response[list[Mission]]:
+        rows = await db.rows(request, queries.PENDING_REVIEWS, paging.params(limit, cursor))
+        return paging.array(request, [from_row(Mission, r) for r in rows], rows, limit)
 
     @post("/{assignment_id:uuid}/approve", operation_id="approveMission", status_code=200,
           summary="Approve a submission: completed, rewards paid once", responses=problems(401, 403, 404, 409))
@@ -89,12 +94,13 @@ class AlertController(Controller):
     tags = ["alerts"]
     security = BEARER
 
-    @get("/", operation_id="listAlerts", summary="Alerts (admins: all; participants: their own)",
-         responses=problems(401, 403, 422))
+    @get("/", operation_id="listAlerts", summary="Alerts (admins: all; participants: their own), newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def list_alerts(self, request: Request, db: DB,
-                          status: str = Parameter(default="triggered", pattern="^(triggered|resolved|all)$")
-                          ) -> list[Alert]:
-        return [from_row(Alert, r) for r in await db.rows(request, queries.ALERTS, {"status": status})]
+                          status: str = Parameter(default="triggered", pattern="^(triggered|resolved|all)$"),
+                          limit: int = Limit, cursor: str | None = Cursor) -> Response[AlertPage]:
+        rows = await db.rows(request, queries.ALERTS, {"status": status, **paging.params(limit, cursor)})
+        return paging.envelope(request, AlertPage, [from_row(Alert, r) for r in rows], rows, limit)
 
     @post("/{alert_id:uuid}/resolve", operation_id="resolveAlert", status_code=200,
           summary="Resolve an alert with notes (admins)", responses=problems(401, 403, 404, 409, 422))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
@@ -19,9 +19,12 @@ from app.http.learning_schemas import (
     Dashboard, DecisionChoice, DecisionPoint, Hint, Hints, LearningSubmission, PortfolioItem, Progress,
     ProgressUpdate, SkillSignal, json_spec,
 )
+from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import load, snake_spec
 
+PortfolioPage = paging.page_of(PortfolioItem)
+SkillSignalPage = paging.page_of(SkillSignal)
 MissionId = Parameter(title="Learning mission id", description="The id of a learning mission (mission progress)")
 TemplateId = Parameter(title="Learning template id")
 SubtaskId = Parameter(title="Subtask number", description="The subtask's position, from 1", ge=1, le=1000)
@@ -111,16 +114,18 @@ class LearningController(Controller):
         return load(Progress, row["progress"])
 
     @get("/portfolio", operation_id="getPortfolio",
-         summary="Portfolio items: one per approved learning mission, newest first", responses=problems(401, 403, 404))
-    async def portfolio(self, request: Request, db: DB,
-                        participant_id: UUID | None = ParticipantId) -> list[PortfolioItem]:
-        rows = await db.rows(request, queries.PORTFOLIO, {"participant_id": participant_id})
-        return [load(PortfolioItem, r["item"]) for r in rows]
+         summary="Portfolio items: one per approved learning mission, newest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def portfolio(self, request: Request, db: DB, participant_id: UUID | None = ParticipantId,
+                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[PortfolioPage]:
+        rows = await db.rows(request, queries.PORTFOLIO, {"participant_id": participant_id, **paging.params(limit, cursor)})
+        return paging.envelope(request, PortfolioPage, [load(PortfolioItem, r["item"]) for r in rows], rows, limit)
 
     @get("/skill-signals", operation_id="getSkillSignals",
-         summary="Skill signals: mastery (mean final score) and confidence per skill, strongest first",
-         responses=problems(401, 403, 404))
-    async def skill_signals(self, request: Request, db: DB,
-                            participant_id: UUID | None = ParticipantId) -> list[SkillSignal]:
-        rows = await db.rows(request, queries.SKILL_SIGNALS, {"participant_id": participant_id})
-        return [load(SkillSignal, r["signal"]) for r in rows]
+         summary="Skill signals: mastery (mean final score) and confidence per skill, strongest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def skill_signals(self, request: Request, db: DB, participant_id: UUID | None = ParticipantId,
+                            limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[SkillSignalPage]:
+        rows = await db.rows(request, queries.SKILL_SIGNALS,
+                             {"participant_id": participant_id, **paging.params(limit, cursor)})
+        return paging.envelope(request, SkillSignalPage, [load(SkillSignal, r["signal"]) for r in rows], rows, limit)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
 from app.http.learning_schemas import LearningTemplate, NewLearningTemplate, NewRubric, Rubric, Track, json_spec
+from app.http import paging
 from app.http.openapi import BEARER, problems
 from app.http.schemas import load, snake_spec
 
 TemplateId = Parameter(title="Learning template id")
+LearningTemplatePage = paging.page_of(LearningTemplate)
 
 
 class LearningTemplateController(Controller):
@@ -32,13 +34,15 @@ class LearningTemplateController(Controller):
             cur = await conn.execute(queries.LEARNING_TEMPLATE, {"id": template_id})
             return load(LearningTemplate, (await cur.fetchone())["template"])
 
-    @get("/", operation_id="listLearningTemplates", summary="Learning templates by track, tier and code",
-         responses=problems(401))
+    @get("/", operation_id="listLearningTemplates", summary="Learning templates by track, tier and code (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 422))
     async def list_templates(self, request: Request, db: DB,
-                             track: Track | None = Parameter(default=None, description="Only this track")
-                             ) -> list[LearningTemplate]:
-        rows = await db.rows(request, queries.LEARNING_TEMPLATES, {"track": track})
-        return [load(LearningTemplate, r["template"]) for r in rows]
+                             track: Track | None = Parameter(default=None, description="Only this track"),
+                             limit: int = paging.Limit, cursor: str | None = paging.Cursor
+                             ) -> Response[LearningTemplatePage]:
+        rows = await db.rows(request, queries.LEARNING_TEMPLATES, {"track": track, **paging.params(limit, cursor)})
+        return paging.envelope(request, LearningTemplatePage, [load(LearningTemplate, r["template"]) for r in rows],
+                               rows, limit)
 
     @get("/{template_id:uuid}", operation_id="getLearningTemplate",
          summary="A learning template (hint texts withheld; hintLevels counts them)", responses=problems(401, 404))

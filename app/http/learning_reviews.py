@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
 from app import queries
@@ -14,8 +14,11 @@ from app.http.learning import MissionId
 from app.http.learning_schemas import (
     AiReview, MentorQueueItem, MentorReview, MentorVerdict, Progress, ReviewClaim, json_spec,
 )
+from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.schemas import from_row, load, snake_spec
+
+MentorQueuePage = paging.page_of(MentorQueueItem)
 
 
 class LearningReviewController(Controller):
@@ -70,7 +73,9 @@ class LearningReviewController(Controller):
         return load(Progress, row["progress"])
 
     @get("/mentor-reviews", operation_id="listMentorReviews",
-         summary="The mentor review queue: requested reviews not held by another mentor, oldest first",
-         responses=problems(401, 403))
-    async def queue(self, request: Request, db: DB) -> list[MentorQueueItem]:
-        return [load(MentorQueueItem, r["review"]) for r in await db.rows(request, queries.MENTOR_REVIEWS)]
+         summary="The mentor review queue: requested reviews not held by another mentor, oldest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
+    async def queue(self, request: Request, db: DB, limit: int = paging.Limit,
+                    cursor: str | None = paging.Cursor) -> Response[MentorQueuePage]:
+        rows = await db.rows(request, queries.MENTOR_REVIEWS, paging.params(limit, cursor))
+        return paging.envelope(request, MentorQueuePage, [load(MentorQueueItem, r["review"]) for r in rows], rows, limit)

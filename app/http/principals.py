@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http.db import DB
+from app.http import paging
 from app.http.openapi import BEARER, problems
 from app.http.schemas import ApiKey, CreatedApiKey, Enrollment, NewApiKey, NewPrincipal, Principal, from_row
 
+ApiKeyPage = paging.page_of(ApiKey)
 PrincipalId = Parameter(title="Principal id", description="A principal's UUID")
 
 
@@ -49,10 +51,12 @@ class AdminController(Controller):
         return Enrollment(principal=from_row(Principal, enrollment["principal"]), api_key=enrollment["api_key"])
 
     @get("/principals/{principal_id:uuid}/api-keys", operation_id="listApiKeys",
-         summary="A principal's API keys (never their secrets)", responses=problems(401, 403, 404))
-    async def list_keys(self, request: Request, db: DB, principal_id: UUID = PrincipalId) -> list[ApiKey]:
-        rows = await db.rows(request, queries.API_KEYS, {"principal_id": principal_id})
-        return [from_row(ApiKey, r) for r in rows]
+         summary="A principal's API keys (never their secrets), oldest first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def list_keys(self, request: Request, db: DB, principal_id: UUID = PrincipalId,
+                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[ApiKeyPage]:
+        rows = await db.rows(request, queries.API_KEYS, {"principal_id": principal_id, **paging.params(limit, cursor)})
+        return paging.envelope(request, ApiKeyPage, [from_row(ApiKey, r) for r in rows], rows, limit)
 
     @post("/principals/{principal_id:uuid}/api-keys", operation_id="createApiKey",
           summary="Create another API key for a principal", responses=problems(401, 403, 404, 422))

@@ -31,9 +31,11 @@ from app.http.learning_schemas import (
     RecipeUsageEvent,
     json_spec,
 )
+from app.http import paging
 from app.http.openapi import BEARER, problems
 from app.http.schemas import load, snake_spec
 
+RecipePage = paging.page_of(RecipeSummary)
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SlugParam = Parameter(title="Recipe slug", description="Lower-case words joined by hyphens, like read-auth-logs",
                       pattern=SLUG_PATTERN, max_length=100)
@@ -62,20 +64,19 @@ class RecipeController(Controller):
     security = BEARER
 
     @get("/recipes", operation_id="listRecipes",
-         summary="The recipe library by slug: search (title, slug, content, skills), skill, type; paged",
-         responses=problems(401, 422))
+         summary="The recipe library by slug: search (title, slug, content, skills), skill, type (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 422))
     async def list_recipes(
         self, request: Request, db: DB,
         search: str | None = Parameter(default=None, max_length=200,
                                        description="Case-insensitive text in the title, slug, content or skills"),
         skill: str | None = Parameter(default=None, max_length=100, description="Only recipes teaching this skill"),
         type: RecipeType | None = Parameter(default=None, description="Only recipes of this type"),
-        limit: int = Parameter(default=50, ge=1, le=500),
-        offset: int = Parameter(default=0, ge=0),
-    ) -> list[RecipeSummary]:
+        limit: int = paging.Limit, cursor: str | None = paging.Cursor,
+    ) -> Response[RecipePage]:
         rows = await db.rows(request, queries.RECIPES, {"search": search, "skill": skill, "type": type,
-                                                        "limit": limit, "offset": offset})
-        return [load(RecipeSummary, r["recipe"]) for r in rows]
+                                                        **paging.params(limit, cursor)})
+        return paging.envelope(request, RecipePage, [load(RecipeSummary, r["recipe"]) for r in rows], rows, limit)
 
     @post("/recipes", operation_id="createRecipe",
           summary="Create a recipe (admins, services); an existing slug is updated with the given fields instead",

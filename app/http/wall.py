@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 
 from app import queries
 from app.http.db import DB
-from app.http.engagement import Limit, Offset
+from app.http import paging
 from app.http.openapi import BEARER, problems
+from app.http.paging import Cursor, Limit
 from app.http.schemas import WallPost, from_row
 
 
@@ -16,7 +17,9 @@ class WallController(Controller):
     tags = ["wall"]
     security = BEARER
 
-    @get("/", operation_id="getWallFeed", summary="The wall, highest rank first", responses=problems(401, 422))
-    async def feed(self, request: Request, db: DB, limit: int = Limit, offset: int = Offset) -> list[WallPost]:
-        rows = await db.rows(request, queries.WALL_FEED, {"limit": limit, "offset": offset})
-        return [from_row(WallPost, r) for r in rows]
+    @get("/", operation_id="getWallFeed", summary="The wall, highest rank first (paged)",
+         response_headers=paging.HEADERS, responses=problems(401, 422))
+    async def feed(self, request: Request, db: DB, limit: int = Limit,
+                   cursor: str | None = Cursor) -> Response[list[WallPost]]:
+        rows = await db.rows(request, queries.WALL_FEED, paging.params(limit, cursor))
+        return paging.array(request, [from_row(WallPost, r) for r in rows], rows, limit)

@@ -79,12 +79,17 @@ $fn$;
 COMMENT ON FUNCTION missions.revoke_api_key(uuid) IS
   'Revokes an API key by id; revoking twice keeps the first revocation time.';
 
--- missions.api_keys: the keys of a principal, without secrets.
-CREATE OR REPLACE FUNCTION missions.api_keys(p_principal_id uuid)
+-- missions.api_keys: the keys of a principal, without secrets, oldest first, a page at a time (key: created_at, id).
+CREATE OR REPLACE FUNCTION missions.api_keys(p_principal_id uuid, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS TABLE (id uuid, principal_id uuid, prefix text, label text, created_at timestamptz, revoked_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['created_at', 'id']);
+  v_created timestamptz := coalesce((v_after->>'created_at')::timestamptz, '-infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, '00000000-0000-0000-0000-000000000000');
 BEGIN
   IF NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = p_principal_id) THEN
     RAISE EXCEPTION 'principal % not found', p_principal_id USING ERRCODE = 'MS404';
@@ -92,8 +97,10 @@ BEGIN
   RETURN QUERY
   SELECT k.id, k.principal_id, k.prefix, k.label, k.created_at, k.revoked_at
   FROM missions_private.api_keys k
-  WHERE k.principal_id = p_principal_id
-  ORDER BY k.created_at, k.id;
+  WHERE k.principal_id = p_principal_id AND (k.created_at, k.id) > (v_created, v_id)
+  ORDER BY k.created_at, k.id
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.api_keys(uuid) IS 'Lists a principal''s API keys (id, prefix, label, created, revoked), never their secrets.';
+COMMENT ON FUNCTION missions.api_keys(uuid, integer, jsonb) IS
+  'Lists a principal''s API keys (id, prefix, label, created, revoked), never their secrets; paged by (created_at, id).';

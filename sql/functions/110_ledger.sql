@@ -112,33 +112,24 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.balances(uuid) IS 'The participant''s balance in each currency (0 when never credited).';
 
--- missions.ledger: the participant's ledger entries, newest first.
-CREATE OR REPLACE FUNCTION missions.ledger(p_participant_id uuid, p_limit integer DEFAULT 50, p_offset integer DEFAULT 0)
+-- missions.ledger: the participant's ledger entries, newest first, a page at a time (key: id).
+CREATE OR REPLACE FUNCTION missions.ledger(p_participant_id uuid, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.ledger_entries
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['id']);
+  v_id bigint := coalesce((v_after->>'id')::bigint, 9223372036854775807);
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
-  PERFORM missions_private.assert_page(p_limit, p_offset);
   RETURN QUERY
   SELECT * FROM missions_private.ledger_entries e
-  WHERE e.participant_id = p_participant_id
+  WHERE e.participant_id = p_participant_id AND e.id < v_id
   ORDER BY e.id DESC
-  LIMIT p_limit OFFSET p_offset;
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.ledger(uuid, integer, integer) IS 'The participant''s ledger entries, newest first, paged.';
-
--- missions_private.assert_page: MS422 unless 1 <= limit <= 500 and offset >= 0.
-CREATE OR REPLACE FUNCTION missions_private.assert_page(p_limit integer, p_offset integer) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 500 OR p_offset IS NULL OR p_offset < 0 THEN
-    RAISE EXCEPTION 'limit must be 1..500 and offset >= 0 (got %, %)', p_limit, p_offset USING ERRCODE = 'MS422';
-  END IF;
-END
-$fn$;
-COMMENT ON FUNCTION missions_private.assert_page(integer, integer) IS 'Raises MS422 unless 1 <= limit <= 500 and offset >= 0.';
+COMMENT ON FUNCTION missions.ledger(uuid, integer, jsonb) IS
+  'The participant''s ledger entries, newest first; a page of p_limit (1..200) after the key {"id"} of the last entry seen.';

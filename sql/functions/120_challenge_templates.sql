@@ -117,33 +117,53 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.set_template_active(uuid, boolean) IS 'Activates or deactivates a challenge template.';
 
--- missions.templates: every challenge template (active and inactive), newest first.
-CREATE OR REPLACE FUNCTION missions.templates()
-RETURNS SETOF missions_private.challenges
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-  SELECT * FROM missions_private.challenges c ORDER BY c.created_at DESC, c.id
-$fn$;
-COMMENT ON FUNCTION missions.templates() IS 'All challenge templates, newest first.';
-
--- missions.available_missions: active templates the participant may take now (level gate, no open assignment).
-CREATE OR REPLACE FUNCTION missions.available_missions(p_participant_id uuid)
+-- missions.templates: every challenge template (active and inactive), newest first, a page at a time (key: created_at, id).
+CREATE OR REPLACE FUNCTION missions.templates(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.challenges
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['created_at', 'id']);
+  v_created timestamptz := coalesce((v_after->>'created_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
+BEGIN
+  RETURN QUERY
+  SELECT * FROM missions_private.challenges c
+  WHERE (c.created_at, c.id) < (v_created, v_id)
+  ORDER BY c.created_at DESC, c.id DESC
+  LIMIT v_limit;
+END
+$fn$;
+COMMENT ON FUNCTION missions.templates(integer, jsonb) IS
+  'All challenge templates, newest first; a page of p_limit (1..200) after the key {"created_at", "id"} of the last one seen.';
+
+-- missions.available_missions: active templates the participant may take now (level gate, no open assignment), newest first, paged.
+CREATE OR REPLACE FUNCTION missions.available_missions(p_participant_id uuid, p_limit integer DEFAULT 50,
+                                                       p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.challenges
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['created_at', 'id']);
+  v_created timestamptz := coalesce((v_after->>'created_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
   RETURN QUERY
   SELECT c.* FROM missions_private.challenges c, missions_private.principals p
   WHERE p.id = p_participant_id AND c.is_active
+    AND (c.created_at, c.id) < (v_created, v_id)
     AND missions_private.level_rank(c.required_level) <= missions_private.level_rank(p.level)
     AND NOT EXISTS (SELECT FROM missions_private.missions m
                     WHERE m.participant_id = p_participant_id AND m.template_id = c.id
                       AND m.status IN ('assigned', 'in_progress', 'submitted'))
-  ORDER BY c.created_at DESC, c.id;
+  ORDER BY c.created_at DESC, c.id DESC
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.available_missions(uuid) IS
-  'Active challenge templates at or below the participant''s level that they have no open assignment of.';
+COMMENT ON FUNCTION missions.available_missions(uuid, integer, jsonb) IS
+  'Active challenge templates at or below the participant''s level that they have no open assignment of; newest first, paged by {"created_at", "id"}.';

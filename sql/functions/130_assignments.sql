@@ -271,28 +271,49 @@ $fn$;
 COMMENT ON FUNCTION missions.fail_mission(uuid, uuid, text, text) IS
   'Rejects a submitted mission with a reason: failed; the same idempotency key again returns the first answer.';
 
--- missions.participant_missions: a participant's missions, newest first, optionally only some statuses.
-CREATE OR REPLACE FUNCTION missions.participant_missions(p_participant_id uuid, p_statuses text[] DEFAULT NULL)
+-- missions.participant_missions: a participant's missions, newest first, optionally only some statuses, paged (key: created_at, id).
+CREATE OR REPLACE FUNCTION missions.participant_missions(p_participant_id uuid, p_statuses text[] DEFAULT NULL,
+                                                         p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.missions
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['created_at', 'id']);
+  v_created timestamptz := coalesce((v_after->>'created_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
   RETURN QUERY
   SELECT * FROM missions_private.missions m
   WHERE m.participant_id = p_participant_id AND (p_statuses IS NULL OR m.status = ANY (p_statuses))
-  ORDER BY m.created_at DESC, m.id;
+    AND (m.created_at, m.id) < (v_created, v_id)
+  ORDER BY m.created_at DESC, m.id DESC
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.participant_missions(uuid, text[]) IS 'A participant''s missions (history), newest first; filter by statuses.';
+COMMENT ON FUNCTION missions.participant_missions(uuid, text[], integer, jsonb) IS
+  'A participant''s missions (history), newest first; filter by statuses; a page of p_limit (1..200) after the key {"created_at", "id"}.';
 
--- missions.pending_reviews: submitted missions awaiting review, oldest first (admins).
-CREATE OR REPLACE FUNCTION missions.pending_reviews()
+-- missions.pending_reviews: submitted missions awaiting review, oldest first (admins), paged (key: submitted_at, id).
+CREATE OR REPLACE FUNCTION missions.pending_reviews(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.missions
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT * FROM missions_private.missions m WHERE m.status = 'submitted' ORDER BY m.submitted_at, m.id
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['submitted_at', 'id']);
+  v_submitted timestamptz := coalesce((v_after->>'submitted_at')::timestamptz, '-infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, '00000000-0000-0000-0000-000000000000');
+BEGIN
+  RETURN QUERY
+  SELECT * FROM missions_private.missions m
+  WHERE m.status = 'submitted' AND (m.submitted_at, m.id) > (v_submitted, v_id)
+  ORDER BY m.submitted_at, m.id
+  LIMIT v_limit;
+END
 $fn$;
-COMMENT ON FUNCTION missions.pending_reviews() IS 'The review queue: submitted missions, oldest submission first.';
+COMMENT ON FUNCTION missions.pending_reviews(integer, jsonb) IS
+  'The review queue: submitted missions, oldest submission first; a page of p_limit (1..200) after the key {"submitted_at", "id"}.';

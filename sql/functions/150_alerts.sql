@@ -47,27 +47,45 @@ $fn$;
 COMMENT ON FUNCTION missions_private.raise_triad_imbalance_alerts(uuid[]) IS
   'TRIAD_IMBALANCE (MEDIUM) for listed participants with one triad domain under 20 while another is over 50.';
 
--- missions.alerts: alerts by status (triggered, resolved or all), newest first; participants see only their own.
-CREATE OR REPLACE FUNCTION missions.alerts(p_status text DEFAULT 'triggered')
+-- missions.alerts: alerts by status (triggered, resolved or all), newest first, paged (key: created_at, id); participants see only their own.
+CREATE OR REPLACE FUNCTION missions.alerts(p_status text DEFAULT 'triggered', p_limit integer DEFAULT 50,
+                                          p_after jsonb DEFAULT NULL)
 RETURNS TABLE (id uuid, participant_id uuid, type text, severity text, status text, created_at timestamptz,
                details jsonb, resolved_at timestamptz, resolved_by uuid, notes text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['created_at', 'id']);
+  v_created timestamptz := coalesce((v_after->>'created_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 BEGIN
   IF p_status IS NULL OR p_status NOT IN ('triggered', 'resolved', 'all') THEN
     RAISE EXCEPTION 'status must be triggered, resolved or all (got %)', coalesce(p_status, 'null')
       USING ERRCODE = 'MS422';
   END IF;
-  RETURN QUERY
-  SELECT a.id, a.participant_id, a.type, a.severity, a.status, a.created_at, a.details, a.resolved_at,
-         a.resolved_by, a.notes
-  FROM missions_private.alerts a
-  WHERE p_status = 'all' OR a.status = p_status
-  ORDER BY a.created_at DESC, a.id;
+  IF p_status = 'all' THEN
+    RETURN QUERY
+    SELECT a.id, a.participant_id, a.type, a.severity, a.status, a.created_at, a.details, a.resolved_at,
+           a.resolved_by, a.notes
+    FROM missions_private.alerts a
+    WHERE (a.created_at, a.id) < (v_created, v_id)
+    ORDER BY a.created_at DESC, a.id DESC
+    LIMIT v_limit;
+  ELSE
+    RETURN QUERY
+    SELECT a.id, a.participant_id, a.type, a.severity, a.status, a.created_at, a.details, a.resolved_at,
+           a.resolved_by, a.notes
+    FROM missions_private.alerts a
+    WHERE a.status = p_status AND (a.created_at, a.id) < (v_created, v_id)
+    ORDER BY a.created_at DESC, a.id DESC
+    LIMIT v_limit;
+  END IF;
 END
 $fn$;
-COMMENT ON FUNCTION missions.alerts(text) IS 'Alerts with the given status (default triggered; resolved; all), newest first.';
+COMMENT ON FUNCTION missions.alerts(text, integer, jsonb) IS
+  'Alerts with the given status (default triggered; resolved; all), newest first; a page of p_limit (1..200) after the key {"created_at", "id"}.';
 
 -- missions.resolve_alert: triggered -> resolved by an admin with optional notes; returns the alert.
 CREATE OR REPLACE FUNCTION missions.resolve_alert(p_alert_id uuid, p_admin_id uuid, p_notes text DEFAULT NULL)

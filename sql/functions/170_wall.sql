@@ -97,23 +97,30 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.post_to_wall(uuid, text) IS 'Publishes a wall post (1–5000 characters), scored at once.';
 
--- missions.wall_feed: the public wall, highest rank_score first.
-CREATE OR REPLACE FUNCTION missions.wall_feed(p_limit integer DEFAULT 50, p_offset integer DEFAULT 0)
+-- missions.wall_feed: the public wall, highest rank_score first (ties: newest), paged (key: rank_score, published_at, id).
+CREATE OR REPLACE FUNCTION missions.wall_feed(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS TABLE (id uuid, participant_id uuid, author text, body text, published_at timestamptz, rank_score numeric)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['rank_score', 'published_at', 'id']);
+  v_score numeric := coalesce((v_after->>'rank_score')::numeric, 'infinity');
+  v_published timestamptz := coalesce((v_after->>'published_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 BEGIN
-  PERFORM missions_private.assert_page(p_limit, p_offset);
   RETURN QUERY
   SELECT w.id, w.participant_id, p.display_name, w.body, w.published_at, w.rank_score
   FROM missions_private.wall_posts w
   JOIN missions_private.principals p ON p.id = w.participant_id
-  ORDER BY w.rank_score DESC, w.published_at DESC, w.id
-  LIMIT p_limit OFFSET p_offset;
+  WHERE (w.rank_score, w.published_at, w.id) < (v_score, v_published, v_id)
+  ORDER BY w.rank_score DESC, w.published_at DESC, w.id DESC
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.wall_feed(integer, integer) IS 'The public wall ordered by rank_score (ties: newest first), paged.';
+COMMENT ON FUNCTION missions.wall_feed(integer, jsonb) IS
+  'The public wall ordered by rank_score (ties: newest first); a page of p_limit (1..200) after the key {"rank_score", "published_at", "id"}.';
 
 -- missions.set_campaign_hashtag: changes the hashtag that earns +10 on the wall (admins).
 CREATE OR REPLACE FUNCTION missions.set_campaign_hashtag(p_hashtag text) RETURNS text

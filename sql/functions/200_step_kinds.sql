@@ -41,20 +41,29 @@ $fn$;
 COMMENT ON FUNCTION missions.upsert_step_kind(text, jsonb) IS
   'Creates or updates a step kind: trusted (auto-approval), daily_quota (NULL = unlimited), claim_ttl_seconds (600), max_attempts (3), backoff_seconds (30).';
 
--- missions.step_kinds: every step kind with today's remaining quota.
-CREATE OR REPLACE FUNCTION missions.step_kinds()
+-- missions.step_kinds: step kinds with today's remaining quota, by kind, paged (key: kind).
+CREATE OR REPLACE FUNCTION missions.step_kinds(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS TABLE (kind text, trusted boolean, daily_quota integer, claim_ttl_seconds integer, max_attempts integer,
                backoff_seconds integer, remaining_today integer)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_kind text := coalesce(missions_private.page_after(p_after, ARRAY['kind'])->>'kind', '');
+BEGIN
+  RETURN QUERY
   SELECT s.kind, s.trusted, s.daily_quota, s.claim_ttl_seconds, s.max_attempts, s.backoff_seconds,
          s.daily_quota - coalesce(u.used, 0)
   FROM missions_private.step_kinds s
   LEFT JOIN missions_private.quota_usage u ON u.kind = s.kind AND u.day = (missions.now() AT TIME ZONE 'UTC')::date
+  WHERE s.kind > v_kind
   ORDER BY s.kind
+  LIMIT v_limit;
+END
 $fn$;
-COMMENT ON FUNCTION missions.step_kinds() IS 'All step kinds and the claims each has left today (NULL = unlimited).';
+COMMENT ON FUNCTION missions.step_kinds(integer, jsonb) IS
+  'Step kinds and the claims each has left today (NULL = unlimited), by kind; a page of p_limit (1..200) after the key {"kind"}.';
 
 -- missions.check_quota: claims of a kind still allowed today (UTC day); NULL when the kind is unlimited.
 CREATE OR REPLACE FUNCTION missions.check_quota(p_kind text) RETURNS integer
@@ -64,7 +73,10 @@ AS $fn$
 DECLARE
   v_left integer;
 BEGIN
-  SELECT s.remaining_today INTO v_left FROM missions.step_kinds() s WHERE s.kind = p_kind;
+  SELECT s.daily_quota - coalesce(u.used, 0) INTO v_left
+  FROM missions_private.step_kinds s
+  LEFT JOIN missions_private.quota_usage u ON u.kind = s.kind AND u.day = (missions.now() AT TIME ZONE 'UTC')::date
+  WHERE s.kind = p_kind;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'step kind % not found', p_kind USING ERRCODE = 'MS404';
   END IF;

@@ -54,17 +54,18 @@ COMMENT ON FUNCTION missions_private.denied_review_kinds(uuid, text[]) IS
   'claim_next_step''s filter, computed once per claim: the review kinds agents claim that this principal may not (its live designations are share-locked first, like lock_reviewer).';
 
 -- missions.reviewers: the designated reviewers of a review kind, by principal id, a page at a time (keyset).
-CREATE OR REPLACE FUNCTION missions.reviewers(p_kind text, p_limit integer DEFAULT 100, p_after uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION missions.reviewers(p_kind text, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS TABLE (kind text, principal_id uuid, role text, display_name text, granted_by uuid, granted_at timestamptz,
                revoked_by uuid, revoked_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after uuid := coalesce((missions_private.page_after(p_after, ARRAY['principal_id'])->>'principal_id')::uuid,
+                           '00000000-0000-0000-0000-000000000000');
 BEGIN
   PERFORM missions_private.authorize_staff();
-  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 500 THEN
-    RAISE EXCEPTION 'limit must be 1..500 (got %)', p_limit USING ERRCODE = 'MS422';
-  END IF;
   IF NOT EXISTS (SELECT FROM missions_private.step_kinds k WHERE k.kind = p_kind AND k.review) THEN
     RAISE EXCEPTION 'review step kind % not found', p_kind USING ERRCODE = 'MS404';
   END IF;
@@ -72,13 +73,13 @@ BEGIN
   SELECT r.kind, r.principal_id, p.role, p.display_name, r.granted_by, r.granted_at, r.revoked_by, r.revoked_at
   FROM missions_private.step_kind_reviewers r
   JOIN missions_private.principals p ON p.id = r.principal_id
-  WHERE r.kind = p_kind AND r.revoked_at IS NULL AND (p_after IS NULL OR r.principal_id > p_after)
+  WHERE r.kind = p_kind AND r.revoked_at IS NULL AND r.principal_id > v_after
   ORDER BY r.principal_id
-  LIMIT p_limit;
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.reviewers(text, integer, uuid) IS
-  'Admins and services: the live designations of a review kind, ordered by principal id; at most p_limit (1..500) rows after the principal id p_after (keyset paging). MS404 for a kind that is not a review kind.';
+COMMENT ON FUNCTION missions.reviewers(text, integer, jsonb) IS
+  'Admins and services: the live designations of a review kind, ordered by principal id, paged by principal_id. MS404 for a kind that is not a review kind.';
 
 -- missions_private.reviewer_row: one designation with its principal, as the designation functions return it.
 CREATE OR REPLACE FUNCTION missions_private.reviewer_row(p_kind text, p_principal_id uuid)

@@ -280,28 +280,37 @@ $fn$;
 COMMENT ON FUNCTION missions.agent_mission(uuid, integer, boolean) IS
   'An agent mission as JSON: attributes, agents, tasks (with dependencies and results) and the N most recent events, newest first.';
 
--- missions.list_agent_missions: the agent missions the caller may see, filtered by statuses and priority names.
+-- missions.list_agent_missions: the agent missions the caller may see, filtered by statuses and priority names, paged (key: priority, created_at, id).
 CREATE OR REPLACE FUNCTION missions.list_agent_missions(
   p_statuses text[] DEFAULT NULL, p_priorities text[] DEFAULT NULL, p_include_tasks boolean DEFAULT false,
-  p_recent_events integer DEFAULT 0) RETURNS SETOF jsonb
+  p_recent_events integer DEFAULT 0, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_statuses text[] := ARRAY(SELECT CASE s WHEN 'active' THEN 'in_progress' ELSE s END FROM unnest(p_statuses) s);
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['priority', 'created_at', 'id']);
+  v_priority smallint := coalesce((v_after->>'priority')::smallint, 32767);
+  v_created timestamptz := coalesce((v_after->>'created_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 BEGIN
   IF p_priorities IS NOT NULL AND EXISTS (SELECT FROM unnest(p_priorities) x WHERE x NOT IN ('low', 'normal', 'high', 'urgent')) THEN
     RAISE EXCEPTION 'priority filter must use low, normal, high, urgent' USING ERRCODE = 'MS422';
   END IF;
   RETURN QUERY
+  -- walks missions_agent_list_idx in order and stops after v_limit visible rows: the documents are built
+  -- for the page only
   SELECT missions.agent_mission(m.id, p_recent_events, p_include_tasks)
   FROM missions_private.missions m
   WHERE m.face = 'agent'
+    AND (m.priority, m.created_at, m.id) < (v_priority, v_created, v_id)
     AND (p_statuses IS NULL OR m.status = ANY (v_statuses))
     AND (p_priorities IS NULL OR missions_private.priority_name(m.priority) = ANY (p_priorities))
     AND missions_private.can_see_mission(m.id)
-  ORDER BY m.priority DESC, m.created_at DESC, m.id;
+  ORDER BY m.priority DESC, m.created_at DESC, m.id DESC
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.list_agent_missions(text[], text[], boolean, integer) IS
-  'Agent missions visible to the caller (users: their own; agents: the ones they may work on), by priority; status ''active'' means in_progress.';
+COMMENT ON FUNCTION missions.list_agent_missions(text[], text[], boolean, integer, integer, jsonb) IS
+  'Agent missions visible to the caller (users: their own; agents: the ones they may work on), by priority then newest; status ''active'' means in_progress; a page of p_limit (1..200) after the key {"priority", "created_at", "id"}.';

@@ -151,17 +151,29 @@ $fn$;
 COMMENT ON FUNCTION missions.respond_to_input_request(uuid, uuid, jsonb, text) IS
   'Answers an input request ({"choice"} among the options and/or {"text"} when freeform); the same answer twice is a no-op, a different one MS409; the same idempotency key again returns the first answer.';
 
--- missions.input_requests: input requests of the missions the caller can see, by status (pending by default).
-CREATE OR REPLACE FUNCTION missions.input_requests(p_status text DEFAULT 'pending')
+-- missions.input_requests: input requests of the missions the caller can see, by status (pending by default), newest first, paged (key: created_at, id).
+CREATE OR REPLACE FUNCTION missions.input_requests(p_status text DEFAULT 'pending', p_limit integer DEFAULT 50,
+                                                   p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.input_requests
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['created_at', 'id']);
+  v_created timestamptz := coalesce((v_after->>'created_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
+BEGIN
+  RETURN QUERY
   SELECT r.* FROM missions_private.input_requests r
-  WHERE (p_status = 'all' OR r.status = p_status) AND missions_private.can_see_mission(r.mission_id)
-  ORDER BY r.created_at DESC, r.id
+  WHERE (p_status = 'all' OR r.status = p_status) AND (r.created_at, r.id) < (v_created, v_id)
+    AND missions_private.can_see_mission(r.mission_id)
+  ORDER BY r.created_at DESC, r.id DESC
+  LIMIT v_limit;
+END
 $fn$;
-COMMENT ON FUNCTION missions.input_requests(text) IS 'Input requests of visible missions with a status (pending, responded, expired, cancelled or all).';
+COMMENT ON FUNCTION missions.input_requests(text, integer, jsonb) IS
+  'Input requests of visible missions with a status (pending, responded, expired, cancelled or all), newest first; a page of p_limit (1..200) after the key {"created_at", "id"}.';
 
 -- missions.wait_for_external_event: the step waits on a key; an event already delivered with that key satisfies it at once.
 CREATE OR REPLACE FUNCTION missions.wait_for_external_event(p_mission_id uuid, p_step_id uuid, p_key text)

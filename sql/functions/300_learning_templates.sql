@@ -368,18 +368,28 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.learning_template(uuid) IS 'A learning template (story, objectives, subtasks, rubric, recipes) as JSON; MS404 when unknown.';
 
--- missions.learning_templates: every learning template as JSON, by track, tier and code.
-CREATE OR REPLACE FUNCTION missions.learning_templates(p_track text DEFAULT NULL) RETURNS SETOF jsonb
+-- missions.learning_templates: learning templates as JSON, by track, tier and code, paged (key: track, tier, code).
+CREATE OR REPLACE FUNCTION missions.learning_templates(p_track text DEFAULT NULL, p_limit integer DEFAULT 50,
+                                                      p_after jsonb DEFAULT NULL) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['track', 'tier', 'code']);
+  v_track text := coalesce(v_after->>'track', '');
+  v_rank integer := coalesce(pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], v_after->>'tier'), 0);
+  v_code text := coalesce(v_after->>'code', '');
 BEGIN
   PERFORM missions_private.caller_id();
   RETURN QUERY
   SELECT missions_private.template_doc(l.template_id)
   FROM missions_private.learning_templates l
-  WHERE p_track IS NULL OR l.track = p_track
-  ORDER BY l.track, missions_private.tier_rank(l.tier), l.code;
+  WHERE (p_track IS NULL OR l.track = p_track)
+    AND (l.track, pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], l.tier), l.code) > (v_track, v_rank, v_code)
+  ORDER BY l.track, pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], l.tier), l.code
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.learning_templates(text) IS 'All learning templates (optionally of one track) as JSON, ordered by track, tier and code.';
+COMMENT ON FUNCTION missions.learning_templates(text, integer, jsonb) IS
+  'Learning templates (optionally of one track) as JSON, ordered by track, tier and code; a page of p_limit (1..200) after the key {"track", "tier", "code"}.';

@@ -463,13 +463,17 @@ END
 $fn$;
 COMMENT ON FUNCTION missions_private.authorize_mentor(uuid) IS 'Raises MS403 unless the mentor id is the caller''s and names an active mentor or admin.';
 
--- missions.mentor_reviews: the mentor review queue: requested reviews not held by someone else, oldest first.
-CREATE OR REPLACE FUNCTION missions.mentor_reviews() RETURNS SETOF jsonb
+-- missions.mentor_reviews: the mentor review queue: requested reviews not held by someone else, oldest first, paged (key: requested_at, mission_id).
+CREATE OR REPLACE FUNCTION missions.mentor_reviews(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_caller uuid := missions_private.caller_id();
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['requested_at', 'mission_id']);
+  v_requested timestamptz := coalesce((v_after->>'requested_at')::timestamptz, '-infinity');
+  v_mission uuid := coalesce((v_after->>'mission_id')::uuid, '00000000-0000-0000-0000-000000000000');
 BEGIN
   IF v_caller IS NOT NULL AND missions_private.current_principal_role() NOT IN ('mentor', 'admin', 'service') THEN
     RAISE EXCEPTION 'only mentors and admins see the mentor review queue' USING ERRCODE = 'MS403';
@@ -483,18 +487,20 @@ BEGIN
                             'claimed_by', CASE WHEN s.status = 'in_progress' AND s.lease_expires_at > missions.now()
                                                THEN s.leased_by END,
                             'claim_expires_at', CASE WHEN s.status = 'in_progress' THEN s.lease_expires_at END)
-  FROM missions_private.steps s
-  JOIN missions_private.missions m ON m.id = s.mission_id
-  JOIN missions_private.learning_missions lm ON lm.mission_id = m.id
+  FROM missions_private.learning_missions lm
+  JOIN missions_private.missions m ON m.id = lm.mission_id
+  JOIN missions_private.steps s ON s.mission_id = m.id AND s.kind = 'mentor_review'
   JOIN missions_private.learning_templates l ON l.template_id = m.template_id
-  WHERE s.kind = 'mentor_review' AND m.status = 'submitted'
+  WHERE lm.review_stage = 'mentor_review' AND m.status = 'submitted'  -- learning_missions_mentor_queue_idx
+    AND (lm.mentor_requested_at, lm.mission_id) > (v_requested, v_mission)
     AND (s.status = 'ready' OR (s.status = 'in_progress' AND (s.lease_expires_at <= missions.now() OR s.leased_by = v_caller
                                                               OR v_caller IS NULL
                                                               OR missions_private.current_principal_role() <> 'mentor')))
-  ORDER BY lm.mentor_requested_at, m.id;
+  ORDER BY lm.mentor_requested_at, lm.mission_id
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.mentor_reviews() IS
+COMMENT ON FUNCTION missions.mentor_reviews(integer, jsonb) IS
   'Mentor review queue (designated mentors, admins, services; an undesignated mentor gets no rows): requested reviews that are unclaimed, expired, or held by the caller, oldest request first.';
 
 -- missions.claim_mentor_review: a mentor claims the mentor review of a mission (a lease like an agent's claim).
@@ -633,28 +639,45 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.mentor_review(uuid) IS 'A learning mission''s mentor review: requested, mentor, scores, feedback, decision, recommended recipes, final score.';
 
--- missions.portfolio: a participant's portfolio items, newest first.
-CREATE OR REPLACE FUNCTION missions.portfolio(p_participant_id uuid) RETURNS SETOF missions_private.portfolio_items
+-- missions.portfolio: a participant's portfolio items, newest first, paged (key: completed_at, id).
+CREATE OR REPLACE FUNCTION missions.portfolio(p_participant_id uuid, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.portfolio_items
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['completed_at', 'id']);
+  v_completed timestamptz := coalesce((v_after->>'completed_at')::timestamptz, 'infinity');
+  v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
-  RETURN QUERY SELECT * FROM missions_private.portfolio_items i WHERE i.participant_id = p_participant_id
-               ORDER BY i.completed_at DESC, i.id;
+  RETURN QUERY SELECT * FROM missions_private.portfolio_items i
+               WHERE i.participant_id = p_participant_id AND (i.completed_at, i.id) < (v_completed, v_id)
+               ORDER BY i.completed_at DESC, i.id DESC
+               LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.portfolio(uuid) IS 'A participant''s portfolio: one item per approved learning mission (score, rubric, evidence, date), newest first.';
+COMMENT ON FUNCTION missions.portfolio(uuid, integer, jsonb) IS 'A participant''s portfolio: one item per approved learning mission (score, rubric, evidence, date), newest first; a page of p_limit (1..200) after the key {"completed_at", "id"}.';
 
--- missions.skill_signals: a participant's skill signals (mastery, confidence), strongest first.
-CREATE OR REPLACE FUNCTION missions.skill_signals(p_participant_id uuid) RETURNS SETOF missions_private.skill_signals
+-- missions.skill_signals: a participant's skill signals (mastery, confidence), strongest first, paged (key: mastery, skill).
+CREATE OR REPLACE FUNCTION missions.skill_signals(p_participant_id uuid, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.skill_signals
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['mastery', 'skill']);
+  v_mastery numeric := coalesce((v_after->>'mastery')::numeric, 'infinity');
+  v_skill text := v_after->>'skill';
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
-  RETURN QUERY SELECT * FROM missions_private.skill_signals s WHERE s.participant_id = p_participant_id
-               ORDER BY s.mastery DESC, s.skill;
+  RETURN QUERY SELECT * FROM missions_private.skill_signals s
+               WHERE s.participant_id = p_participant_id
+                 AND (v_after IS NULL OR (-s.mastery, s.skill) > (-v_mastery, v_skill))
+               ORDER BY -s.mastery, s.skill
+               LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.skill_signals(uuid) IS 'A participant''s skill signals: mastery (mean final score) and confidence per skill.';
+COMMENT ON FUNCTION missions.skill_signals(uuid, integer, jsonb) IS 'A participant''s skill signals: mastery (mean final score) and confidence per skill, strongest first; a page of p_limit (1..200) after the key {"mastery", "skill"}.';

@@ -131,9 +131,9 @@ $fn$;
 COMMENT ON FUNCTION missions.recipe(text) IS
   'A recipe (slug, title, type, skills, minutes, content) with its links [{template_id, code, subtask}]; MS404 when unknown.';
 
--- missions.recipes: the recipe library, filtered by a search text, a skill and a type, by slug, paged.
+-- missions.recipes: the recipe library, filtered by a search text, a skill and a type, by slug, paged (key: slug).
 CREATE OR REPLACE FUNCTION missions.recipes(p_search text DEFAULT NULL, p_skill text DEFAULT NULL, p_type text DEFAULT NULL,
-                                            p_limit integer DEFAULT 50, p_offset integer DEFAULT 0)
+                                            p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.recipes
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -141,21 +141,23 @@ AS $fn$
 DECLARE
   v_pattern text := '%' || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
                       missions_private.clean_text(p_search), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  v_limit integer := missions_private.page_size(p_limit);
+  v_slug text := coalesce(missions_private.page_after(p_after, ARRAY['slug'])->>'slug', '');
 BEGIN
   PERFORM missions_private.caller_id();
-  PERFORM missions_private.assert_page(p_limit, p_offset);
   RETURN QUERY
   SELECT r.* FROM missions_private.recipes r
-  WHERE (v_pattern IS NULL OR r.title ILIKE v_pattern OR r.slug ILIKE v_pattern OR r.content ILIKE v_pattern
+  WHERE r.slug > v_slug
+    AND (v_pattern IS NULL OR r.title ILIKE v_pattern OR r.slug ILIKE v_pattern OR r.content ILIKE v_pattern
          OR EXISTS (SELECT FROM unnest(r.skills) s WHERE s ILIKE v_pattern))
     AND (p_skill IS NULL OR r.skills @> ARRAY[p_skill])
     AND (p_type IS NULL OR r.type = p_type)
   ORDER BY r.slug
-  LIMIT p_limit OFFSET p_offset;
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.recipes(text, text, text, integer, integer) IS
-  'The recipe library by slug: search (case-insensitive, in title, slug, content and skills), skill, type; limit 1..500, offset >= 0.';
+COMMENT ON FUNCTION missions.recipes(text, text, text, integer, jsonb) IS
+  'The recipe library by slug: search (case-insensitive, in title, slug, content and skills), skill, type; a page of p_limit (1..200) after the key {"slug"}.';
 
 -- missions.delete_recipe: deletes a recipe with its links and usage (admins/services); returns it; MS404 when unknown.
 CREATE OR REPLACE FUNCTION missions.delete_recipe(p_slug text) RETURNS missions_private.recipes

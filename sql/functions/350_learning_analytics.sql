@@ -35,59 +35,81 @@ $fn$;
 COMMENT ON FUNCTION missions_private.authorize_analytics() IS
   'Raises MS403 unless the caller is an admin, a service, a mentor or an owner session (the learning analytics readers).';
 
--- missions.mission_performance: per learning template attempts, completions, completion rate, mean score and hours.
-CREATE OR REPLACE FUNCTION missions.mission_performance(p_track text DEFAULT NULL)
+-- missions.mission_performance: per learning template attempts, completions, completion rate, mean score and hours, paged (key: track, tier, code).
+CREATE OR REPLACE FUNCTION missions.mission_performance(p_track text DEFAULT NULL, p_limit integer DEFAULT 50,
+                                                        p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.mission_performance
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['track', 'tier', 'code']);
+  v_track text := coalesce(v_after->>'track', '');
+  v_rank integer := coalesce(pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], v_after->>'tier'), 0);
+  v_code text := coalesce(v_after->>'code', '');
 BEGIN
   PERFORM missions_private.authorize_analytics();
   RETURN QUERY
   SELECT * FROM missions_private.mission_performance x
-  WHERE p_track IS NULL OR x.track = p_track
-  ORDER BY x.track, missions_private.tier_rank(x.tier), x.code;
+  WHERE (p_track IS NULL OR x.track = p_track) AND (x.track, pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], x.tier), x.code) > (v_track, v_rank, v_code)
+  ORDER BY x.track, pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], x.tier), x.code
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.mission_performance(text) IS
-  'Mission performance (admins, services, mentors) per learning template, optionally of one track: attempts, completed, completion_rate, avg_final_score, avg_hours; as of the last refresh.';
+COMMENT ON FUNCTION missions.mission_performance(text, integer, jsonb) IS
+  'Mission performance (admins, services, mentors) per learning template, optionally of one track: attempts, completed, completion_rate, avg_final_score, avg_hours; as of the last refresh; a page of p_limit (1..200) after the key {"track", "tier", "code"}.';
 
--- missions.step_funnel: the drop-off funnel and time per stage of one learning template.
-CREATE OR REPLACE FUNCTION missions.step_funnel(p_template_id uuid) RETURNS SETOF missions_private.step_funnel
+-- missions.step_funnel: the drop-off funnel and time per stage of one learning template, paged (key: subtask).
+CREATE OR REPLACE FUNCTION missions.step_funnel(p_template_id uuid, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.step_funnel
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_subtask integer := coalesce((missions_private.page_after(p_after, ARRAY['subtask'])->>'subtask')::integer, -2147483648);
 BEGIN
   PERFORM missions_private.authorize_analytics();
   IF NOT EXISTS (SELECT FROM missions_private.learning_templates l WHERE l.template_id = p_template_id) THEN
     RAISE EXCEPTION 'learning template % not found', p_template_id USING ERRCODE = 'MS404';
   END IF;
   RETURN QUERY
-  SELECT * FROM missions_private.step_funnel x WHERE x.template_id = p_template_id ORDER BY x.subtask;
+  SELECT * FROM missions_private.step_funnel x WHERE x.template_id = p_template_id AND x.subtask > v_subtask
+  ORDER BY x.subtask LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.step_funnel(uuid) IS
-  'Per subtask of a learning template (admins, services, mentors): reached, completed, skipped, dropped_off, p50/p90 minutes; MS404 unknown template; as of the last refresh.';
+COMMENT ON FUNCTION missions.step_funnel(uuid, integer, jsonb) IS
+  'Per subtask of a learning template (admins, services, mentors): reached, completed, skipped, dropped_off, p50/p90 minutes; MS404 unknown template; as of the last refresh; a page of p_limit (1..200) after the key {"subtask"}.';
 
--- missions.completion_heatmap: learning completions per track, local ISO day of week and hour.
-CREATE OR REPLACE FUNCTION missions.completion_heatmap(p_track text DEFAULT NULL)
+-- missions.completion_heatmap: learning completions per track, local ISO day of week and hour, paged (key: track, iso_dow, hour).
+CREATE OR REPLACE FUNCTION missions.completion_heatmap(p_track text DEFAULT NULL, p_limit integer DEFAULT 50,
+                                                       p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.completion_heatmap
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['track', 'iso_dow', 'hour']);
+  v_track text := coalesce(v_after->>'track', '');
+  v_dow integer := coalesce((v_after->>'iso_dow')::integer, -1);
+  v_hour integer := coalesce((v_after->>'hour')::integer, -1);
 BEGIN
   PERFORM missions_private.authorize_analytics();
   RETURN QUERY
   SELECT * FROM missions_private.completion_heatmap x
-  WHERE p_track IS NULL OR x.track = p_track
-  ORDER BY x.track, x.iso_dow, x.hour;
+  WHERE (p_track IS NULL OR x.track = p_track) AND (x.track, x.iso_dow, x.hour) > (v_track, v_dow, v_hour)
+  ORDER BY x.track, x.iso_dow, x.hour
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.completion_heatmap(text) IS
-  'Completion heatmap (admins, services, mentors): completions per track, ISO day of week 1-7 and hour 0-23 in each participant''s time zone; cells without completions have no row.';
+COMMENT ON FUNCTION missions.completion_heatmap(text, integer, jsonb) IS
+  'Completion heatmap (admins, services, mentors): completions per track, ISO day of week 1-7 and hour 0-23 in each participant''s time zone; cells without completions have no row; a page of p_limit (1..200) after the key {"track", "iso_dow", "hour"}.';
 
--- missions.participant_benchmarks: participants' completed count, mean score and percentile in their cohort.
-CREATE OR REPLACE FUNCTION missions.participant_benchmarks(p_cohort text DEFAULT NULL)
+-- missions.participant_benchmarks: participants' completed count, mean score and percentile in their cohort, paged (key: cohort, percentile, participant_id).
+CREATE OR REPLACE FUNCTION missions.participant_benchmarks(p_cohort text DEFAULT NULL, p_limit integer DEFAULT 50,
+                                                           p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.participant_benchmarks
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -95,6 +117,11 @@ AS $fn$
 DECLARE
   v_caller uuid := missions_private.caller_id();
   v_role text := missions_private.current_principal_role();
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['cohort', 'percentile', 'participant_id']);
+  v_cohort text := v_after->>'cohort';
+  v_percentile numeric := (v_after->>'percentile')::numeric;
+  v_participant uuid := (v_after->>'participant_id')::uuid;
 BEGIN
   IF v_caller IS NOT NULL AND v_role NOT IN ('admin', 'service', 'mentor', 'participant') THEN
     RAISE EXCEPTION 'only participants, mentors, admins and services read benchmarks' USING ERRCODE = 'MS403';
@@ -103,35 +130,54 @@ BEGIN
   SELECT * FROM missions_private.participant_benchmarks x
   WHERE (p_cohort IS NULL OR x.cohort = p_cohort)
     AND (v_role IS DISTINCT FROM 'participant' OR x.participant_id = v_caller)
-  ORDER BY x.cohort, x.percentile DESC, x.participant_id;
+    AND (v_after IS NULL OR (x.cohort, -x.percentile, x.participant_id) > (v_cohort, -v_percentile, v_participant))
+  ORDER BY x.cohort, -x.percentile, x.participant_id
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.participant_benchmarks(text) IS
-  'Benchmarks (optionally of one cohort; ''none'' = no cohort): completed, avg_score, percentile within the cohort. Admins, services and mentors see everyone; a participant only their own row.';
+COMMENT ON FUNCTION missions.participant_benchmarks(text, integer, jsonb) IS
+  'Benchmarks (optionally of one cohort; ''none'' = no cohort): completed, avg_score, percentile within the cohort. Admins, services and mentors see everyone; a participant only their own row; a page of p_limit (1..200) after the key {"cohort", "percentile", "participant_id"}.';
 
--- missions.recipe_effectiveness: per recipe, success with versus without it on the missions it is linked to.
-CREATE OR REPLACE FUNCTION missions.recipe_effectiveness() RETURNS SETOF missions_private.recipe_effectiveness
+-- missions.recipe_effectiveness: per recipe, success with versus without it on the missions it is linked to, paged (key: lift, slug).
+CREATE OR REPLACE FUNCTION missions.recipe_effectiveness(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.recipe_effectiveness
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['lift', 'slug']);
+  -- the key holds the string 'none' for a recipe without a lift
+  v_lift numeric := CASE WHEN v_after->>'lift' <> 'none' THEN (v_after->>'lift')::numeric END;
+  v_slug text := v_after->>'slug';
 BEGIN
   PERFORM missions_private.authorize_analytics();
   RETURN QUERY
-  SELECT * FROM missions_private.recipe_effectiveness x ORDER BY x.lift DESC NULLS LAST, x.slug;
+  SELECT * FROM missions_private.recipe_effectiveness x
+  WHERE v_after IS NULL
+     OR (x.lift IS NULL, -coalesce(x.lift, 0), x.slug) > (v_lift IS NULL, -coalesce(v_lift, 0), v_slug)
+  ORDER BY x.lift IS NULL, -coalesce(x.lift, 0), x.slug
+  LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.recipe_effectiveness() IS
-  'Recipe effectiveness (admins, services, mentors): ended missions of linked templates with / without the recipe completed or marked used, successes, rates, lift; best lift first.';
+COMMENT ON FUNCTION missions.recipe_effectiveness(integer, jsonb) IS
+  'Recipe effectiveness (admins, services, mentors): ended missions of linked templates with / without the recipe completed or marked used, successes, rates, lift; best lift first (none last); a page of p_limit (1..200) after the key {"lift", "slug"} (lift: a number, or the string none).';
 
--- missions.cohort_dashboard: per cohort headcount, learners, missions started and completed, scores, top skills.
-CREATE OR REPLACE FUNCTION missions.cohort_dashboard() RETURNS SETOF missions_private.cohort_dashboard
+-- missions.cohort_dashboard: per cohort headcount, learners, missions started and completed, scores, top skills, paged (key: cohort).
+CREATE OR REPLACE FUNCTION missions.cohort_dashboard(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.cohort_dashboard
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['cohort']);
 BEGIN
   PERFORM missions_private.authorize_analytics();
-  RETURN QUERY SELECT * FROM missions_private.cohort_dashboard x ORDER BY x.cohort;
+  RETURN QUERY SELECT * FROM missions_private.cohort_dashboard x
+               WHERE v_after IS NULL OR x.cohort > v_after->>'cohort'
+               ORDER BY x.cohort LIMIT v_limit;
 END
 $fn$;
-COMMENT ON FUNCTION missions.cohort_dashboard() IS
-  'Cohort (enterprise) dashboard (admins, services, mentors): participants, learners, learning missions started and completed, completion_rate, avg_final_score, top_skills per cohort.';
+COMMENT ON FUNCTION missions.cohort_dashboard(integer, jsonb) IS
+  'Cohort (enterprise) dashboard (admins, services, mentors): participants, learners, learning missions started and completed, completion_rate, avg_final_score, top_skills per cohort; a page of p_limit (1..200) after the key {"cohort"}.';

@@ -6,10 +6,10 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA missions_private FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION missions.now() TO missions_participant, missions_admin, missions_mentor,
   missions_agent, missions_service, missions_app;
 GRANT EXECUTE ON FUNCTION
-  missions.whoami(), missions.principal(uuid), missions.templates(), missions.wall_feed(integer, integer),
+  missions.whoami(), missions.principal(uuid), missions.templates(integer, jsonb), missions.wall_feed(integer, jsonb),
   missions_private.current_principal_id(), missions_private.current_principal_role(),
   missions_private.caller_id(), missions_private.is_owner_session(),
-  missions_private.assert_page(integer, integer), missions_private.level_rank(text),
+  missions_private.page_size(integer), missions_private.page_after(jsonb, text[]), missions_private.level_rank(text),
   missions_private.clean_text(text),
   missions_private.set_transition_context(jsonb), missions_private.clear_transition_context()
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
@@ -19,11 +19,11 @@ GRANT EXECUTE ON FUNCTION missions.authenticate(text), missions.health(), missio
 
 -- ---- participants acting on their own data (admins and services on anyone's) ----------------
 GRANT EXECUTE ON FUNCTION
-  missions.available_missions(uuid), missions.assign_mission(uuid, uuid, integer),
+  missions.available_missions(uuid, integer, jsonb), missions.assign_mission(uuid, uuid, integer),
   missions.start_mission(uuid, uuid), missions.submit_mission(uuid, text, text, uuid, text),
-  missions.participant_missions(uuid, text[]), missions.check_in(uuid),
-  missions.balances(uuid), missions.ledger(uuid, integer, integer),
-  missions.post_to_wall(uuid, text), missions.participant_stats(uuid), missions.alerts(text),
+  missions.participant_missions(uuid, text[], integer, jsonb), missions.check_in(uuid),
+  missions.balances(uuid), missions.ledger(uuid, integer, jsonb),
+  missions.post_to_wall(uuid, text), missions.participant_stats(uuid), missions.alerts(text, integer, jsonb),
   missions_private.authorize_participant(uuid)
   TO missions_participant, missions_admin, missions_service;
 
@@ -31,12 +31,12 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
   missions.create_principal(text, text, jsonb), missions_private.assert_timezone(text),
   missions.enroll_principal(text, text, jsonb, text),
-  missions.create_api_key(uuid, text), missions.revoke_api_key(uuid), missions.api_keys(uuid),
+  missions.create_api_key(uuid, text), missions.revoke_api_key(uuid), missions.api_keys(uuid, integer, jsonb),
   missions.health(), missions.metrics(), missions.check_invariants(),
   missions.create_template(jsonb), missions.update_template(uuid, jsonb),
   missions.set_template_active(uuid, boolean), missions_private.apply_challenge_spec(uuid, jsonb, boolean),
   missions.approve_mission(uuid, uuid, text), missions.fail_mission(uuid, uuid, text, text),
-  missions.purge_idempotency_keys(), missions.pending_reviews(),
+  missions.purge_idempotency_keys(), missions.pending_reviews(integer, jsonb),
   missions.credit(uuid, text, bigint, text, text), missions.debit(uuid, text, bigint, text, text),
   missions_private.book(uuid, text, bigint, integer, text, text),
   missions_private.post_entry(uuid, text, bigint, text, text, text),
@@ -51,17 +51,17 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION missions_private.agent_allowed(uuid, uuid)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT EXECUTE ON FUNCTION
-  missions.step_kinds(), missions.check_quota(text),
+  missions.step_kinds(integer, jsonb), missions.check_quota(text),
   missions.claim_mission_step(uuid, uuid), missions.claim_next_step(uuid, text[]),
   missions.heartbeat_step(uuid, uuid, uuid), missions.complete_step(uuid, uuid, uuid, jsonb, text),
   missions.fail_step(uuid, uuid, uuid, text, boolean), missions.release_step(uuid, uuid, uuid)
   TO missions_agent, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION
   missions.create_agent_mission(jsonb), missions.agent_mission(uuid, integer, boolean),
-  missions.list_agent_missions(text[], text[], boolean, integer), missions.update_agent_mission(uuid, jsonb),
+  missions.list_agent_missions(text[], text[], boolean, integer, integer, jsonb), missions.update_agent_mission(uuid, jsonb),
   missions.add_task(uuid, jsonb), missions.update_task(uuid, uuid, jsonb), missions.log_mission_event(uuid, text, jsonb),
   missions.resume_mission(uuid, integer, text), missions.request_human_input(uuid, uuid, text, jsonb),
-  missions.input_requests(text),
+  missions.input_requests(text, integer, jsonb),
   missions_private.priority_value(jsonb), missions_private.priority_name(smallint)
   TO missions_agent, missions_participant, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.approve_agent_mission(uuid, uuid, text, text),
@@ -73,12 +73,12 @@ GRANT EXECUTE ON FUNCTION missions.deliver_external_event(text, jsonb, text)
   TO missions_agent, missions_admin, missions_service, missions_app;
 GRANT EXECUTE ON FUNCTION missions.upsert_step_kind(text, jsonb), missions.expire_claims(),
   missions.expire_input_requests(), missions.check_autonomous_missions(),
-  missions.reviewers(text, integer, uuid), missions.designate_reviewer(text, uuid), missions.revoke_reviewer(text, uuid)
+  missions.reviewers(text, integer, jsonb), missions.designate_reviewer(text, uuid), missions.revoke_reviewer(text, uuid)
   TO missions_admin, missions_service;
 
 -- ---- learning face ---------------------------------------------------------------------------
 GRANT EXECUTE ON FUNCTION
-  missions.learning_template(uuid), missions.learning_templates(text), missions.learning_progress(uuid),
+  missions.learning_template(uuid), missions.learning_templates(text, integer, jsonb), missions.learning_progress(uuid),
   missions.mission_hints(uuid, integer), missions.mission_decisions(uuid), missions.evidence_file(uuid),
   missions.evidence_limits(), missions.ai_review(uuid), missions.mentor_review(uuid), missions.review_packet(uuid)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
@@ -88,9 +88,9 @@ GRANT EXECUTE ON FUNCTION
   missions.choose_decision(uuid, text, text),
   missions.add_evidence(uuid, integer, text, text, bigint, text), missions.delete_evidence(uuid),
   missions.submit_learning_mission(uuid, text, text), missions.accept_ai_review(uuid), missions.request_mentor_review(uuid),
-  missions.portfolio(uuid), missions.skill_signals(uuid)
+  missions.portfolio(uuid, integer, jsonb), missions.skill_signals(uuid, integer, jsonb)
   TO missions_participant, missions_admin, missions_service;
-GRANT EXECUTE ON FUNCTION missions.mentor_reviews(), missions.claim_mentor_review(uuid, uuid),
+GRANT EXECUTE ON FUNCTION missions.mentor_reviews(integer, jsonb), missions.claim_mentor_review(uuid, uuid),
   missions.complete_mentor_review(uuid, uuid, jsonb, text)
   TO missions_mentor, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.rules_review(uuid, uuid, uuid) TO missions_agent, missions_admin, missions_service;
@@ -98,7 +98,7 @@ GRANT EXECUTE ON FUNCTION missions.create_learning_template(jsonb), missions.set
   TO missions_admin, missions_service;
 -- recipes: everyone reads the library; participants track their own usage and get recommendations;
 -- admins and services curate (others get 42501, mapped to 403 like MS403)
-GRANT EXECUTE ON FUNCTION missions.recipe(text), missions.recipes(text, text, text, integer, integer)
+GRANT EXECUTE ON FUNCTION missions.recipe(text), missions.recipes(text, text, text, integer, jsonb)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT EXECUTE ON FUNCTION missions.track_recipe_usage(uuid, text, text, integer, uuid),
   missions.recommend_recipes(uuid, uuid, integer, integer)
@@ -108,9 +108,9 @@ GRANT EXECUTE ON FUNCTION missions.upsert_recipe(jsonb), missions.delete_recipe(
   TO missions_admin, missions_service;
 -- learning analytics: the readers check the caller's role themselves (MS403: only admins, services and
 -- mentors; benchmarks also participants, their own row); the views themselves are readable by the owner only
-GRANT EXECUTE ON FUNCTION missions.mission_performance(text), missions.step_funnel(uuid),
-  missions.completion_heatmap(text), missions.participant_benchmarks(text), missions.recipe_effectiveness(),
-  missions.cohort_dashboard()
+GRANT EXECUTE ON FUNCTION missions.mission_performance(text, integer, jsonb), missions.step_funnel(uuid, integer, jsonb),
+  missions.completion_heatmap(text, integer, jsonb), missions.participant_benchmarks(text, integer, jsonb), missions.recipe_effectiveness(integer, jsonb),
+  missions.cohort_dashboard(integer, jsonb)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT EXECUTE ON FUNCTION missions.refresh_learning_analytics() TO missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.warn_learning_deadlines(), missions.set_evidence_limits(bigint, integer, text[])

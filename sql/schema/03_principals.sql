@@ -35,4 +35,4 @@ CREATE TABLE missions_private.api_keys (
 );
 COMMENT ON TABLE missions_private.api_keys IS
   'Bearer API keys: mk_<prefix>_<secret>; only sha256 of the whole key is stored.';
-CREATE INDEX api_keys_principal_idx ON missions_private.api_keys (principal_id);
+CREATE INDEX api_keys_principal_idx ON missions_private.api_keys (principal_id, created_at, id);

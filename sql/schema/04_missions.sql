@@ -11,6 +11,7 @@ CREATE TABLE missions_private.templates (
   created_at   timestamptz NOT NULL DEFAULT missions.now()
 );
 COMMENT ON TABLE missions_private.templates IS 'Reusable mission definitions; spec holds face-specific attributes.';
+CREATE INDEX templates_created_idx ON missions_private.templates (created_at, id);
 
 CREATE TABLE missions_private.template_steps (
   id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -58,6 +59,9 @@ COMMENT ON TABLE missions_private.missions IS
   'Mission instances: a template assigned to a participant, or an ad-hoc agent mission.';
 CREATE INDEX missions_participant_status_idx ON missions_private.missions (participant_id, status);
 CREATE INDEX missions_template_idx ON missions_private.missions (template_id);
+-- Keyset paging orders (see missions_private.page_size): a participant's history, agent missions by priority.
+CREATE INDEX missions_participant_created_idx ON missions_private.missions (participant_id, created_at, id);
+CREATE INDEX missions_agent_list_idx ON missions_private.missions (priority, created_at, id) WHERE face = 'agent';
 -- One open assignment (assigned, in progress or submitted) per participant and template.
 CREATE UNIQUE INDEX missions_one_open_assignment ON missions_private.missions (participant_id, template_id)
   WHERE status IN ('assigned', 'in_progress', 'submitted');
@@ -66,7 +70,7 @@ CREATE UNIQUE INDEX missions_one_per_period ON missions_private.missions (partic
   WHERE origin IN ('daily', 'weekly');
 CREATE INDEX missions_expiry_idx ON missions_private.missions (expires_at)
   WHERE status IN ('assigned', 'in_progress');
-CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at) WHERE status = 'submitted';
+CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at, id) WHERE status = 'submitted';
 
 CREATE TABLE missions_private.steps (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -108,7 +108,8 @@ CREATE TABLE missions_private.alerts (
 COMMENT ON TABLE missions_private.alerts IS 'Intervention alerts for admins: triggered, then resolved with notes.';
 CREATE UNIQUE INDEX alerts_one_open_per_type ON missions_private.alerts (participant_id, type)
   WHERE status = 'triggered';
-CREATE INDEX alerts_status_idx ON missions_private.alerts (status, created_at);
+CREATE INDEX alerts_status_idx ON missions_private.alerts (status, created_at, id);
+CREATE INDEX alerts_created_idx ON missions_private.alerts (created_at, id);
 
 CREATE TABLE missions_private.wall_posts (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -119,7 +120,7 @@ CREATE TABLE missions_private.wall_posts (
   ranked_at       timestamptz
 );
 COMMENT ON TABLE missions_private.wall_posts IS 'The public wall; rank_score is recomputed hourly.';
-CREATE INDEX wall_posts_feed_idx ON missions_private.wall_posts (rank_score DESC, published_at DESC, id);
+CREATE INDEX wall_posts_feed_idx ON missions_private.wall_posts (rank_score DESC, published_at DESC, id DESC);
 CREATE INDEX wall_posts_participant_idx ON missions_private.wall_posts (participant_id);
 
 CREATE TABLE missions_private.settings (

@@ -114,6 +114,7 @@ CREATE TABLE missions_private.input_requests (
 COMMENT ON TABLE missions_private.input_requests IS 'A question to a person; the step waits (waiting_human) until it is answered or expires.';
 CREATE INDEX input_requests_pending_idx ON missions_private.input_requests (expires_at) WHERE status = 'pending';
 CREATE INDEX input_requests_mission_idx ON missions_private.input_requests (mission_id);
+CREATE INDEX input_requests_created_idx ON missions_private.input_requests (created_at, id);
 
 CREATE TABLE missions_private.external_events (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -23,7 +23,9 @@ CREATE TABLE missions_private.learning_templates (
 );
 COMMENT ON TABLE missions_private.learning_templates IS
   'Learning attributes of a template: code, story, objectives, tier and track, time limit, reflection, capstone, pass score, skills, rewards.';
-CREATE INDEX learning_templates_track_tier_idx ON missions_private.learning_templates (track, tier);
+-- The list order: track, tier rank (the expression missions.learning_templates uses), code.
+CREATE INDEX learning_templates_track_tier_idx ON missions_private.learning_templates
+  (track, (pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], tier)), code);
 
 -- Rubrics are versioned: a version that a mission has used is never changed; a change is a new version.
 CREATE TABLE missions_private.rubrics (
@@ -67,6 +69,10 @@ COMMENT ON TABLE missions_private.learning_missions IS
 CREATE INDEX learning_missions_participant_idx ON missions_private.learning_missions (participant_id);
 CREATE INDEX learning_missions_template_idx ON missions_private.learning_missions (template_id);
 CREATE INDEX learning_missions_rubric_idx ON missions_private.learning_missions (rubric_id);
+-- The mentor review queue in its order: only missions in mentor review (request_mentor_review sets the stage and
+-- the time together; a verdict or a resubmission moves the stage on), so the index is as small as the queue.
+CREATE INDEX learning_missions_mentor_queue_idx ON missions_private.learning_missions (mentor_requested_at, mission_id)
+  WHERE review_stage = 'mentor_review';
 
 -- Subtask notes (the step row keeps status and timestamps).
 CREATE TABLE missions_private.subtask_notes (
@@ -141,7 +147,7 @@ CREATE TABLE missions_private.portfolio_items (
   completed_at    timestamptz NOT NULL
 );
 COMMENT ON TABLE missions_private.portfolio_items IS 'One portfolio item per approved learning mission: score, rubric, date and evidence links.';
-CREATE INDEX portfolio_items_participant_idx ON missions_private.portfolio_items (participant_id, completed_at DESC);
+CREATE INDEX portfolio_items_participant_idx ON missions_private.portfolio_items (participant_id, completed_at, id);
 
 CREATE TABLE missions_private.skill_signals (
   participant_id  uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,
@@ -154,6 +160,7 @@ CREATE TABLE missions_private.skill_signals (
 );
 COMMENT ON TABLE missions_private.skill_signals IS
   'Per skill: mastery = mean final score of approved missions exercising it, confidence = 1 - 0.5^missions.';
+CREATE INDEX skill_signals_strongest_idx ON missions_private.skill_signals (participant_id, (-mastery), skill);
 
 CREATE TABLE missions_private.recipes (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),

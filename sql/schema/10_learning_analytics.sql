@@ -26,6 +26,8 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.mission_performance IS
   'Per learning template: attempts (missions started), completed, completion_rate, avg_final_score and avg_hours (start to completion) of completed missions.';
 CREATE UNIQUE INDEX mission_performance_template_idx ON missions_private.mission_performance (template_id);
+CREATE INDEX mission_performance_order_idx ON missions_private.mission_performance
+  (track, (pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], tier)), code);
 
 -- Per template and subtask: how many missions reached it (it became ready, was started, done or skipped),
 -- completed it, skipped it, dropped off at it (the mission ended expired, failed or cancelled with this as
@@ -103,6 +105,7 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.participant_benchmarks IS
   'Per participant with a completed learning mission: cohort, completed, avg_score, percentile of avg_score in the cohort (percent_rank x 100), cohort_size.';
 CREATE UNIQUE INDEX participant_benchmarks_participant_idx ON missions_private.participant_benchmarks (participant_id);
+CREATE INDEX participant_benchmarks_order_idx ON missions_private.participant_benchmarks (cohort, (-percentile), participant_id);
 
 -- Per recipe: the ended (completed, failed, expired, cancelled) learning missions of the templates it is
 -- linked to, split by whether their participant completed or marked the recipe used ("with") or not
@@ -141,6 +144,7 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.recipe_effectiveness IS
   'Per recipe and its linked templates (codes): ended missions with / without the recipe completed or marked used, successes, success rates and lift.';
 CREATE UNIQUE INDEX recipe_effectiveness_recipe_idx ON missions_private.recipe_effectiveness (recipe_id);
+CREATE INDEX recipe_effectiveness_order_idx ON missions_private.recipe_effectiveness ((lift IS NULL), (-coalesce(lift, 0)), slug);
 
 -- Per cohort ('none' for participants without one): participants, learners (started a learning mission),
 -- learning missions started and completed, completion rate, mean final score of the completed ones, and the
