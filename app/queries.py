@@ -27,7 +27,7 @@ REVOKE_API_KEY = "select k.* from missions.revoke_api_key(%(id)s::uuid) k"
 _ME = "(select w.id from missions.whoami() w)"
 MISSION_COLUMNS = """m.id, m.status, m.template_id, m.participant_id, m.title, m.origin, m.period, m.assigned_at,
   m.started_at, m.submitted_at, m.completed_at, m.expires_at, m.proof_url, m.proof_text, m.reviewed_by,
-  m.review_note, m.created_at"""
+  m.review_note, m.created_at, m.repeat_key"""
 
 TEMPLATES = "select c.* from missions.templates() c"
 AVAILABLE_MISSIONS = "select c.* from missions.available_missions(%(user_id)s::uuid) c"
