@@ -80,7 +80,7 @@ def test_twenty_self_service_rounds_of_an_easy_template_pay_once(db):
     assert rewards(db, me["id"]) == 1 and len(ledger(db, me["id"], "MISSION_REWARD")) == 2
     assert missions_of(db, me["id"]) == 1  # a refusal changes nothing
     err = refused(db, me, me["id"], tid)
-    assert err.sqlstate == "MS409" and "missions_one_per_repeat_key" in err.diag.message_detail
+    assert err.sqlstate == "MS409" and err.diag.constraint_name == "missions_one_per_repeat_key"
     assert "Repeat policy once" in err.diag.message_hint
     # an admin's manual assignment is held to the same policy; another participant is not affected
     admin = make_principal(db, "admin")
@@ -403,6 +403,7 @@ def test_http_farming_pays_what_the_policy_allows(client, db, principals):
     assert [http_round(client, auth, pid, tid) for _ in range(20)] == [200] + [409] * 19
     problem = assert_problem(client.post(f"/missions/{pid}/assign/{tid}", headers=auth), 409)
     assert problem["sqlstate"] == "MS409" and "Repeat policy once" in problem["hint"]
+    assert problem["constraint"] == "missions_one_per_repeat_key"
     capped = client.post("/missions/admin/create", headers=admin, json={
         "title": "Stretch", "skillDomain": "SOFT", "difficulty": "EASY", "momentum": 1, "skillXp": 0,
         "repeat": "unlimited", "dailyCap": 3}).json()

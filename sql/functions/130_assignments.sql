@@ -76,7 +76,7 @@ BEGIN
   v_slot := missions_private.repeat_slot(p_participant_id, p_template_id, v_now);
   IF v_slot.refusal IS NOT NULL THEN
     RAISE EXCEPTION '%', v_slot.refusal USING ERRCODE = 'MS409', HINT = v_slot.hint,
-      DETAIL = 'constraint missions_one_per_repeat_key';
+      DETAIL = 'constraint missions_one_per_repeat_key', CONSTRAINT = 'missions_one_per_repeat_key';
   END IF;
   BEGIN
     INSERT INTO missions_private.missions
@@ -89,6 +89,7 @@ BEGIN
     IF v_constraint = 'missions_one_per_repeat_key' THEN
       RAISE EXCEPTION 'a concurrent assignment took the repeat slot % of template %', v_slot.repeat_key, p_template_id
         USING ERRCODE = 'MS409', DETAIL = 'constraint missions_one_per_repeat_key',
+              CONSTRAINT = 'missions_one_per_repeat_key',
               HINT = 'The template''s repeat policy allows one assignment per slot.';
     END IF;
     RAISE EXCEPTION 'participant already has an open assignment of template %', p_template_id
