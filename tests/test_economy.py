@@ -10,6 +10,8 @@ what the policy allows."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -376,6 +378,65 @@ def test_the_daily_job_racing_a_manual_assignment_takes_the_slot_once(db, connec
                     by_hand])
     assert not any(isinstance(r, BaseException) for r in results), results
     assert missions_of(db, me["id"]) == 1
+
+
+def test_the_daily_job_waits_for_an_uncommitted_payout_and_skips_its_slot(db, connect):
+    """Only missions_one_per_repeat_key decides here: the job's snapshot misses the manual mission, which is
+    completed (so missions_one_open_assignment does not see it) but not yet committed when the job inserts."""
+    me = participant(db)
+    tid = make_template(db, is_daily=True, momentum=10)
+    farmer, job_conn = connect(), connect(autocommit=True)
+    for conn in (farmer, job_conn):
+        set_clock(conn, "2030-01-07 07:00+00")
+    farmer.commit()
+    act_as(farmer, me)  # one open transaction: assign, start, submit (paid)
+    m = farmer.execute("select * from missions.assign_mission(%s, %s)", (me["id"], tid)).fetchone()
+    farmer.execute("select * from missions.start_mission(%s)", (m["id"],))
+    farmer.execute("select * from missions.submit_mission(%s)", (m["id"],))
+    pid = job_conn.info.backend_pid
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(
+        job_conn.execute("select missions.assign_daily_missions() as n").fetchone()["n"]))
+    worker.start()
+    for _ in range(600):  # until the job waits for the farmer's transaction (synchronisation, not timing)
+        if db.execute("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = %s",
+                      (pid,)).fetchone()["waiting"]:
+            break
+        time.sleep(0.05)
+    farmer.commit()
+    worker.join(60)
+    assert outcome == [0]
+    assert db.execute("select count(*) as n from missions_private.missions where participant_id = %s "
+                      "and repeat_key = 'day:2030-01-07'", (me["id"],)).fetchone()["n"] == 1
+    assert momentum(db, me["id"]) == 10
+
+
+def test_a_second_farmer_waits_for_an_uncommitted_payout_and_is_refused(db, connect):
+    """The same race on the manual path: the pre-check misses the uncommitted (already completed) mission,
+    so the unique index refuses the insert once the first transaction commits — MS409, nothing written."""
+    me = participant(db)
+    tid = make_template(db, momentum=10)
+    first, second = connect(), connect(autocommit=True)
+    for conn in (first, second):
+        set_clock(conn, T0)
+    first.commit()
+    act_as(first, me)
+    m = first.execute("select * from missions.assign_mission(%s, %s)", (me["id"], tid)).fetchone()
+    first.execute("select * from missions.start_mission(%s)", (m["id"],))
+    first.execute("select * from missions.submit_mission(%s)", (m["id"],))
+    pid = second.info.backend_pid
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(farm_round(second, me, me["id"], tid)))
+    worker.start()
+    for _ in range(600):  # until the second farmer waits for the first one's transaction
+        if db.execute("select wait_event_type = 'Lock' as waiting from pg_stat_activity where pid = %s",
+                      (pid,)).fetchone()["waiting"]:
+            break
+        time.sleep(0.05)
+    first.commit()
+    worker.join(60)
+    assert outcome == ["MS409"]
+    assert missions_of(db, me["id"]) == 1 and momentum(db, me["id"]) == 10
 
 
 # ---- HTTP ------------------------------------------------------------------------------------------------
