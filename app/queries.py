@@ -42,7 +42,7 @@ from missions.api_keys(%(principal_id)s::uuid, {PAGE}) k"""
 _ME = "(select w.id from missions.whoami() w)"
 MISSION_COLUMNS = """m.id, m.status, m.template_id, m.participant_id, m.title, m.origin, m.period, m.assigned_at,
   m.started_at, m.submitted_at, m.completed_at, m.expires_at, m.proof_url, m.proof_text, m.reviewed_by,
-  m.review_note, m.created_at"""
+  m.review_note, m.created_at, m.repeat_key"""
 
 _CHALLENGE_KEY = _key('created_at=c.created_at', 'id=c.id')
 TEMPLATES = f"select c.*, {_CHALLENGE_KEY} from missions.templates({PAGE}) c"

@@ -4,7 +4,8 @@ It knows no SQL: each method takes the ids the database handed out (mission, ste
 observed, never predicted), applies the rule as README.md and the spec state it, and returns an
 `Outcome`: the SQLSTATE the engine must raise, or the value it must return. Covered rules:
 
-- engagement missions: assign (one open assignment per participant and template), start, submit
+- engagement missions: assign (one open assignment per participant and template; the template's repeat
+  policy: once, cooldown after the last payout, unlimited under a per-local-day cap), start, submit
   (EASY completes with rewards, MEDIUM/HARD need proof and await review), approve / fail (only
   submitted, never by the participant), deadlines and expire_missions(), rewards exactly once;
 - check-ins and streaks in the participant's local day, bonuses at 7/14/30, apply_momentum_decay();
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 CURRENCIES = ("MOMENTUM", "SKILL_XP", "ARENA_POINTS", "INCOME_PROOF")
 DOMAINS = ("TECHNICAL", "SOFT", "COMMERCIAL")
 OPEN_STATUSES = ("assigned", "in_progress", "submitted")
+SLOT_FREED = ("failed", "expired", "cancelled")  # missions in these statuses free their repeat slot
 STREAK_BONUS = {7: 50, 14: 100, 30: 200}
 TRIAD_POINTS = {"EASY": 5, "MEDIUM": 10, "HARD": 20}
 DONE_STEP = ("completed", "skipped")
@@ -66,6 +68,9 @@ class Template:
     momentum: int
     skill_xp: int
     arena_points: int
+    repeat: str = "once"           # once | cooldown | unlimited (none of the model's templates is periodic)
+    cooldown: timedelta | None = None
+    daily_cap: int | None = None
 
 
 @dataclass
@@ -95,6 +100,7 @@ class Mission:
     status: str
     expires_at: datetime
     status_changed_at: datetime
+    repeat_key: str | None = None
     rewarded: bool = False
 
 
@@ -233,11 +239,38 @@ class EngineModel:
             if any(m.participant_id == participant_id and m.template_id == template_id
                    and m.status in OPEN_STATUSES for m in self.missions.values()):
                 raise Refused("23505")
+            key = self._repeat_slot(participant_id, template_id)
             assert new_id is not None, "the engine returned no mission"
             self.missions[new_id] = Mission(new_id, participant_id, template_id, "assigned",
-                                            self.now + timedelta(days=days), self.now)
+                                            self.now + timedelta(days=days), self.now, key)
             return "assigned"
         return self._run(rule)
+
+    def _repeat_slot(self, participant_id: str, template_id: str) -> str | None:
+        """The repeat key a new assignment takes (None: unlimited, reviewed); MS409 when the policy allows none."""
+        template = self.templates[template_id]
+        mine = [m for m in self.missions.values() if m.participant_id == participant_id
+                and m.template_id == template_id]
+        taken = {m.repeat_key for m in mine if m.status not in SLOT_FREED}
+        if template.repeat == "once":
+            key = "once"
+        elif template.repeat == "cooldown":
+            paid = [m for m in mine if m.status == "completed"]
+            last = max(paid, key=lambda m: m.status_changed_at, default=None)
+            if last is not None and last.status_changed_at + template.cooldown > self.now:
+                raise Refused("MS409")
+            key = f"after:{last.id if last else 'none'}"
+        elif template.daily_cap is not None:
+            day = self.local_day(participant_id)
+            free = [n for n in range(1, template.daily_cap + 1) if f"cap:{day}#{n}" not in taken]
+            if not free:
+                raise Refused("MS409")
+            return f"cap:{day}#{free[0]}"
+        else:
+            return None
+        if key in taken:
+            raise Refused("MS409")
+        return key
 
     def _lock(self, caller: str | None, mission_id: str) -> Mission:
         mission = self.missions[mission_id]

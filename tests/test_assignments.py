@@ -117,7 +117,8 @@ def test_assign_sets_a_deadline_in_days(db, principals):
 
 def test_a_second_open_assignment_is_refused_until_the_first_is_done(db, principals):
     pid = principals["participant"]["id"]
-    tid = make_template(db)
+    # a template that may repeat (the default pays once: tests/test_economy.py), so only the open rule acts
+    tid = make_template(db, repeat="unlimited", daily_cap=5)
     first = assign(db, pid, tid)
     err = fails(db, "select * from missions.assign_mission(%s, %s)", (pid, tid))
     assert err.sqlstate == "23505"
@@ -149,13 +150,15 @@ def test_level_gating(db):
 
 def test_available_missions_hide_templates_with_an_open_assignment(db, principals):
     pid = principals["participant"]["id"]
-    a, b = make_template(db), make_template(db)
+    a, b = make_template(db, repeat="unlimited", daily_cap=3), make_template(db)
     assert set(available(db, pid)) == {a, b}
     m = assign(db, pid, a)
     assert available(db, pid) == [b]
     start(db, m["id"])
     submit(db, m["id"])
-    assert set(available(db, pid)) == {a, b}
+    assert set(available(db, pid)) == {a, b}  # a may repeat (up to 3 a day)
+    complete_easy(db, pid, b)
+    assert available(db, pid) == [a]  # b pays once (repeat policy, tests/test_economy.py)
 
 
 def test_unknown_or_inactive_templates_are_ms404(db, principals):

@@ -42,8 +42,10 @@ from tests.mission_model import EngineModel, Outcome, Step, StepKind, Template, 
 START = datetime(2030, 3, 8, 15, 0, tzinfo=UTC)
 FAR_FUTURE = "2200-01-01 00:00:00+00"
 ZONES = ("America/New_York", "Asia/Kolkata")
-# difficulty, domain, momentum, skill_xp, arena_points
-TEMPLATES = (("EASY", "TECHNICAL", 10, 5, 0), ("MEDIUM", "SOFT", 20, 10, 3), ("HARD", "TECHNICAL", 40, 20, 7))
+# difficulty, domain, momentum, skill_xp, arena_points, repeat policy (README: engagement rules)
+TEMPLATES = (("EASY", "TECHNICAL", 10, 5, 0, {"repeat": "unlimited", "daily_cap": 2}),
+             ("MEDIUM", "SOFT", 20, 10, 3, {"repeat": "once"}),
+             ("HARD", "TECHNICAL", 40, 20, 7, {"repeat": "cooldown", "cooldown_seconds": 86400}))
 CLOCK_STEPS_MINUTES = (1, 3, 10, 25, 45, 240, 600, 1440, 1500, 2 * 1440 + 90)
 LEASE_TTL = timedelta(minutes=20)
 MAX_ATTEMPTS = 2
@@ -130,12 +132,15 @@ class EngineMachine(RuleBasedStateMachine):
             self.model.add_principal(principal["id"], principal["role"], tz)
         self.template_ids = [self._template(*spec) for spec in TEMPLATES]
 
-    def _template(self, difficulty: str, domain: str, momentum: int, skill_xp: int, arena: int) -> str:
+    def _template(self, difficulty: str, domain: str, momentum: int, skill_xp: int, arena: int,
+                  policy: dict) -> str:
         spec = {"title": f"{difficulty} {uuid.uuid4().hex[:6]}", "difficulty": difficulty, "skill_domain": domain,
-                "momentum": momentum, "skill_xp": skill_xp, "arena_points": arena}
+                "momentum": momentum, "skill_xp": skill_xp, "arena_points": arena, **policy}
         tid = str(self.db.execute("select missions.create_template(%s::jsonb) as id",
                                   (json.dumps(spec),)).fetchone()["id"])
-        self.model.add_template(Template(tid, difficulty, domain, momentum, skill_xp, arena))
+        cooldown = timedelta(seconds=policy["cooldown_seconds"]) if "cooldown_seconds" in policy else None
+        self.model.add_template(Template(tid, difficulty, domain, momentum, skill_xp, arena, policy["repeat"],
+                                         cooldown, policy.get("daily_cap")))
         return tid
 
     # ---- helpers -------------------------------------------------------------------------------

@@ -70,7 +70,10 @@ class EngagementController(Controller):
         return load(ParticipantStats, row["stats"])
 
     @post("/{user_id:uuid}/assign/{mission_id:uuid}", operation_id="assignMission",
-          summary="Accept a mission template", responses=problems(401, 403, 404, 409, 422))
+          summary="Accept a mission template",
+          description="409 duplicate (23505) while an assignment of the template is open; 409 (MS409, with a hint "
+                      "saying when) when the template's repeat policy allows no further payout now.",
+          responses=problems(401, 403, 404, 409, 422))
     async def assign(self, request: Request, db: DB, data: JSONBody[Assignment | None] = None,
                      user_id: UUID = UserId, mission_id: UUID = Parameter(title="Template id")) -> Mission:
         deadline = (data or Assignment()).deadline_days

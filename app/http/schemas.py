@@ -105,6 +105,10 @@ SkillDomain = Literal["TECHNICAL", "SOFT", "COMMERCIAL"]
 Difficulty = Literal["EASY", "MEDIUM", "HARD"]
 Currency = Literal["MOMENTUM", "SKILL_XP", "ARENA_POINTS", "INCOME_PROOF"]
 Reward = Annotated[int, Meta(ge=0, le=1_000_000)]
+# The repeat policy of a challenge template (README: engagement rules).
+Repeat = Literal["once", "cooldown", "unlimited"]
+CooldownSeconds = Annotated[int, Meta(ge=60, le=31_622_400, description="seconds between payouts (repeat cooldown)")]
+DailyCap = Annotated[int, Meta(ge=1, le=100, description="payouts per local day (repeat unlimited)")]
 UNSET = msgspec.UNSET
 
 
@@ -151,6 +155,9 @@ class Challenge(Out):
     is_weekly: bool
     is_active: bool
     created_at: datetime
+    repeat: str
+    cooldown_seconds: int | None
+    daily_cap: int | None
 
 
 class NewChallenge(Body):
@@ -165,6 +172,9 @@ class NewChallenge(Body):
     is_daily: bool | msgspec.UnsetType = UNSET
     is_weekly: bool | msgspec.UnsetType = UNSET
     is_active: bool | msgspec.UnsetType = UNSET
+    repeat: Repeat | msgspec.UnsetType = UNSET
+    cooldown_seconds: CooldownSeconds | msgspec.UnsetType = UNSET
+    daily_cap: DailyCap | msgspec.UnsetType = UNSET
 
 
 class ChallengePatch(Body):
@@ -178,6 +188,9 @@ class ChallengePatch(Body):
     required_level: Level | msgspec.UnsetType = UNSET
     is_daily: bool | msgspec.UnsetType = UNSET
     is_weekly: bool | msgspec.UnsetType = UNSET
+    repeat: Repeat | msgspec.UnsetType = UNSET
+    cooldown_seconds: CooldownSeconds | None | msgspec.UnsetType = UNSET  # null removes it
+    daily_cap: DailyCap | None | msgspec.UnsetType = UNSET  # null removes it
 
 
 class ActiveFlag(Body):
@@ -202,6 +215,7 @@ class Mission(Out):
     reviewed_by: UUID | None
     review_note: str | None
     created_at: datetime
+    repeat_key: str | None
 
 
 class Assignment(Body):

@@ -38,15 +38,18 @@ $fn$;
 COMMENT ON FUNCTION missions_private.assert_before_deadline(missions_private.missions) IS
   'Raises MS409 when the mission''s deadline has passed.';
 
--- missions.assign_mission: assigns a challenge template to a participant with a deadline; returns the mission.
+-- missions.assign_mission: assigns a challenge template to a participant with a deadline, as its repeat policy allows; returns the mission.
 CREATE OR REPLACE FUNCTION missions.assign_mission(p_participant_id uuid, p_template_id uuid, p_deadline_days integer DEFAULT 7)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_now timestamptz := missions.now();
   v_template missions_private.challenges;
   v_level text;
+  v_slot record;
+  v_constraint text;
   v missions_private.missions;
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
@@ -62,12 +65,33 @@ BEGIN
     RAISE EXCEPTION 'this mission requires level % (participant is %)', v_template.required_level, v_level
       USING ERRCODE = 'MS403';
   END IF;
+  IF EXISTS (SELECT FROM missions_private.missions m
+             WHERE m.participant_id = p_participant_id AND m.template_id = p_template_id
+               AND m.status IN ('assigned', 'in_progress', 'submitted')) THEN
+    RAISE EXCEPTION 'participant already has an open assignment of template %', p_template_id
+      USING ERRCODE = '23505', DETAIL = 'constraint missions_one_open_assignment';
+  END IF;
+  -- The repeat policy: the slot this assignment takes; the unique index missions_one_per_repeat_key
+  -- is what holds under concurrency (the check here only gives the clear answer).
+  v_slot := missions_private.repeat_slot(p_participant_id, p_template_id, v_now);
+  IF v_slot.refusal IS NOT NULL THEN
+    RAISE EXCEPTION '%', v_slot.refusal USING ERRCODE = 'MS409', HINT = v_slot.hint,
+      DETAIL = 'constraint missions_one_per_repeat_key', CONSTRAINT = 'missions_one_per_repeat_key';
+  END IF;
   BEGIN
-    INSERT INTO missions_private.missions (face, template_id, participant_id, title, status, origin, expires_at)
+    INSERT INTO missions_private.missions
+      (face, template_id, participant_id, title, status, origin, expires_at, repeat_key)
     VALUES ('engagement', p_template_id, p_participant_id, v_template.title, 'assigned', 'manual',
-            missions.now() + pg_catalog.make_interval(days => p_deadline_days))
+            least(v_now + pg_catalog.make_interval(days => p_deadline_days), v_slot.period_end), v_slot.repeat_key)
     RETURNING * INTO v;
   EXCEPTION WHEN unique_violation THEN
+    GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+    IF v_constraint = 'missions_one_per_repeat_key' THEN
+      RAISE EXCEPTION 'a concurrent assignment took the repeat slot % of template %', v_slot.repeat_key, p_template_id
+        USING ERRCODE = 'MS409', DETAIL = 'constraint missions_one_per_repeat_key',
+              CONSTRAINT = 'missions_one_per_repeat_key',
+              HINT = 'The template''s repeat policy allows one assignment per slot.';
+    END IF;
     RAISE EXCEPTION 'participant already has an open assignment of template %', p_template_id
       USING ERRCODE = '23505', DETAIL = 'constraint missions_one_open_assignment';
   END;
@@ -75,7 +99,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.assign_mission(uuid, uuid, integer) IS
-  'Assigns an active challenge template (level-gated, one open assignment per template) with a deadline in days.';
+  'Assigns an active challenge template with a deadline in days (a daily/weekly one is due at the end of its local period at the latest): level gate MS403, one open assignment per template 23505, repeat policy MS409 with a HINT.';
 
 -- missions.start_mission: assigned -> in_progress, before the deadline; returns the mission.
 CREATE OR REPLACE FUNCTION missions.start_mission(p_mission_id uuid, p_participant_id uuid DEFAULT NULL)
@@ -120,9 +144,9 @@ DECLARE
   r missions_private.mission_rewards;
 BEGIN
   INSERT INTO missions_private.mission_rewards
-    (mission_id, participant_id, momentum, skill_xp, arena_points, skill_domain, triad_points)
+    (mission_id, participant_id, momentum, skill_xp, arena_points, skill_domain, triad_points, template_id, repeat_key)
   SELECT m.id, m.participant_id, c.momentum, c.skill_xp, c.arena_points, c.skill_domain,
-         CASE c.difficulty WHEN 'EASY' THEN 5 WHEN 'MEDIUM' THEN 10 ELSE 20 END
+         CASE c.difficulty WHEN 'EASY' THEN 5 WHEN 'MEDIUM' THEN 10 ELSE 20 END, m.template_id, m.repeat_key
   FROM missions_private.missions m
   JOIN missions_private.challenge_templates c ON c.template_id = m.template_id
   WHERE m.id = p_mission_id AND m.status = 'completed'
@@ -142,7 +166,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.reward_mission(uuid) IS
-  'Pays momentum, skill XP and arena points and adds the difficulty weight (5/10/20) to the triad, once per mission.';
+  'Pays momentum, skill XP and arena points and adds the difficulty weight (5/10/20) to the triad, once per mission and once per repeat key (unique index mission_rewards_one_per_repeat_key).';
 
 -- missions.submit_mission: submits proof; EASY completes and pays at once, MEDIUM/HARD (proof required) await review.
 CREATE OR REPLACE FUNCTION missions.submit_mission(

@@ -19,27 +19,33 @@ BEGIN
     FROM missions_private.challenges c
     WHERE c.is_active AND CASE p_origin WHEN 'daily' THEN c.is_daily ELSE c.is_weekly END
   )
-  INSERT INTO missions_private.missions (face, template_id, participant_id, title, status, origin, period, expires_at)
+  INSERT INTO missions_private.missions
+    (face, template_id, participant_id, title, status, origin, period, expires_at, repeat_key)
   SELECT 'engagement', pick.id, due.participant_id, pick.title, 'assigned', p_origin, due.period,
          -- due when the next one is: 06:00 local the next day (daily) or the next Monday (weekly)
-         ((due.period + CASE p_origin WHEN 'daily' THEN 1 ELSE 7 END) + time '06:00') AT TIME ZONE due.timezone
+         ((due.period + CASE p_origin WHEN 'daily' THEN 1 ELSE 7 END) + time '06:00') AT TIME ZONE due.timezone,
+         due.repeat_key
   FROM (
-    SELECT p.id AS participant_id, missions_private.level_rank(p.level) AS level_rank, p.timezone,
-           CASE p_origin WHEN 'daily' THEN l.local_now::date
-                ELSE pg_catalog.date_trunc('week', l.local_now)::date END AS period
+    SELECT p.id AS participant_id, missions_private.level_rank(p.level) AS level_rank, p.timezone, l.period,
+           -- the repeat key of the period (repeat policy 'once' per local day or week; missions_private.repeat_slot)
+           CASE p_origin WHEN 'daily' THEN 'day:' ELSE 'week:' END || l.period AS repeat_key
     FROM missions_private.principals p
-    CROSS JOIN LATERAL (SELECT v_now AT TIME ZONE p.timezone AS local_now) l
+    CROSS JOIN LATERAL (SELECT v_now AT TIME ZONE p.timezone AS local_now) t
+    CROSS JOIN LATERAL (SELECT CASE p_origin WHEN 'daily' THEN t.local_now::date
+                                    ELSE pg_catalog.date_trunc('week', t.local_now)::date END AS period) l
     WHERE p.role = 'participant' AND p.active AND NOT p.paused
-      AND l.local_now::time >= time '06:00'
+      AND t.local_now::time >= time '06:00'
     OFFSET 0  -- keeps level_rank one call per participant (pulled up, it runs once per template tried)
   ) due
   CROSS JOIN LATERAL (
     SELECT c.id, c.title
     FROM offered c
     WHERE c.required_rank <= due.level_rank
+      -- no open assignment of it, and its slot of this period not taken (e.g. by a manual assignment)
       AND NOT EXISTS (SELECT FROM missions_private.missions o
                       WHERE o.participant_id = due.participant_id AND o.template_id = c.id
-                        AND o.status IN ('assigned', 'in_progress', 'submitted'))
+                        AND (o.status IN ('assigned', 'in_progress', 'submitted')
+                             OR (o.repeat_key = due.repeat_key AND o.status NOT IN ('failed', 'expired', 'cancelled'))))
     ORDER BY pg_catalog.random()
     LIMIT 1
   ) pick
@@ -51,7 +57,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.assign_periodic_missions(text) IS
-  'Expires overdue missions, then assigns one random eligible daily or weekly template to every active, unpaused participant whose local time is past 06:00 and who has none for this local day/week; it is due at 06:00 local when the next one is (1 day, or the next Monday).';
+  'Expires overdue missions, then assigns one random eligible daily or weekly template (not yet taken this period: repeat key day:/week:<period>) to every active, unpaused participant whose local time is past 06:00 and who has none for this local day/week; it is due at 06:00 local when the next one is (1 day, or the next Monday).';
 
 -- missions.assign_daily_missions: the hourly daily-assignment job; returns the missions assigned.
 CREATE OR REPLACE FUNCTION missions.assign_daily_missions() RETURNS integer

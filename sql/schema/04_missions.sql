@@ -46,6 +46,8 @@ CREATE TABLE missions_private.missions (
   origin             text NOT NULL DEFAULT 'manual'
                      CONSTRAINT missions_origin_valid CHECK (origin IN ('manual', 'daily', 'weekly', 'agent')),
   period             date,  -- daily/weekly: the participant's local day or week (Monday) it was assigned for
+  -- engagement: the repeat-policy slot this assignment takes (missions_private.repeat_slot); NULL = unlimited
+  repeat_key         text CONSTRAINT missions_repeat_key_length CHECK (length(repeat_key) <= 100),
   proof_url          text CONSTRAINT missions_proof_url_length CHECK (length(proof_url) <= 2000),
   proof_text         text CONSTRAINT missions_proof_text_length CHECK (length(proof_text) <= 10000),
   reviewed_by        uuid REFERENCES missions_private.principals (id),
@@ -68,6 +70,10 @@ CREATE UNIQUE INDEX missions_one_open_assignment ON missions_private.missions (p
 -- One daily mission per local day and one weekly mission per local week.
 CREATE UNIQUE INDEX missions_one_per_period ON missions_private.missions (participant_id, origin, period)
   WHERE origin IN ('daily', 'weekly');
+-- The repeat policy: one live (open or completed) mission per participant, template and repeat key
+-- ('once', 'day:<local date>', 'week:<local Monday>', 'after:<last paid mission>', 'cap:<local date>#<n>').
+CREATE UNIQUE INDEX missions_one_per_repeat_key ON missions_private.missions (participant_id, template_id, repeat_key)
+  WHERE repeat_key IS NOT NULL AND status NOT IN ('failed', 'expired', 'cancelled');
 CREATE INDEX missions_expiry_idx ON missions_private.missions (expires_at)
   WHERE status IN ('assigned', 'in_progress');
 CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at, id) WHERE status = 'submitted';

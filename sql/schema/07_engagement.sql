@@ -15,15 +15,30 @@ CREATE TABLE missions_private.challenge_templates (
                   CHECK (required_level IN ('L0_APPLICANT', 'L1_ACTIVATED', 'L2_SKILLED', 'L3_EXPOSED',
                                             'L4_EARNER', 'L5_CATALYST')),
   is_daily        boolean NOT NULL DEFAULT false,
-  is_weekly       boolean NOT NULL DEFAULT false
+  is_weekly       boolean NOT NULL DEFAULT false,
+  -- The repeat policy: how often the template pays one participant (README, engagement rules).
+  repeat          text NOT NULL DEFAULT 'once'
+                  CONSTRAINT challenge_templates_repeat_valid CHECK (repeat IN ('once', 'cooldown', 'unlimited')),
+  cooldown_seconds integer
+                  CONSTRAINT challenge_templates_cooldown_range CHECK (cooldown_seconds BETWEEN 60 AND 31622400),
+  daily_cap       integer CONSTRAINT challenge_templates_daily_cap_range CHECK (daily_cap BETWEEN 1 AND 100),
+  CONSTRAINT challenge_templates_one_period CHECK (NOT (is_daily AND is_weekly)),
+  -- a daily or weekly template pays once per local day or week, nothing else
+  CONSTRAINT challenge_templates_periodic_repeat_once CHECK (NOT (is_daily OR is_weekly) OR repeat = 'once'),
+  CONSTRAINT challenge_templates_cooldown_for_cooldown CHECK ((repeat = 'cooldown') = (cooldown_seconds IS NOT NULL)),
+  CONSTRAINT challenge_templates_daily_cap_for_unlimited CHECK (daily_cap IS NULL OR repeat = 'unlimited'),
+  -- repeating without limit only where an admin approves every payout (MEDIUM, HARD), or under a daily cap
+  CONSTRAINT challenge_templates_unlimited_reviewed_or_capped
+    CHECK (repeat <> 'unlimited' OR difficulty <> 'EASY' OR daily_cap IS NOT NULL)
 );
 COMMENT ON TABLE missions_private.challenge_templates IS
-  'Engagement attributes of a template: domain, difficulty, rewards, level gate, daily/weekly flags.';
+  'Engagement attributes of a template: domain, difficulty, rewards, level gate, daily/weekly flags, repeat policy.';
 
 -- What a participant sees of a challenge template.
 CREATE VIEW missions_private.challenges WITH (security_invoker = true) AS
   SELECT t.id, t.title, t.description, c.skill_domain, c.difficulty, c.momentum, c.skill_xp, c.arena_points,
-         c.required_level, c.is_daily, c.is_weekly, t.is_active, t.created_at
+         c.required_level, c.is_daily, c.is_weekly, t.is_active, t.created_at, c.repeat, c.cooldown_seconds,
+         c.daily_cap
   FROM missions_private.templates t
   JOIN missions_private.challenge_templates c ON c.template_id = t.id;
 
@@ -65,9 +80,15 @@ CREATE TABLE missions_private.mission_rewards (
   arena_points    integer NOT NULL,
   skill_domain    text NOT NULL,
   triad_points    integer NOT NULL,
-  rewarded_at     timestamptz NOT NULL DEFAULT missions.now()
+  rewarded_at     timestamptz NOT NULL DEFAULT missions.now(),
+  template_id     uuid REFERENCES missions_private.templates (id),
+  repeat_key      text CONSTRAINT mission_rewards_repeat_key_length CHECK (length(repeat_key) <= 100)
 );
-COMMENT ON TABLE missions_private.mission_rewards IS 'One row per rewarded mission: the primary key makes every reward happen once.';
+COMMENT ON TABLE missions_private.mission_rewards IS
+  'One row per rewarded mission: the primary key makes every reward happen once; the repeat key (copied from the mission) at most once per participant and template.';
+-- The payout side of the repeat policy: one reward per participant, template and repeat key.
+CREATE UNIQUE INDEX mission_rewards_one_per_repeat_key
+  ON missions_private.mission_rewards (participant_id, template_id, repeat_key) WHERE repeat_key IS NOT NULL;
 
 CREATE TABLE missions_private.participant_progress (
   participant_id    uuid PRIMARY KEY REFERENCES missions_private.principals (id) ON DELETE CASCADE,
