@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db.urls import app_url
 from app.http.db import Database, make_pool
 from app.http.errors import problem_details_plugin
+from app.http.limits import rate_limit_config
 from app.http.logs import access_log, configure_logging
 from app.http.openapi import COMPONENTS, complete_document
 from app.http.agents import AgentMissionController, AgentWorkController
@@ -51,7 +52,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = make_pool(url, settings.pool_max)
+        pool = make_pool(url, settings.pool_max, timeout=settings.pool_timeout,
+                         statement_timeout_ms=settings.statement_timeout_ms)
         await pool.open()
         app.state.db = Database(pool)
         try:
@@ -66,10 +68,10 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
                         LearningTemplateController, RecipeController, LearningAnalyticsController],
         dependencies={"db": Provide(database, sync_to_thread=False),
                       "store": Provide(provide_store, sync_to_thread=False)},
-        state=State({"evidence_store": store}),
+        state=State({"evidence_store": store, "metrics_token": settings.metrics_token}),
         lifespan=[lifespan],
         plugins=[problem_details_plugin()],
-        middleware=[access_log],
+        middleware=[access_log] + ([rate_limit_config(settings.rate_limit).middleware] if settings.rate_limit else []),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Mission engine",
