@@ -189,3 +189,15 @@ def test_the_openapi_document_declares_429_and_503_with_retry_after(client):
                 assert "Retry-After" in op["responses"]["429"]["headers"], (method, path)
                 assert "Retry-After" in op["responses"]["503"]["headers"], (method, path)
     assert spec["paths"]["/metrics"]["get"]["security"] == [{}, {"MetricsToken": []}]
+
+
+def test_the_app_acts_as_missions_app_even_on_a_superuser_login(db, cluster, monkeypatch):
+    """A request's statements before authentication (and after its transaction) run as missions_app, not as the
+    login of the URL (here the superuser)."""
+    from app.http.app import create_app
+
+    monkeypatch.setattr(queries, "HEALTH", "select jsonb_build_object('database', current_user || '/' || session_user,"
+                                           " 'pg_cron', 'ok', 'pgmq', 'ok') as health")
+    with TestClient(create_app(database_url=cluster.url(db.info.dbname))) as client:
+        for _ in range(2):
+            assert client.get("/health").json()["database"] == "missions_app/postgres"

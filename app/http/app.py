@@ -13,7 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from app.config import Settings
-from app.db.urls import app_url
+from app.db.urls import app_url, check_app_login
 from app.http.db import Database, make_pool
 from app.http.errors import problem_details_plugin
 from app.http.limits import rate_limit_config
@@ -52,6 +52,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if database_url is None:  # the configured login: refuse a privileged one outside the embedded cluster
+            check_app_login(settings)
         pool = make_pool(url, settings.pool_max, timeout=settings.pool_timeout,
                          statement_timeout_ms=settings.statement_timeout_ms)
         await pool.open()
