@@ -14,6 +14,3 @@ GRANT USAGE, CREATE ON SCHEMA public TO missions_owner;
 GRANT USAGE, CREATE ON SCHEMA pgmq TO missions_owner;
 GRANT ALL ON ALL TABLES IN SCHEMA pgmq TO missions_owner;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA pgmq TO missions_owner;
--- The worker acts as missions_app: it reads, deletes and archives the engine's queue messages (table grants in
--- sql/schema, given by the owner; the schema's USAGE only this login can give).
-GRANT USAGE ON SCHEMA pgmq TO missions_app;
