@@ -1,12 +1,12 @@
 """`missions`: the one entry point to run and operate the engine.
 
-  missions up                         start the embedded db, migrate, load demo data, serve
+  missions up [--demo] [--allow-demo-keys]   start the embedded db, migrate, load demo data (embedded only), serve
   missions db start|stop|status|url|migrate
-  missions serve [--host H] [--port P]
+  missions serve [--host H] [--port P] [--allow-demo-keys]
   missions worker [--once]
   missions principals create ROLE NAME [--level L] [--tier T] [--timezone TZ] [--cohort C]
   missions keys create PRINCIPAL_ID [--label L] | keys revoke KEY_ID
-  missions demo
+  missions demo [--force]
   missions check                      check the engine's invariants (exit 1 on any violation)
 """
 
@@ -22,7 +22,7 @@ import psycopg
 from app.cluster import ClusterError
 from app.config import EMBEDDED_DBNAME, Settings
 from app.db.migrate import migrate
-from app.db.urls import app_url, embedded_cluster, owner_url
+from app.db.urls import app_url, check_app_login, embedded_cluster, owner_url
 
 
 def say(msg: str) -> None:
@@ -71,11 +71,30 @@ def db_migrate(settings: Settings) -> None:
     say(f"migrated in {time.perf_counter() - started:.1f}s")
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
+def refuse_demo_keys(settings: Settings) -> None:
+    """On a database of its own (not the embedded cluster), the server does not start while a public demo key
+    still works there, unless allowed (--allow-demo-keys, MISSIONS_ALLOW_DEMO_KEYS)."""
+    from app.demo import active_demo_keys
+
+    if settings.embedded:
+        return
+    active = active_demo_keys(owner_url(settings))
+    if active:
+        raise RuntimeError(
+            "the database at MISSIONS_DATABASE_URL has active demo API keys, which are public:\n    "
+            + "\n    ".join(active)
+            + "\nrevoke them (missions keys revoke KEY_ID), or serve anyway with --allow-demo-keys "
+              "(MISSIONS_ALLOW_DEMO_KEYS=1)")
+
+
+def serve(settings: Settings, host: str, port: int, allow_demo_keys: bool = False) -> None:
     import uvicorn
 
     from app.http.app import create_app
 
+    check_app_login(settings)
+    if not (allow_demo_keys or settings.allow_demo_keys):
+        refuse_demo_keys(settings)
     say(f"serving the HTTP API on http://{host}:{port} (docs: http://{host}:{port}/schema) — Ctrl-C stops it")
     uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="warning")
 
@@ -91,20 +110,29 @@ def check(settings: Settings) -> int:
     return 1 if any(v for _, v, _ in rows) else 0
 
 
-def demo(settings: Settings) -> None:
+def demo(settings: Settings, force: bool = False) -> None:
+    """Load the demo data: into the embedded cluster, or with force into MISSIONS_DATABASE_URL's server."""
     from app.demo import load_demo
 
+    if not settings.embedded and not force:
+        raise RuntimeError("MISSIONS_DATABASE_URL is set: the demo data's API keys are public, so `missions demo` "
+                           "loads them only into the embedded cluster; pass --force to load them into that server")
     rows = load_demo(owner_url(settings))
     say("demo data loaded; demo API keys (use as 'Authorization: Bearer <key>'):")
-    for role, name, key in rows:
-        print(f"    {role:<12} {name:<18} {key}")
+    for row in rows:
+        print(f"    {row.role:<12} {row.name:<18} {row.key}" + ("  (revoked: stays revoked)" if row.revoked else ""))
 
 
-def up(settings: Settings, host: str, port: int) -> None:
+def up(settings: Settings, host: str, port: int, load_demo: bool = False, allow_demo_keys: bool = False) -> None:
+    """Start, migrate, load the demo data (the embedded cluster, or when asked for) and serve."""
     db_start(settings)
     db_migrate(settings)
-    demo(settings)
-    serve(settings, host, port)
+    if settings.embedded or load_demo:
+        demo(settings, force=True)
+    else:
+        say("MISSIONS_DATABASE_URL is set: not loading the demo data (its API keys are public); "
+            "`missions up --demo` would")
+    serve(settings, host, port, allow_demo_keys=allow_demo_keys or load_demo)
 
 
 def create_principal(settings: Settings, args: argparse.Namespace) -> None:
@@ -136,17 +164,27 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
         sp.add_argument("--host", default=settings.http_host)
         sp.add_argument("--port", type=int, default=settings.http_port)
 
-    http_args(sub.add_parser("up", help="start the embedded db, migrate, load demo data and serve"))
+    allow_help = ("serve even when the database (not the embedded cluster) has active demo API keys; "
+                  "also MISSIONS_ALLOW_DEMO_KEYS=1")
+    up_parser = sub.add_parser("up", help="start the embedded db, migrate, load demo data (embedded only) and serve")
+    http_args(up_parser)
+    up_parser.add_argument("--demo", action="store_true",
+                           help="load the demo data (public API keys) into MISSIONS_DATABASE_URL's server too")
+    up_parser.add_argument("--allow-demo-keys", action="store_true", help=allow_help)
     db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
     for name, text in [("start", "start the embedded cluster (creating it if needed)"),
                        ("stop", "stop the embedded cluster"), ("status", "cluster state and health"),
                        ("url", "print the owner connection URL of the database in use"),
                        ("migrate", "apply migrations, functions, grants and cron jobs")]:
         db.add_parser(name, help=text)
-    http_args(sub.add_parser("serve", help="serve the HTTP API"))
+    serve_parser = sub.add_parser("serve", help="serve the HTTP API")
+    http_args(serve_parser)
+    serve_parser.add_argument("--allow-demo-keys", action="store_true", help=allow_help)
     worker = sub.add_parser("worker", help="consume the event queues and run the AI reviewer")
     worker.add_argument("--once", action="store_true", help="process one batch and exit")
-    sub.add_parser("demo", help="load demo data and print the demo API keys")
+    demo_parser = sub.add_parser("demo", help="load demo data and print the demo API keys (embedded cluster only)")
+    demo_parser.add_argument("--force", action="store_true",
+                             help="load them into MISSIONS_DATABASE_URL's server (their keys are public)")
     sub.add_parser("check", help="check the engine's invariants (exit 1 on any violation)")
 
     principals = sub.add_parser("principals", help="principals").add_subparsers(dest="p_command", required=True)
@@ -171,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         match args.command:
             case "up":
-                up(settings, args.host, args.port)
+                up(settings, args.host, args.port, load_demo=args.demo, allow_demo_keys=args.allow_demo_keys)
             case "db":
                 match args.db_command:
                     case "start": db_start(settings)
@@ -180,15 +218,16 @@ def main(argv: list[str] | None = None) -> int:
                     case "url": print(owner_url(settings))
                     case "migrate": db_migrate(settings)
             case "serve":
-                serve(settings, args.host, args.port)
+                serve(settings, args.host, args.port, allow_demo_keys=args.allow_demo_keys)
             case "worker":
                 from app import worker
                 from app.http.logs import configure_logging
 
+                check_app_login(settings)
                 configure_logging(settings.log_level)
                 say(f"worker: {worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer)} event(s) handled")
             case "demo":
-                demo(settings)
+                demo(settings, force=args.force)
             case "check":
                 return check(settings)
             case "principals":

@@ -15,6 +15,22 @@ APP_ROLE = "missions_app"
 OWNER_ROLE = "missions_owner"  # NOLOGIN, non-superuser: owns every engine object
 
 
+RATE_UNITS = ("second", "minute", "hour", "day")
+
+
+def parse_rate_limit(text: str) -> tuple[str, int] | None:
+    """'600/minute' -> ("minute", 600); 'off' (or '0') -> None."""
+    text = text.strip().lower()
+    if text in {"off", "0", "none", ""}:
+        return None
+    count, _, unit = text.partition("/")
+    unit = unit.strip().removesuffix("s")
+    if not count.strip().isdigit() or int(count) < 1 or unit not in RATE_UNITS:
+        raise ValueError(f"MISSIONS_RATE_LIMIT must look like '600/minute' (units: {', '.join(RATE_UNITS)}) "
+                         f"or 'off', not {text!r}")
+    return unit, int(count)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None  # owner URL of an existing server (MISSIONS_DATABASE_URL)
@@ -28,6 +44,11 @@ class Settings:
     log_level: str
     ai_reviewer: str  # rules | off | module:function (MISSIONS_AI_REVIEWER)
     evidence_dir: Path  # root of the local evidence storage (MISSIONS_EVIDENCE_DIR)
+    statement_timeout_ms: int = 5000  # every HTTP request's statements (MISSIONS_STATEMENT_TIMEOUT_MS)
+    pool_timeout: float = 0.5  # seconds a request waits for a pooled connection, then 503 (MISSIONS_POOL_TIMEOUT)
+    rate_limit: tuple[str, int] | None = ("minute", 600)  # per key / address (MISSIONS_RATE_LIMIT; None: off)
+    metrics_token: str | None = None  # bearer token /metrics requires when set (MISSIONS_METRICS_TOKEN)
+    allow_demo_keys: bool = False  # serve a non-embedded database with active demo keys (MISSIONS_ALLOW_DEMO_KEYS)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,6 +66,11 @@ class Settings:
             log_level=env.get("MISSIONS_LOG_LEVEL", "INFO"),
             ai_reviewer=env.get("MISSIONS_AI_REVIEWER", "rules"),
             evidence_dir=Path(env.get("MISSIONS_EVIDENCE_DIR", home / "evidence")).resolve(),
+            statement_timeout_ms=int(env.get("MISSIONS_STATEMENT_TIMEOUT_MS", "5000")),
+            pool_timeout=float(env.get("MISSIONS_POOL_TIMEOUT", "0.5")),
+            rate_limit=parse_rate_limit(env.get("MISSIONS_RATE_LIMIT", "600/minute")),
+            metrics_token=env.get("MISSIONS_METRICS_TOKEN") or None,
+            allow_demo_keys=env.get("MISSIONS_ALLOW_DEMO_KEYS", "").lower() in {"1", "true", "yes", "on"},
         )
 
     @property

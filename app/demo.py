@@ -1,16 +1,57 @@
-"""`missions demo`: loads the demo data of sql/demo/ (idempotent) and returns the demo API keys."""
+"""`missions demo`: loads the demo data of sql/demo/ (idempotent) and returns the demo API keys.
+
+The demo keys are public (they are printed and in the README). They are written once in
+sql/demo/010_principals.sql; `demo_api_keys()` reads them from there, so `missions serve` can recognise an
+active one on a real database by its hash, whatever its label.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from typing import NamedTuple
+
 import psycopg
 
+from app.config import OWNER_ROLE, SQL_DIR
 from app.db.migrate import apply_sql_files, sql_files
 
+DEMO_PRINCIPALS_SQL = SQL_DIR / "demo" / "010_principals.sql"
+_DEMO_KEY = re.compile(r"'(mk_demo[a-z]+_insecure-demo-key-[a-z]+)'")
 
-def load_demo(url: str) -> list[tuple[str, str, str]]:
-    """Apply sql/demo/*.sql in one transaction; returns (role, display name, API key) rows."""
+
+class DemoKey(NamedTuple):
+    role: str
+    name: str
+    key: str
+    revoked: bool  # revoked by someone since; loading the demo again does not bring it back
+
+
+def demo_api_keys() -> list[str]:
+    """The public demo API keys, as written in sql/demo/010_principals.sql."""
+    return _DEMO_KEY.findall(DEMO_PRINCIPALS_SQL.read_text())
+
+
+def load_demo(url: str) -> list[DemoKey]:
+    """Apply sql/demo/*.sql in one transaction; returns the demo principals' keys (revoked ones flagged)."""
     with psycopg.connect(url) as conn:
         apply_sql_files(conn, sql_files("demo"))
-        rows = conn.execute("select role, display_name, api_key from demo_keys order by role").fetchall()
+        rows = conn.execute("select role, display_name, api_key, revoked from demo_keys order by role").fetchall()
         conn.commit()
-    return rows
+    return [DemoKey(*row) for row in rows]
+
+
+def active_demo_keys(url: str) -> list[str]:
+    """'<display name>: key <id> (mk_<prefix>_…)' for every demo key that still authenticates in the database at
+    `url` (an owner login); none when the engine is not installed there."""
+    hashes = [hashlib.sha256(key.encode()).digest() for key in demo_api_keys()]
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        if conn.execute("select to_regclass('missions_private.api_keys') is null").fetchone()[0]:
+            return []
+        conn.execute(f"set role {OWNER_ROLE}")
+        rows = conn.execute(
+            "select p.display_name, k.id, k.prefix from missions_private.api_keys k"
+            " join missions_private.principals p on p.id = k.principal_id"
+            " where k.revoked_at is null and p.active and k.secret_hash = any(%s) order by k.prefix",
+            (hashes,)).fetchall()
+    return [f"{name}: key {key_id} (mk_{prefix}_…)" for name, key_id, prefix in rows]

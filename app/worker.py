@@ -22,8 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 from pgmq import PGMQueue
+from psycopg import Connection
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
+
+from app.config import APP_ROLE
 
 log = logging.getLogger("missions.worker")
 
@@ -108,9 +111,18 @@ def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 
     return handled
 
 
+def become_app_role(conn: Connection) -> None:
+    """Worker connections act as the app's role even when the URL names an owner or superuser login."""
+    if conn.execute("select current_user <> %s", (APP_ROLE,)).fetchone()[0]:
+        conn.execute(f'set role "{APP_ROLE}"')
+    conn.commit()
+
+
 def open_queue(url: str) -> PGMQueue:
-    """A pgmq client on our own pool (pgmq's URL parser would drop socket paths and options)."""
-    pool = ConnectionPool(url, min_size=1, max_size=2, open=True)
+    """A pgmq client on our own pool (pgmq's URL parser would drop socket paths and options), acting as
+    `missions_app` whatever the login."""
+    pool = ConnectionPool(url, min_size=1, max_size=2, open=True, configure=become_app_role,
+                          kwargs={"application_name": "missions-worker"})
     return PGMQueue(pool=pool, init_extension=False)
 
 

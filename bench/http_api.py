@@ -57,9 +57,12 @@ def http_api(ctx: Ctx, url: str) -> Section:
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MISSIONS_DATABASE_URL": url, "MISSIONS_EVIDENCE_DIR": str(ctx.workdir / "evidence"),
+    # The bench's own throw-away database: the server logs in with the bench's URL (acting as missions_app) and
+    # measures throughput: no per-key rate limit, and a request may queue for a connection as before.
+    env = {**os.environ, "MISSIONS_DATABASE_URL": url, "MISSIONS_APP_DATABASE_URL": url,
+           "MISSIONS_EVIDENCE_DIR": str(ctx.workdir / "evidence"), "MISSIONS_RATE_LIMIT": "off",
+           "MISSIONS_POOL_TIMEOUT": "30",
            "MISSIONS_HOST": "127.0.0.1", "MISSIONS_PORT": str(port)}
-    env.pop("MISSIONS_APP_DATABASE_URL", None)
     log = (ctx.workdir / "http_server.log").open("w")
     say(f"http: starting `missions serve` on {base}")
     server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -79,7 +79,8 @@ class LiveServer:
     def start(cls, database_url: str, evidence_dir: Path) -> LiveServer:
         from app.http.app import create_app
 
-        quiet = dataclasses.replace(Settings.from_env(), log_level="WARNING")
+        # no rate limit: the fuzzer sends thousands of requests per key (the limit has its own tests)
+        quiet = dataclasses.replace(Settings.from_env(), log_level="WARNING", rate_limit=None)
         app = create_app(database_url=database_url, settings=quiet, evidence_dir=evidence_dir)
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

@@ -1,13 +1,14 @@
-"""Demo data loads idempotently and its keys work."""
+"""Demo data loads idempotently, its keys work, a revoked one stays revoked, and its keys are recognisable."""
 
-from app.demo import load_demo
+from app.demo import active_demo_keys, demo_api_keys, load_demo
 
 
 def test_demo_loads_twice_and_its_keys_authenticate(db, dsn):
     first = load_demo(dsn)
     second = load_demo(dsn)
     assert first == second and len(first) == 9
-    for role, _, key in first:
+    for role, _, key, revoked in first:
+        assert not revoked
         row = db.execute("select role from missions.authenticate(%s)", (key,)).fetchone()
         assert row["role"] == role
     assert db.execute("select count(*) as n from missions.templates()").fetchone()["n"] == 8
@@ -17,12 +18,28 @@ def test_demo_loads_twice_and_its_keys_authenticate(db, dsn):
     assert sorted((r["status"], r["steps"]) for r in agent_missions) == [("assigned", 6), ("assigned", 7), ("assigned", 9)]
 
 
-def test_demo_restores_a_revoked_demo_key(db, dsn):
-    keys = {name: key for _, name, key in load_demo(dsn)}
-    db.execute("update missions_private.api_keys set revoked_at = now() where prefix = 'demopat'")
+def test_a_revoked_demo_key_stays_revoked_when_the_demo_is_loaded_again(db, dsn):
+    keys = {row.name: row.key for row in load_demo(dsn)}
+    db.execute("select missions.revoke_api_key(id) from missions_private.api_keys where prefix = 'demopat'")
     assert db.execute("select * from missions.authenticate(%s)", (keys["Pat Participant"],)).fetchall() == []
-    load_demo(dsn)
-    assert db.execute("select * from missions.authenticate(%s)", (keys["Pat Participant"],)).fetchone()
+    again = {row.name: row for row in load_demo(dsn)}
+    assert again["Pat Participant"].revoked and not again["Ada Admin"].revoked
+    assert db.execute("select * from missions.authenticate(%s)", (keys["Pat Participant"],)).fetchall() == []
+    assert db.execute("select * from missions.authenticate(%s)", (keys["Ada Admin"],)).fetchone()
+
+
+def test_active_demo_keys_are_recognised_by_their_public_secret_not_their_label(db, dsn):
+    assert active_demo_keys(dsn) == []  # a database without the demo
+    loaded = load_demo(dsn)
+    assert sorted(demo_api_keys()) == sorted(row.key for row in loaded) and len(loaded) == 9
+    assert len(active_demo_keys(dsn)) == 9
+    # relabelling does not hide a public key; revoking it does; an ordinary key labelled 'demo' is not one
+    db.execute("update missions_private.api_keys set label = 'production' where prefix = 'demoadmin'")
+    db.execute("select missions.create_api_key('00000000-0000-4000-a000-000000000001', 'demo')")
+    db.execute("select missions.revoke_api_key(id) from missions_private.api_keys where prefix = 'demopat'")
+    active = active_demo_keys(dsn)
+    assert len(active) == 8 and any("Ada Admin" in a and "mk_demoadmin_" in a for a in active)
+    assert not any("mk_demopat_" in a for a in active)
 
 
 def test_demo_has_a_defender_learning_track(db, dsn):

@@ -71,3 +71,19 @@ def test_the_worker_delivers_external_events_from_the_inbox_queue(db, queue, pri
     assert worker.process(queue, name=worker.INBOX, handle=worker.deliver, wait_seconds=0) == 1
     assert db.execute("select status from missions_private.steps where id = %s", (step,)).fetchone()["status"] == "ready"
     assert depth(db, "q_external_events") == 1
+
+
+def test_the_worker_acts_as_missions_app_even_on_a_superuser_login(db, cluster, recorded):
+    import psycopg
+
+    q = worker.open_queue(cluster.url(db.info.dbname))  # the superuser login, as MISSIONS_DATABASE_URL may be
+    try:
+        with q.pool.connection() as conn:
+            assert conn.execute("select current_user, session_user").fetchone() == ("missions_app", "postgres")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("select count(*) from missions_private.api_keys")
+        mid = new_mission(db)
+        db.execute("select missions_private.transition_mission(%s, 'cancelled')", (mid,))
+        assert worker.process(q, wait_seconds=0) == 2 and [e["to_status"] for e in recorded] == ["cancelled"]
+    finally:
+        q.pool.close()

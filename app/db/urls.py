@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit, quote
 
 from app.cluster import Cluster
-from app.config import APP_ROLE, EMBEDDED_DBNAME, Settings
+from app.config import APP_ROLE, EMBEDDED_DBNAME, OWNER_ROLE, Settings
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -47,3 +47,29 @@ def app_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     return embedded_cluster(settings).url(EMBEDDED_DBNAME, user=APP_ROLE)
+
+
+class UnsafeLogin(RuntimeError):
+    """The app or the worker would run on a privileged database login."""
+
+
+def check_app_login(settings: Settings) -> None:
+    """Outside the embedded cluster, without MISSIONS_APP_DATABASE_URL the app and the worker would log in with
+    MISSIONS_DATABASE_URL, the owner URL: refuse when that login is a superuser or may become the engine's
+    owner (even acting as missions_app, such a session could RESET ROLE). The embedded cluster has its own
+    `missions_app` login; an explicit MISSIONS_APP_DATABASE_URL is the operator's choice."""
+    if settings.embedded or settings.app_database_url:
+        return
+    import psycopg
+
+    with psycopg.connect(settings.database_url, connect_timeout=10) as conn:
+        login, superuser, owner = conn.execute(
+            "select r.rolname, r.rolsuper, case when exists (select from pg_roles o where o.rolname = %s)"
+            " then pg_has_role(session_user, %s, 'MEMBER') else false end"
+            " from pg_roles r where r.rolname = session_user", (OWNER_ROLE, OWNER_ROLE)).fetchone()
+    if superuser or owner:
+        what = "a superuser" if superuser else f"a member of {OWNER_ROLE}, the engine's owner"
+        raise UnsafeLogin(
+            f"MISSIONS_DATABASE_URL logs in as {login!r}, {what}; the HTTP app and the worker refuse to run on it. "
+            f"Set MISSIONS_APP_DATABASE_URL to a login of the role {APP_ROLE} "
+            f"(e.g. ALTER ROLE {APP_ROLE} PASSWORD '…') and run again.")

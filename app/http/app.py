@@ -13,9 +13,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from app.config import Settings
-from app.db.urls import app_url
+from app.db.urls import app_url, check_app_login
 from app.http.db import Database, make_pool
 from app.http.errors import problem_details_plugin
+from app.http.limits import rate_limit_config
 from app.http.logs import access_log, configure_logging
 from app.http.openapi import COMPONENTS, complete_document
 from app.http.agents import AgentMissionController, AgentWorkController
@@ -51,7 +52,10 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = make_pool(url, settings.pool_max)
+        if database_url is None:  # the configured login: refuse a privileged one outside the embedded cluster
+            check_app_login(settings)
+        pool = make_pool(url, settings.pool_max, timeout=settings.pool_timeout,
+                         statement_timeout_ms=settings.statement_timeout_ms)
         await pool.open()
         app.state.db = Database(pool)
         try:
@@ -66,10 +70,10 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
                         LearningTemplateController, RecipeController, LearningAnalyticsController],
         dependencies={"db": Provide(database, sync_to_thread=False),
                       "store": Provide(provide_store, sync_to_thread=False)},
-        state=State({"evidence_store": store}),
+        state=State({"evidence_store": store, "metrics_token": settings.metrics_token}),
         lifespan=[lifespan],
         plugins=[problem_details_plugin()],
-        middleware=[access_log],
+        middleware=[access_log] + ([rate_limit_config(settings.rate_limit).middleware] if settings.rate_limit else []),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Mission engine",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,17 +19,23 @@ from app.http.errors import problem, unauthenticated
 MAX_KEY_LENGTH = 200
 
 
-async def _become_app_role(conn: AsyncConnection) -> None:
-    """Pool connections act as the app's role even when the URL names an owner or superuser."""
-    cur = await conn.execute("select current_user = %s as is_app", (APP_ROLE,))
-    if not (await cur.fetchone())["is_app"]:
-        await conn.execute(f'set role "{APP_ROLE}"')
-    await conn.commit()
+def _configure(statement_timeout_ms: int) -> Callable[[AsyncConnection], Awaitable[None]]:
+    async def configure(conn: AsyncConnection) -> None:
+        """Pool connections act as the app's role even when the URL names an owner or superuser, and every
+        statement of every request runs under the statement timeout (a cut statement is 57014 -> 503)."""
+        cur = await conn.execute("select current_user = %s as is_app", (APP_ROLE,))
+        if not (await cur.fetchone())["is_app"]:
+            await conn.execute(f'set role "{APP_ROLE}"')
+        await conn.execute("select set_config('statement_timeout', %s, false)", (str(statement_timeout_ms),))
+        await conn.commit()
+
+    return configure
 
 
-def make_pool(url: str, max_size: int) -> AsyncConnectionPool:
+def make_pool(url: str, max_size: int, *, timeout: float = 0.5, statement_timeout_ms: int = 5000) -> AsyncConnectionPool:
+    """The app's pool: a request waits at most `timeout` seconds for a connection (then PoolTimeout -> 503)."""
     return AsyncConnectionPool(
-        url, min_size=1, max_size=max_size, open=False, configure=_become_app_role,
+        url, min_size=1, max_size=max_size, open=False, timeout=timeout, configure=_configure(statement_timeout_ms),
         kwargs={"row_factory": dict_row, "application_name": "missions-http"},
     )
 

@@ -53,6 +53,17 @@ STANDARD_CODES: dict[str, ErrorCode] = {
     "23514": ErrorCode("23514", "validation", 422, "Invalid value"),
     "22": ErrorCode("22", "validation", 422, "Invalid value"),
     "40": ErrorCode("40", "conflict-retry", 409, "Concurrent update, retry"),  # deadlock, serialization failure
+    "57014": ErrorCode("57014", "timeout", 503, "Request took too long"),  # statement_timeout cut the call
+    "53": ErrorCode("53", "unavailable", 503, "Service unavailable"),  # insufficient resources (e.g. connections)
+    "57": ErrorCode("57", "unavailable", 503, "Service unavailable"),  # the server is shutting down or starting
+}
+
+# Details given instead of PostgreSQL's message (which names internal functions, tables or settings).
+GENERIC_DETAIL: dict[str, str] = {
+    "42501": "the caller's role may not do this",
+    "57014": "the request took longer than the server allows and was cancelled; retry later or ask for less",
+    "53": "the database is out of resources; retry later",
+    "57": "the database is unavailable; retry later",
 }
 
 
@@ -62,18 +73,31 @@ def code_for(sqlstate: str | None) -> ErrorCode | None:
     return ERROR_CODES.get(sqlstate) or STANDARD_CODES.get(sqlstate) or STANDARD_CODES.get(sqlstate[:2])
 
 
-def problem(status: int, name: str, title: str, detail: str = "", **extra: object) -> ProblemDetailsException:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def problem(status: int, name: str, title: str, detail: str = "", headers: dict[str, str] | None = None,
+            **extra: object) -> ProblemDetailsException:
+    headers = {**({"WWW-Authenticate": "Bearer"} if status == 401 else {}), **(headers or {})}
     return ProblemDetailsException(
         status_code=status, type_=PROBLEM_BASE + name, title=title, detail=detail,
-        extra={k: v for k, v in extra.items() if v is not None} or None, headers=headers,
+        extra={k: v for k, v in extra.items() if v is not None} or None, headers=headers or None,
     )
 
 
+# Seconds a client should wait before retrying a 503 (a full pool, a statement cut by the timeout).
+RETRY_AFTER_SECONDS = 1
+
+
+def unavailable(detail: str) -> ProblemDetailsException:
+    return problem(503, "unavailable", "Service unavailable", detail,
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def from_database_error(exc: psycopg.Error) -> ProblemDetailsException:
-    if isinstance(exc, (PoolTimeout, psycopg.OperationalError)) and not exc.sqlstate:
+    if isinstance(exc, PoolTimeout):
+        log.warning("connection pool exhausted: %s", exc)
+        return unavailable("the server is busy (no database connection free); retry later")
+    if isinstance(exc, psycopg.OperationalError) and not exc.sqlstate:
         log.error("database unavailable: %s", exc)
-        return problem(503, "unavailable", "Service unavailable", "the database is unavailable; retry later")
+        return unavailable("the database is unavailable; retry later")
     if isinstance(exc, psycopg.DataError) and not exc.sqlstate:  # refused by the driver, e.g. a NUL character
         return problem(422, "validation", "Invalid input", str(exc))
     code = code_for(exc.sqlstate)
@@ -81,6 +105,12 @@ def from_database_error(exc: psycopg.Error) -> ProblemDetailsException:
     if code is None:
         log.error("unmapped database error %s: %s", exc.sqlstate, exc)
         return problem(500, "internal", "Internal error", "the server could not complete the request")
+    if code.status == 503:
+        log.warning("database error %s: %s", exc.sqlstate, exc)
+        return problem(503, code.name, code.title, GENERIC_DETAIL[code.sqlstate],
+                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, sqlstate=exc.sqlstate)
+    if code.sqlstate in GENERIC_DETAIL:  # PostgreSQL's message names the function or table: not for clients
+        return problem(code.status, code.name, code.title, GENERIC_DETAIL[code.sqlstate], sqlstate=exc.sqlstate)
     detail = diag.message_primary or str(exc)
     return problem(code.status, code.name, code.title, detail, sqlstate=exc.sqlstate,
                    constraint=diag.constraint_name, hint=diag.message_hint)
@@ -94,7 +124,7 @@ def from_http_error(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, NotAuthorizedException):
         return problem(401, "unauthenticated", "Authentication required", exc.detail)
     name = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
-    return problem(exc.status_code, name, exc.detail or "Error", exc.detail, errors=exc.extra)
+    return problem(exc.status_code, name, exc.detail or "Error", exc.detail, headers=exc.headers, errors=exc.extra)
 
 
 def from_unexpected_error(exc: Exception) -> ProblemDetailsException:

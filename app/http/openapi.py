@@ -9,16 +9,21 @@ import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 from litestar.openapi.spec import (
-    Components, OpenAPI, OpenAPIMediaType, OpenAPIResponse, Reference, Schema, SecurityScheme,
+    Components, OpenAPI, OpenAPIHeader, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Reference, Schema,
+    SecurityScheme,
 )
 
 from app.http.schemas import Body, Problem
 
 BEARER = [{"BearerAuth": []}]
+# /metrics: no credentials, or the metrics token when the server has one (MISSIONS_METRICS_TOKEN).
+METRICS_SECURITY = [{}, {"MetricsToken": []}]
 
 COMPONENTS = Components(
     security_schemes={
-        "BearerAuth": SecurityScheme(type="http", scheme="bearer", description="An API key: mk_<prefix>_<secret>")
+        "BearerAuth": SecurityScheme(type="http", scheme="bearer", description="An API key: mk_<prefix>_<secret>"),
+        "MetricsToken": SecurityScheme(type="http", scheme="bearer",
+                                       description="The metrics token (MISSIONS_METRICS_TOKEN), when the server has one"),
     }
 )
 
@@ -31,7 +36,9 @@ _DESCRIPTIONS = {
     413: "Too large: an upload over the size limit, or too many files",
     415: "Unsupported media type: a content type the endpoint does not accept",
     422: "Invalid input",
-    429: "A quota is used up",
+    429: "A quota is used up, or too many requests from this API key (or address): retry after `Retry-After` seconds",
+    503: "The server is busy (no database connection free) or the call ran past the statement timeout: "
+         "retry after `Retry-After` seconds",
 }
 
 
@@ -56,17 +63,25 @@ PROBLEM_JSON = "application/problem+json"
 _METHODS = ("get", "put", "post", "delete", "patch")
 
 
+# Paths the rate limit skips (app/http/limits.py UNLIMITED): they never answer 429 for it.
+_UNLIMITED_PATHS = {"/health"}
+_RETRY_AFTER = OpenAPIHeader(schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+                             description="Seconds to wait before retrying")
+
+
 def _problem_response(status: int) -> OpenAPIResponse:
     return OpenAPIResponse(description=_DESCRIPTIONS[status], content={
-        PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))})
+        PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))},
+        headers={"Retry-After": _RETRY_AFTER} if status in (429, 503) else None)
 
 
 def document_common_errors(spec: OpenAPI) -> None:
     """Declare, on every operation, the errors any request of its shape can get, so no handler has to list them:
     401 when it is secured; 422 (invalid parameter or body) and 400 (malformed) when it takes parameters or a
-    body; 413 when it takes a body (the body size limit). Every 4xx is problem+json, including the 400 that
-    Litestar documents on its own as plain JSON (the problem-details plugin answers every error as a problem)."""
-    for item in (spec.paths or {}).values():
+    body; 413 when it takes a body (the body size limit); 429 (the rate limit) and 503 (a full pool, the statement
+    timeout) everywhere, with `Retry-After`. Every 4xx is problem+json, including the 400 that Litestar documents
+    on its own as plain JSON (the problem-details plugin answers every error as a problem)."""
+    for path, item in (spec.paths or {}).items():
         for operation in filter(None, (getattr(item, m) for m in _METHODS)):
             responses = operation.responses if operation.responses is not None else {}
             wanted = set()
@@ -76,11 +91,17 @@ def document_common_errors(spec: OpenAPI) -> None:
                 wanted |= {400, 422}
             if operation.request_body:
                 wanted.add(413)
+            wanted.add(503)
+            if path not in _UNLIMITED_PATHS:
+                wanted.add(429)
             for status in sorted(wanted):
                 responses.setdefault(str(status), _problem_response(status))
             for status, response in responses.items():
-                if status.startswith("4") and PROBLEM_JSON not in (getattr(response, "content", None) or {}):
+                content = getattr(response, "content", None) or {}
+                if status.startswith("4") and PROBLEM_JSON not in content:
                     responses[status] = _problem_response(int(status))
+                elif status in ("429", "503") and PROBLEM_JSON in content and not response.headers:
+                    response.headers = {"Retry-After": _RETRY_AFTER}
             operation.responses = responses
 
 

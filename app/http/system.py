@@ -1,4 +1,5 @@
-"""Operations endpoints: /health (database, pg_cron, pgmq) and /metrics (Prometheus text); no auth."""
+"""Operations endpoints: /health (database, pg_cron, pgmq) and /metrics (Prometheus text; a bearer token when
+MISSIONS_METRICS_TOKEN is set)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import json
 import logging
 
 import psycopg
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 
 from app import queries
 from app.http.db import DB
+from app.http.limits import check_metrics_token
+from app.http.openapi import METRICS_SECURITY, problems
 from app.http.schemas import Health
 
 log = logging.getLogger("missions.http")
@@ -34,8 +37,11 @@ class SystemController(Controller):
         return Response(body, status_code=200 if ok else 503)
 
     @get("/metrics", operation_id="getMetrics", summary="Prometheus metrics", media_type=MediaType.TEXT,
-         description="Queue depths, events recorded, principals by role, missions by status.")
-    async def metrics(self, db: DB) -> str:
+         description="Queue depths, events recorded, principals by role, missions by status. When the server has "
+                     "a metrics token (MISSIONS_METRICS_TOKEN), send it as 'Authorization: Bearer <token>'.",
+         security=METRICS_SECURITY, responses=problems(401))
+    async def metrics(self, request: Request, db: DB) -> str:
+        check_metrics_token(request, request.app.state.metrics_token)
         rows = await db.rows(None, queries.METRICS)
         return render_prometheus(rows)
 

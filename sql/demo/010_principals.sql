@@ -1,6 +1,8 @@
 -- Demo principals with well-known API keys (printed by `make run`). Never load demo data in production.
--- Idempotent: fixed ids and key prefixes, inserted only when missing.
-CREATE TEMP TABLE IF NOT EXISTS demo_keys (role text, display_name text, api_key text);
+-- Idempotent: fixed ids and key prefixes, inserted only when missing; a demo key revoked stays revoked.
+-- The keys are public: `missions serve` recognises them by these strings (app/demo.py reads them from here)
+-- and refuses a non-embedded database where one is still active. Their label is 'demo'.
+CREATE TEMP TABLE IF NOT EXISTS demo_keys (role text, display_name text, api_key text, revoked boolean);
 TRUNCATE demo_keys;
 
 WITH people (id, role, display_name, level, tier, timezone, api_key) AS (
@@ -33,7 +35,11 @@ keys AS (
   INSERT INTO missions_private.api_keys (principal_id, prefix, secret_hash, label)
   SELECT id, split_part(api_key, '_', 2), sha256(convert_to(api_key, 'UTF8')), 'demo'
   FROM people
-  -- a demo key revoked while playing works again after the next `make run`
-  ON CONFLICT ON CONSTRAINT api_keys_prefix_unique DO UPDATE SET revoked_at = NULL
+  -- a revoked demo key stays revoked: loading the demo again never brings a public key back to life
+  ON CONFLICT ON CONSTRAINT api_keys_prefix_unique DO NOTHING
 )
-INSERT INTO demo_keys SELECT role, display_name, api_key FROM people;
+INSERT INTO demo_keys
+SELECT people.role, people.display_name, people.api_key,
+       EXISTS (SELECT FROM missions_private.api_keys k
+               WHERE k.prefix = split_part(people.api_key, '_', 2) AND k.revoked_at IS NOT NULL)
+FROM people;
