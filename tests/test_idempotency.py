@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import act_as, bearer, make_principal, race
 from tests.engagement_helpers import assign, ledger, make_template, start
-from tests.learning_helpers import call, clocked, create_simple, finish_subtasks, set_clock
+from tests.learning_helpers import call, clocked, create_simple, designate, finish_subtasks, set_clock
 from tests.test_agents import create_mission, step_ids
 from tests.test_learning_reviews import CLAIM, T0 as LEARNING_T0, premium_submission, review
 
@@ -177,6 +177,7 @@ def test_learning_submit_and_mentor_review_replay_their_answers(db, connect, pri
 
     set_clock(db, LEARNING_T0)
     mentor = principals["mentor"]
+    designate(db, "mentor_review", mentor)
     mid = premium_submission(db, make_principal(db, "participant", tier="PREMIUM"))
     call(db, mentor, CLAIM, mid, mentor["id"])
     verdict = review({1: 90, 2: 80, 3: 70})

@@ -20,6 +20,7 @@ ENGINE_WRITTEN = {
     ("alerts", "details"): "built by the alert rules from counters",
     ("api_keys", "prefix"): "generated hex",
     ("events", "type"): "event names are literals of the engine's functions",
+    ("evidence_files", "storage_key"): "generated from the checked sha256",
     ("events", "from_status"): "a state machine status",
     ("events", "to_status"): "a state machine status",
     ("idempotency_keys", "caller"): "a principal id or a role name",

@@ -205,6 +205,7 @@ NOT_PAGED = {
     "evidence_limits": "one row", "set_evidence_limits": "one row",
     "recommend_recipes": "a ranked top-N: p_limit 1..50, no later pages",
     "cron_jobs": "the engine's fixed list of pg_cron jobs",
+    "designate_reviewer": "one row", "revoke_reviewer": "one row",
 }
 
 
