@@ -18,7 +18,9 @@ import sys
 import time
 
 import psycopg
+from psycopg.rows import dict_row
 
+from app import queries
 from app.cluster import ClusterError
 from app.config import EMBEDDED_DBNAME, Settings
 from app.db.migrate import migrate
@@ -57,7 +59,7 @@ def db_status(settings: Settings) -> int:
             return 1
     try:
         with psycopg.connect(owner_url(settings), connect_timeout=5) as conn:
-            health = conn.execute("select missions.health()").fetchone()[0]
+            health = conn.execute(queries.HEALTH).fetchone()[0]
     except psycopg.Error as exc:
         print(f"database: {str(exc).strip()}")
         return 1
@@ -102,7 +104,7 @@ def serve(settings: Settings, host: str, port: int, allow_demo_keys: bool = Fals
 def check(settings: Settings) -> int:
     """Runs missions.check_invariants(): one line per invariant, examples of any violation; 1 if any."""
     with psycopg.connect(owner_url(settings)) as conn:
-        rows = conn.execute("select invariant, violations, examples from missions.check_invariants()").fetchall()
+        rows = conn.execute(queries.CHECK_INVARIANTS).fetchall()
     for invariant, violations, examples in rows:
         print(f"{'ok  ' if violations == 0 else 'FAIL'} {invariant}" + (f": {violations}" if violations else ""))
         for example in examples:
@@ -139,21 +141,22 @@ def create_principal(settings: Settings, args: argparse.Namespace) -> None:
     attrs = {k: v for k, v in {"level": args.level, "tier": args.tier, "timezone": args.timezone,
                                "cohort": args.cohort}.items() if v}
     with psycopg.connect(owner_url(settings)) as conn:
-        out = conn.execute("select missions.enroll_principal(%s, %s, %s::jsonb, %s)",
-                           (args.role, args.name, json.dumps(attrs), args.label)).fetchone()[0]
+        out = conn.execute(queries.ENROLL_PRINCIPAL, {"role": args.role, "display_name": args.name,
+                                                      "attrs": json.dumps(attrs), "label": args.label}).fetchone()[0]
     print(f"principal {out['principal']['id']} ({args.role})\napi key   {out['api_key']}  (shown once)")
 
 
 def create_key(settings: Settings, args: argparse.Namespace) -> None:
     with psycopg.connect(owner_url(settings)) as conn:
-        key = conn.execute("select missions.create_api_key(%s, %s)", (args.principal_id, args.label)).fetchone()[0]
+        key = conn.execute(queries.CREATE_API_KEY, {"principal_id": args.principal_id,
+                                                    "label": args.label}).fetchone()[0]
     print(f"api key {key}  (shown once)")
 
 
 def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
-    with psycopg.connect(owner_url(settings)) as conn:
-        row = conn.execute("select id, revoked_at from missions.revoke_api_key(%s)", (args.key_id,)).fetchone()
-    print(f"api key {row[0]} revoked at {row[1].isoformat()}")
+    with psycopg.connect(owner_url(settings), row_factory=dict_row) as conn:
+        row = conn.execute(queries.REVOKE_API_KEY, {"id": args.key_id}).fetchone()
+    print(f"api key {row['id']} revoked at {row['revoked_at'].isoformat()}")
 
 
 def parser(settings: Settings) -> argparse.ArgumentParser:

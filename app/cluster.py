@@ -19,6 +19,8 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 
+from app import queries
+
 BINDIR = Path(os.environ.get("MISSIONS_PG_BINDIR", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "postgres"
 CRON_DATABASE = "postgres"
@@ -153,7 +155,7 @@ class Cluster:
     def ensure_database(self, dbname: str) -> None:
         """Create the engine database and pg_cron (in the cron database) if missing."""
         with psycopg.connect(self.url(CRON_DATABASE), autocommit=True) as conn:
-            conn.execute("create extension if not exists pg_cron")
-            exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
+            conn.execute(queries.CREATE_PG_CRON)
+            exists = conn.execute(queries.DATABASE_EXISTS, {"dbname": dbname}).fetchone()
             if not exists:
-                conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
+                conn.execute(queries.CREATE_DATABASE.format(sql.Identifier(dbname)))

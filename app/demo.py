@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import psycopg
 
-from app.config import OWNER_ROLE, SQL_DIR
+from app import queries
+from app.config import SQL_DIR
 from app.db.migrate import apply_sql_files, sql_files
 
 DEMO_PRINCIPALS_SQL = SQL_DIR / "demo" / "010_principals.sql"
@@ -36,7 +37,7 @@ def load_demo(url: str) -> list[DemoKey]:
     """Apply sql/demo/*.sql in one transaction; returns the demo principals' keys (revoked ones flagged)."""
     with psycopg.connect(url) as conn:
         apply_sql_files(conn, sql_files("demo"))
-        rows = conn.execute("select role, display_name, api_key, revoked from demo_keys order by role").fetchall()
+        rows = conn.execute(queries.DEMO_KEYS).fetchall()
         conn.commit()
     return [DemoKey(*row) for row in rows]
 
@@ -46,12 +47,8 @@ def active_demo_keys(url: str) -> list[str]:
     `url` (an owner login); none when the engine is not installed there."""
     hashes = [hashlib.sha256(key.encode()).digest() for key in demo_api_keys()]
     with psycopg.connect(url, connect_timeout=10) as conn:
-        if conn.execute("select to_regclass('missions_private.api_keys') is null").fetchone()[0]:
+        if not conn.execute(queries.ENGINE_INSTALLED).fetchone()[0]:
             return []
-        conn.execute(f"set role {OWNER_ROLE}")
-        rows = conn.execute(
-            "select p.display_name, k.id, k.prefix from missions_private.api_keys k"
-            " join missions_private.principals p on p.id = k.principal_id"
-            " where k.revoked_at is null and p.active and k.secret_hash = any(%s) order by k.prefix",
-            (hashes,)).fetchall()
+        conn.execute(queries.BECOME_OWNER)
+        rows = conn.execute(queries.ACTIVE_KEYS_BY_HASH, {"hashes": hashes}).fetchall()
     return [f"{name}: key {key_id} (mk_{prefix}_…)" for name, key_id, prefix in rows]

@@ -1,7 +1,13 @@
 """Every SQL statement the Python layer sends, by name, in one place.
 
-Each one calls a function of the public `missions` schema: Python holds no rule.
+Each one calls a function of the public `missions` schema: Python holds no rule. The last section holds the
+plumbing around them (sessions, roles, the queue, the catalog checks of migrate and the CLI). SQL files applied
+whole (sql/, migrations/) are not statements in this sense.
 """
+
+from psycopg import sql
+
+from app.config import APP_ROLE, OWNER_ROLE
 
 # Resolve a bearer key and become its principal for the rest of the transaction.
 AUTHENTICATE = """
@@ -182,10 +188,9 @@ from missions.skill_signals({_PARTICIPANT}, {PAGE}) s"""
 RECIPE = "select missions.recipe(%(slug)s::text) as recipe"
 RECIPES = f"""select to_jsonb(r) as recipe, {_key('slug=r.slug')}
 from missions.recipes(%(search)s::text, %(skill)s::text, %(type)s::text, {PAGE}) r"""
-# Whether a slug is taken (the library is readable by every role): upserts answer 201 for a new recipe, 200 for a change.
-RECIPE_EXISTS = "select exists (select from missions_private.recipes r where r.slug = %(slug)s::text) as existed"
-# upsert_recipe returns the row; recipe (STABLE, with the links) reads it in a second statement.
-UPSERT_RECIPE = "select r.slug from missions.upsert_recipe(%(spec)s::jsonb) r"
+# upsert_recipe returns the row and whether it created it (201) or changed it (200); recipe (STABLE, with the
+# links) reads it in a second statement.
+UPSERT_RECIPE = "select r.slug, r.created from missions.upsert_recipe(%(spec)s::jsonb) r"
 DELETE_RECIPE = "select to_jsonb(r) as recipe from missions.delete_recipe(%(slug)s::text) r"
 LINK_RECIPE = "select missions.link_recipe(%(slug)s::text, %(template_id)s::uuid, %(subtask)s::integer) as changed"
 UNLINK_RECIPE = "select missions.unlink_recipe(%(slug)s::text, %(template_id)s::uuid, %(subtask)s::integer) as changed"
@@ -211,3 +216,48 @@ _NO_LIFT = "coalesce(to_jsonb(x.lift), to_jsonb('none'::text))"
 RECIPE_EFFECTIVENESS = f"""select to_jsonb(x) as doc, {_key('lift=' + _NO_LIFT, 'slug=x.slug')}
 from missions.recipe_effectiveness({PAGE}) x"""
 COHORT_DASHBOARD = f"select to_jsonb(x) as doc, {_key('cohort=x.cohort')} from missions.cohort_dashboard({PAGE}) x"
+
+# ---- operations: the CLI, the worker, the reviewer, the demo loader, migrate ------------------------
+CHECK_INVARIANTS = "select i.invariant, i.violations, i.examples from missions.check_invariants() i"
+
+# The worker: an inbox message is deleted in the transaction that delivers it (DELIVER_EVENT).
+DELETE_QUEUE_MESSAGE = "select pgmq.delete(%(queue)s::text, %(msg_id)s::bigint) as deleted"
+
+# The built-in AI reviewer acts as its agent (like AUTHENTICATE, without a key) for the rest of the transaction.
+AS_REVIEWER = """select set_config('role', 'missions_agent', true) as role,
+       set_config('missions.principal_id', %(agent_id)s::text, true) as principal_id"""
+CLAIM_AI_REVIEW = "select c.* from missions.claim_next_step(%(agent_id)s::uuid, array['ai_review']::text[]) c"
+RULES_REVIEW = "select missions.rules_review(%(step_id)s::uuid, %(agent_id)s::uuid, %(lease_token)s::uuid) as review"
+REVIEW_PACKET = "select missions.review_packet(%(mission_id)s::uuid) as packet"
+COMPLETE_REVIEW = """select s.id
+from missions.complete_step(%(step_id)s::uuid, %(agent_id)s::uuid, %(lease_token)s::uuid, %(result)s::jsonb) s"""
+FAIL_REVIEW = """select s.id
+from missions.fail_step(%(step_id)s::uuid, %(agent_id)s::uuid, %(lease_token)s::uuid, %(error)s::text, true) s"""
+
+# Sessions of the app and the worker act as the app's role even when the URL names an owner or superuser login.
+IS_APP_ROLE = "select current_user = %(role)s::name as is_app"
+BECOME_APP_ROLE = f'set role "{APP_ROLE}"'
+SET_STATEMENT_TIMEOUT = "select set_config('statement_timeout', %(ms)s::text, false)"
+# Whether a login is a superuser or may become the engine's owner (the app refuses to run on such a login).
+LOGIN_PRIVILEGES = """select r.rolname, r.rolsuper,
+  case when exists (select from pg_catalog.pg_roles o where o.rolname = %(owner)s::name)
+       then pg_catalog.pg_has_role(session_user, %(owner)s::name, 'MEMBER') else false end as owner
+from pg_catalog.pg_roles r where r.rolname = session_user"""
+
+# Migrate and the demo loader, as the migrating login or the owner.
+BECOME_OWNER = f"set role {OWNER_ROLE}"
+RESET_ROLE = "reset role"
+PGMQ_INSTALLED = "select pg_catalog.to_regnamespace('pgmq') is not null as installed"
+ENGINE_INSTALLED = "select pg_catalog.to_regclass('missions_private.api_keys') is not null as installed"
+CRON_DATABASE = "select pg_catalog.current_setting('cron.database_name', true) as cron_database"
+CRON_JOBS = "select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(j)), '[]') as jobs from missions.cron_jobs() j"
+SYNC_CRON_JOBS = "select missions_cron.sync_jobs(%(database)s::text, %(jobs)s::jsonb)"
+CREATE_PG_CRON = "create extension if not exists pg_cron"
+DATABASE_EXISTS = "select 1 from pg_catalog.pg_database where datname = %(dbname)s::name"
+CREATE_DATABASE = sql.SQL("create database {}")  # .format(sql.Identifier(dbname))
+# The keys sql/demo/010_principals.sql wrote into its temporary table.
+DEMO_KEYS = "select d.role, d.display_name, d.api_key, d.revoked from demo_keys d order by d.role"
+# Which of the public demo keys (by secret hash) still authenticate, as the owner (serve refuses them).
+ACTIVE_KEYS_BY_HASH = """select p.display_name, k.id, k.prefix from missions_private.api_keys k
+join missions_private.principals p on p.id = k.principal_id
+where k.revoked_at is null and p.active and k.secret_hash = any(%(hashes)s::bytea[]) order by k.prefix"""

@@ -24,6 +24,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from app import queries
+
 log = logging.getLogger("missions.reviewer")
 
 # The built-in reviewer agent (created and designated for ai_review by the migration, see
@@ -46,8 +48,7 @@ def load_scorer(spec: str) -> Scorer | None:
 
 
 def _as_reviewer(cur: psycopg.Cursor, agent_id: str) -> None:
-    cur.execute("select set_config('role', 'missions_agent', true), set_config('missions.principal_id', %s, true)",
-                 (agent_id,))
+    cur.execute(queries.AS_REVIEWER, {"agent_id": agent_id})
 
 
 def review_one(conn: psycopg.Connection, scorer: Scorer | None = None, agent_id: str = REVIEWER_ID) -> bool:
@@ -55,26 +56,25 @@ def review_one(conn: psycopg.Connection, scorer: Scorer | None = None, agent_id:
     cur = conn.cursor(row_factory=dict_row)
     with conn.transaction():
         _as_reviewer(cur, agent_id)
-        claim = cur.execute("select * from missions.claim_next_step(%s, array['ai_review'])",
-                             (agent_id,)).fetchone()
+        claim = cur.execute(queries.CLAIM_AI_REVIEW, {"agent_id": agent_id}).fetchone()
     if claim is None:
         return False
     step, token = claim["step_id"], claim["lease_token"]
+    lease = {"step_id": step, "agent_id": agent_id, "lease_token": token}
     try:
         with conn.transaction():
             _as_reviewer(cur, agent_id)
             if scorer is None:
-                result = cur.execute("select missions.rules_review(%s, %s, %s) as r",
-                                      (step, agent_id, token)).fetchone()["r"]
+                result = cur.execute(queries.RULES_REVIEW, lease).fetchone()["review"]
             else:
-                packet = cur.execute("select missions.review_packet(%s) as p", (claim["mission_id"],)).fetchone()["p"]
+                packet = cur.execute(queries.REVIEW_PACKET, {"mission_id": claim["mission_id"]}).fetchone()["packet"]
                 result = scorer(packet)
-            cur.execute("select missions.complete_step(%s, %s, %s, %s::jsonb)", (step, agent_id, token, Jsonb(result)))
+            cur.execute(queries.COMPLETE_REVIEW, {**lease, "result": Jsonb(result)})
     except Exception as exc:  # a broken scorer or a refused result: retry later, then fail the step
         log.exception("review failed", extra={"fields": {"step_id": str(step), "mission_id": str(claim["mission_id"])}})
         with conn.transaction():
             _as_reviewer(cur, agent_id)
-            cur.execute("select missions.fail_step(%s, %s, %s, %s, true)", (step, agent_id, token, str(exc)[:2000]))
+            cur.execute(queries.FAIL_REVIEW, {**lease, "error": str(exc)[:2000]})
         return True
     log.info("reviewed", extra={"fields": {"step_id": str(step), "mission_id": str(claim["mission_id"])}})
     return True

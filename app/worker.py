@@ -26,6 +26,7 @@ from psycopg import Connection
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from app import queries
 from app.config import APP_ROLE
 
 log = logging.getLogger("missions.worker")
@@ -76,11 +77,11 @@ def deliver(queue: PGMQueue, msg: Any) -> None:
         raise ValueError("an external event needs a string 'key'")
     event_id = str(body.get("event_id") or new_event_id())
     with queue.pool.connection() as conn, conn.transaction():
-        gone = conn.execute("select pgmq.delete(%s::text, %s::bigint)", (INBOX, msg.msg_id)).fetchone()
+        gone = conn.execute(queries.DELETE_QUEUE_MESSAGE, {"queue": INBOX, "msg_id": msg.msg_id}).fetchone()
         if not gone or not gone[0]:
             return  # another worker delivered it (and deleted it) meanwhile
-        conn.execute("select missions.deliver_external_event(%s, %s::jsonb, %s)",
-                     (body["key"], Jsonb(body.get("payload") or {}), event_id))
+        conn.execute(queries.DELIVER_EVENT,
+                     {"key": body["key"], "payload": Jsonb(body.get("payload") or {}), "event_id": event_id})
 
 
 def new_event_id() -> str:
@@ -113,8 +114,8 @@ def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 
 
 def become_app_role(conn: Connection) -> None:
     """Worker connections act as the app's role even when the URL names an owner or superuser login."""
-    if conn.execute("select current_user <> %s", (APP_ROLE,)).fetchone()[0]:
-        conn.execute(f'set role "{APP_ROLE}"')
+    if not conn.execute(queries.IS_APP_ROLE, {"role": APP_ROLE}).fetchone()[0]:
+        conn.execute(queries.BECOME_APP_ROLE)
     conn.commit()
 
 

@@ -19,6 +19,7 @@ import psycopg
 from pgmq.install import install_pgmq_from_sql
 from yoyo import get_backend, read_migrations
 
+from app import queries
 from app.config import MIGRATIONS_DIR, OWNER_ROLE, SQL_DIR
 from app.db.urls import as_role, with_dbname, yoyo_url
 
@@ -36,7 +37,7 @@ def sql_files(folder: str, pattern: str = "*.sql") -> list[Path]:
 
 def ensure_pgmq(conn: psycopg.Connection) -> bool:
     """Install pgmq's SQL (from the pgmq package) unless the schema exists; True when installed now."""
-    if conn.execute("select to_regnamespace('pgmq') is not null").fetchone()[0]:
+    if conn.execute(queries.PGMQ_INSTALLED).fetchone()[0]:
         return False
     install_pgmq_from_sql(conn=conn)
     conn.commit()
@@ -52,7 +53,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
 
 def become_owner(conn: psycopg.Connection) -> None:
     """Act as the engine's owner for the rest of this session (objects created now belong to it)."""
-    conn.execute(f"set role {OWNER_ROLE}")
+    conn.execute(queries.BECOME_OWNER)
 
 
 def apply_migrations(url: str) -> list[str]:
@@ -95,17 +96,15 @@ def apply_functions(conn: psycopg.Connection) -> None:
 def sync_cron(url: str, conn: psycopg.Connection) -> int:
     """Make pg_cron's jobs for this database match missions.cron_jobs(); returns the number of jobs."""
     dbname = conn.info.dbname
-    cron_db = conn.execute("select current_setting('cron.database_name', true)").fetchone()[0]
+    cron_db = conn.execute(queries.CRON_DATABASE).fetchone()[0]
     if cron_db is None:
         raise RuntimeError("pg_cron is not loaded: add pg_cron to shared_preload_libraries and restart")
-    jobs = conn.execute(
-        "select coalesce(jsonb_agg(to_jsonb(j)), '[]') from missions.cron_jobs() j"
-    ).fetchone()[0]
+    jobs = conn.execute(queries.CRON_JOBS).fetchone()[0]
     with psycopg.connect(with_dbname(url, cron_db), autocommit=True) as cron:
-        cron.execute("create extension if not exists pg_cron")
+        cron.execute(queries.CREATE_PG_CRON)
         with cron.transaction():
             apply_sql_files(cron, sql_files("cron", "cron_database.sql"))
-            cron.execute("select missions_cron.sync_jobs(%s, %s)", (dbname, json.dumps(jobs)))
+            cron.execute(queries.SYNC_CRON_JOBS, {"database": dbname, "jobs": json.dumps(jobs)})
     return len(jobs)
 
 
@@ -122,6 +121,6 @@ def migrate(url: str, *, schedule_cron: bool = True, progress: Progress = _quiet
         conn.commit()
         progress("applied functions, policies and grants")
         if schedule_cron:
-            conn.execute("reset role")  # pg_cron's settings and jobs belong to the migrating login
+            conn.execute(queries.RESET_ROLE)  # pg_cron's settings and jobs belong to the migrating login
             n = sync_cron(url, conn)
             progress(f"scheduled {n} pg_cron job(s)")

@@ -62,11 +62,10 @@ def check_app_login(settings: Settings) -> None:
         return
     import psycopg
 
+    from app import queries
+
     with psycopg.connect(settings.database_url, connect_timeout=10) as conn:
-        login, superuser, owner = conn.execute(
-            "select r.rolname, r.rolsuper, case when exists (select from pg_roles o where o.rolname = %s)"
-            " then pg_has_role(session_user, %s, 'MEMBER') else false end"
-            " from pg_roles r where r.rolname = session_user", (OWNER_ROLE, OWNER_ROLE)).fetchone()
+        login, superuser, owner = conn.execute(queries.LOGIN_PRIVILEGES, {"owner": OWNER_ROLE}).fetchone()
     if superuser or owner:
         what = "a superuser" if superuser else f"a member of {OWNER_ROLE}, the engine's owner"
         raise UnsafeLogin(

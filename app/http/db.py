@@ -23,10 +23,10 @@ def _configure(statement_timeout_ms: int) -> Callable[[AsyncConnection], Awaitab
     async def configure(conn: AsyncConnection) -> None:
         """Pool connections act as the app's role even when the URL names an owner or superuser, and every
         statement of every request runs under the statement timeout (a cut statement is 57014 -> 503)."""
-        cur = await conn.execute("select current_user = %s as is_app", (APP_ROLE,))
+        cur = await conn.execute(queries.IS_APP_ROLE, {"role": APP_ROLE})
         if not (await cur.fetchone())["is_app"]:
-            await conn.execute(f'set role "{APP_ROLE}"')
-        await conn.execute("select set_config('statement_timeout', %s, false)", (str(statement_timeout_ms),))
+            await conn.execute(queries.BECOME_APP_ROLE)
+        await conn.execute(queries.SET_STATEMENT_TIMEOUT, {"ms": str(statement_timeout_ms)})
         await conn.commit()
 
     return configure

@@ -49,13 +49,11 @@ async def _upsert(request: Request, db: Database, spec: dict[str, Any]) -> Respo
     """upsert_recipe, then the recipe with its links (a second statement sees the change): 201 when the slug
     was new, 200 when an existing recipe was changed."""
     async with db.transaction(request) as conn:
-        cur = await conn.execute(queries.RECIPE_EXISTS, {"slug": spec["slug"]})
-        existed = (await cur.fetchone())["existed"]
         cur = await conn.execute(queries.UPSERT_RECIPE, {"spec": json_spec(spec)})
-        slug = (await cur.fetchone())["slug"]
-        cur = await conn.execute(queries.RECIPE, {"slug": slug})
+        upserted = await cur.fetchone()
+        cur = await conn.execute(queries.RECIPE, {"slug": upserted["slug"]})
         recipe = load(Recipe, (await cur.fetchone())["recipe"])
-    return Response(recipe, status_code=200 if existed else 201)
+    return Response(recipe, status_code=201 if upserted["created"] else 200)
 
 
 class RecipeController(Controller):

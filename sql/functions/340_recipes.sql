@@ -39,13 +39,20 @@ $fn$;
 COMMENT ON FUNCTION missions_private.recipe_doc(uuid) IS
   'A recipe as JSON: slug, title, type, skills, minutes, content, timestamps and links [{template_id, code, subtask}] (subtask NULL = whole mission).';
 
--- missions.upsert_recipe: creates a recipe or updates the given fields of the recipe with that slug.
-CREATE OR REPLACE FUNCTION missions.upsert_recipe(p_spec jsonb) RETURNS missions_private.recipes
+-- missions.upsert_recipe: creates a recipe or updates the given fields of the recipe with that slug; `created`
+-- says which (the HTTP API answers 201 or 200 from it). The output columns are named like the table's, so column
+-- names win over them inside the body.
+CREATE OR REPLACE FUNCTION missions.upsert_recipe(p_spec jsonb,
+  OUT id uuid, OUT slug text, OUT title text, OUT type text, OUT skills text[], OUT minutes integer, OUT content text,
+  OUT created_at timestamptz, OUT updated_at timestamptz, OUT created boolean)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+#variable_conflict use_column
 DECLARE
   v missions_private.recipes;
+  v_inserted record;
+  v_created boolean := false;
   v_unknown text;
   v_slug text := p_spec->>'slug';
   v_skills text[];
@@ -104,7 +111,9 @@ BEGIN
         minutes = CASE WHEN p_spec ? 'minutes' THEN excluded.minutes ELSE r.minutes END,
         content = CASE WHEN p_spec ? 'content' THEN excluded.content ELSE r.content END,
         updated_at = missions.now()
-      RETURNING r.* INTO v;
+      RETURNING r AS recipe, r.xmax = 0 AS created INTO v_inserted;  -- xmax 0: inserted, not updated on conflict
+      v := v_inserted.recipe;
+      v_created := v_inserted.created;
     END IF;
   EXCEPTION
     WHEN check_violation OR not_null_violation OR invalid_text_representation OR numeric_value_out_of_range THEN
@@ -112,11 +121,11 @@ BEGIN
         HINT = 'slug like read-auth-logs (at most 100 characters); title 1-200 characters; '
                'type technical|analysis|tool|concept|soft_skill; minutes 1-600; content at most 100000 characters';
   END;
-  RETURN v;
+  SELECT (v).*, v_created INTO id, slug, title, type, skills, minutes, content, created_at, updated_at, created;
 END
 $fn$;
 COMMENT ON FUNCTION missions.upsert_recipe(jsonb) IS
-  'Creates or updates (by slug) a recipe (admins/services): slug, title, type (technical, analysis, tool, concept, soft_skill), skills, minutes (1-600, default 5), content; an update changes only the given fields. MS422 on bad input.';
+  'Creates or updates (by slug) a recipe (admins/services): slug, title, type (technical, analysis, tool, concept, soft_skill), skills, minutes (1-600, default 5), content; an update changes only the given fields. Returns the recipe and created (true when this call inserted it). MS422 on bad input.';
 
 -- missions.recipe: one recipe with its links as JSON; MS404 when unknown.
 CREATE OR REPLACE FUNCTION missions.recipe(p_slug text) RETURNS jsonb
