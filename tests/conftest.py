@@ -5,12 +5,8 @@ clone of it per test through pytest-postgresql."""
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
-import threading
-import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 from pathlib import Path
 
 import psycopg
@@ -22,6 +18,7 @@ from pytest_postgresql.executors import NoopExecutor
 
 from app.cluster import CRON_DATABASE, SUPERUSER, Cluster
 from app.db.migrate import migrate
+from tests.helpers.principals import free_port, make_principal
 
 TEST_DB = "tests"
 
@@ -34,17 +31,11 @@ class ServerExecutor(NoopExecutor):
         return "template0"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     home = Path(tempfile.mkdtemp(prefix="missions-test-"))
     home.chmod(0o755)  # the server's OS user (when we are root) must reach its directories
-    c = Cluster(home=home, port=_free_port(),
+    c = Cluster(home=home, port=free_port(),
                 settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
     c.start()
     with psycopg.connect(c.url(CRON_DATABASE), autocommit=True) as conn:
@@ -99,22 +90,6 @@ def connect(dsn: str) -> Iterator[Callable[..., psycopg.Connection]]:
         conn.close()
 
 
-def make_principal(db: psycopg.Connection, role: str = "participant", name: str | None = None,
-                   **attrs: object) -> dict:
-    """Create a principal and an API key; returns {id, role, key}."""
-    import json
-
-    row = db.execute("select missions.enroll_principal(%s, %s, %s::jsonb) as e",
-                     (role, name or f"{role} {uuid.uuid4().hex[:6]}", json.dumps(attrs))).fetchone()["e"]
-    return {"id": row["principal"]["id"], "role": role, "key": row["api_key"]}
-
-
-def act_as(conn: psycopg.Connection, principal: dict) -> None:
-    """Become a principal for the current transaction, exactly as the HTTP app does."""
-    conn.execute("select set_config('role', %s, true), set_config('missions.principal_id', %s, true)",
-                 (f"missions_{principal['role']}", principal["id"]))
-
-
 @pytest.fixture
 def principals(db: psycopg.Connection) -> dict[str, dict]:
     """One principal of each role, plus a second participant."""
@@ -131,27 +106,3 @@ def client(db: psycopg.Connection, cluster: Cluster) -> Iterator[TestClient]:
     app = create_app(database_url=cluster.url(db.info.dbname, user="missions_app"))
     with TestClient(app) as c:
         yield c
-
-
-def bearer(principal: dict) -> dict[str, str]:
-    return {"Authorization": f"Bearer {principal['key']}"}
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in parallel threads released together by a barrier; results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls), timeout=60)
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - handed to the test
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
-    return results

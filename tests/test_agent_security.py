@@ -8,8 +8,8 @@ import json
 import psycopg
 import pytest
 
-from tests.conftest import act_as
-from tests.test_agents import as_agent, create_mission, race, step_ids
+from tests.helpers.agents import as_agent, create_mission, step_ids
+from tests.helpers.principals import act_as, race
 
 
 def test_a_login_whose_principal_was_deactivated_is_unauthenticated_not_an_owner(db, principals):
@@ -54,7 +54,7 @@ def test_people_cannot_wait_on_integration_keys(db, principals):
 
 
 def test_an_agent_cannot_take_a_step_another_agent_holds(db, principals):
-    from tests.conftest import make_principal
+    from tests.helpers.principals import make_principal
 
     atlas, scout = principals["agent"], make_principal(db, "agent", "Scout")
     mission = create_mission(db, [{"title": "s", "kind": "task"}])

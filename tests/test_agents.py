@@ -9,31 +9,8 @@ from collections import Counter
 import psycopg
 import pytest
 
-from tests.conftest import act_as, make_principal, race  # noqa: F401 - race is re-exported
-
-
-def create_mission(db, steps, **spec) -> str:
-    spec = {"title": "Audit", "steps": steps, **spec}
-    return str(db.execute("select missions.create_agent_mission(%s::jsonb) as id", (json.dumps(spec),)).fetchone()["id"])
-
-
-def step_ids(db, mission_id) -> list[str]:
-    return [str(r["id"]) for r in db.execute(
-        "select id from missions_private.steps where mission_id = %s order by position", (mission_id,))]
-
-
-def mission_status(db, mission_id) -> str:
-    return db.execute("select status from missions_private.missions where id = %s", (mission_id,)).fetchone()["status"]
-
-
-def as_agent(conn, agent, query, *args):
-    """Run one call as the agent in its own transaction; returns rows or the psycopg error."""
-    try:
-        with conn.transaction():
-            act_as(conn, agent)
-            return conn.execute(query, args).fetchall()
-    except psycopg.Error as exc:
-        return exc
+from tests.helpers.agents import as_agent, create_mission, mission_status, step_ids
+from tests.helpers.principals import make_principal, race
 
 
 @pytest.fixture

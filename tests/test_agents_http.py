@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.conftest import bearer, make_principal
-from tests.test_http import assert_problem
+from tests.helpers.http import assert_problem
+from tests.helpers.principals import bearer, make_principal
 
 UNKNOWN = str(uuid.UUID(int=0xBEEF, version=4))
 

@@ -10,7 +10,6 @@ content type are documented for the operation, and the body and headers match th
 from __future__ import annotations
 
 import dataclasses
-import socket
 import threading
 import time
 import uuid
@@ -35,10 +34,10 @@ from schemathesis.core.failures import FailureGroup
 
 from app.cluster import Cluster
 from app.config import Settings
-from tests.conftest import make_principal
-from tests.engagement_helpers import assign, make_template
-from tests.learning_helpers import create_template
-from tests.reliability_helpers import record
+from tests.helpers.engagement import assign, make_template
+from tests.helpers.learning import create_template
+from tests.helpers.principals import free_port, make_principal
+from tests.helpers.reliability import record
 
 ROLES = ("participant", "admin", "mentor", "agent", "service", None)
 CHECKS = [checks.not_a_server_error, checks.response_schema_conformance, checks.status_code_conformance,
@@ -61,12 +60,6 @@ def hypothesis_home(tmp_path_factory) -> Iterator[None]:
 
 # ---- the live server -----------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class LiveServer:
     """The app served by uvicorn on a free local port, in a background thread."""
@@ -82,7 +75,7 @@ class LiveServer:
         # no rate limit: the fuzzer sends thousands of requests per key (the limit has its own tests)
         quiet = dataclasses.replace(Settings.from_env(), log_level="WARNING", rate_limit=None)
         app = create_app(database_url=database_url, settings=quiet, evidence_dir=evidence_dir)
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                                access_log=False, lifespan="on"))
         thread = threading.Thread(target=server.run, name="fuzz-uvicorn", daemon=True)

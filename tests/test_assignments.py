@@ -8,10 +8,25 @@ from datetime import timedelta
 import pytest
 from psycopg import errors
 
-from tests.conftest import act_as, make_principal
-from tests.engagement_helpers import (
-    approve, assign, balances, complete_easy, engine_now, fail_mission, fails, ledger, make_template, mission,
-    progress, run_together, set_clock, start, submit, submitted_mission)
+from tests.helpers.engagement import (
+    approve,
+    assign,
+    balances,
+    complete_easy,
+    engine_now,
+    fail_mission,
+    fails,
+    ledger,
+    make_template,
+    mission,
+    progress,
+    run_together,
+    set_clock,
+    start,
+    submit,
+    submitted_mission,
+)
+from tests.helpers.principals import act_as, make_principal
 
 REWARDS = {"momentum": 15, "skill_xp": 8, "arena_points": 4}
 

@@ -9,10 +9,28 @@ from zoneinfo import ZoneInfo
 import pytest
 from psycopg import errors
 
-from tests.conftest import act_as, make_principal
-from tests.engagement_helpers import (
-    alerts, approve, assign, balances, check_in, credit, fail_mission, fails, hours, job, ledger, make_template,
-    mission, progress, run_together, set_clock, start, submit, submitted_mission)
+from tests.helpers.engagement import (
+    alerts,
+    approve,
+    assign,
+    balances,
+    check_in,
+    credit,
+    fail_mission,
+    fails,
+    hours,
+    job,
+    ledger,
+    make_template,
+    mission,
+    progress,
+    run_together,
+    set_clock,
+    start,
+    submit,
+    submitted_mission,
+)
+from tests.helpers.principals import act_as, make_principal
 
 UTC = timezone.utc
 NEW_YORK = ZoneInfo("America/New_York")

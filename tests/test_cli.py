@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _free_port
+from tests.helpers.principals import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.slow
 def env():
     home = Path(tempfile.mkdtemp(prefix="missions-cli-"))
     home.chmod(0o755)
-    e = {**os.environ, "MISSIONS_HOME": str(home / "state"), "MISSIONS_PG_PORT": str(_free_port()),
-         "MISSIONS_PORT": str(_free_port())}
+    e = {**os.environ, "MISSIONS_HOME": str(home / "state"), "MISSIONS_PG_PORT": str(free_port()),
+         "MISSIONS_PORT": str(free_port())}
     e.pop("MISSIONS_DATABASE_URL", None)
     yield e
     subprocess.run([sys.executable, "-m", "app.cli", "db", "stop"], env=e, capture_output=True)
@@ -138,7 +138,7 @@ def test_the_embedded_cluster_also_runs_for_a_normal_user(tmp_path):
         pytest.skip("the checkout is not readable by the postgres user")
     home = Path(tempfile.mkdtemp(prefix="missions-user-"))
     subprocess.run(["chown", "postgres:", str(home)], check=True)
-    env = {**os.environ, "MISSIONS_HOME": str(home / "state"), "MISSIONS_PG_PORT": str(_free_port())}
+    env = {**os.environ, "MISSIONS_HOME": str(home / "state"), "MISSIONS_PG_PORT": str(free_port())}
     env.pop("MISSIONS_DATABASE_URL", None)
 
     def as_user(*args: str) -> subprocess.CompletedProcess[str]:
@@ -208,7 +208,7 @@ def test_serve_and_worker_refuse_a_superuser_login_without_an_app_url(external):
 
 def serve_until_answering(env, *args: str) -> tuple[subprocess.Popen, int]:
     """`missions serve ARGS` on a free port, until a demo key gets 200 from /me."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 90
@@ -243,7 +243,7 @@ def test_serve_refuses_active_demo_keys_on_a_database_of_its_own(external):
     key_ids = re.findall(r"key ([0-9a-f-]{36})", refused.stderr)
     assert len(key_ids) == 9
     # `up` does not load the demo into it, and does not serve it either while demo keys are active
-    up = missions(ext_app, "up", "--port", str(_free_port()), check=False)
+    up = missions(ext_app, "up", "--port", str(free_port()), check=False)
     assert up.returncode == 1 and "not loading the demo data" in up.stdout and "active demo API keys" in up.stderr
 
     server, port = serve_until_answering(ext_app, "--allow-demo-keys")  # told otherwise: it serves them

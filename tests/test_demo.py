@@ -70,7 +70,8 @@ def test_demo_designates_its_mentor_and_a_revoked_designation_stays_revoked(db, 
 
 def test_the_worker_reviews_a_demo_learners_submission(db, dsn):
     from app import reviewer
-    from tests.learning_helpers import add_evidence, call, save
+    from tests.helpers.calls import call
+    from tests.helpers.learning import add_evidence, save
 
     load_demo(dsn)
     lee = {"id": "00000000-0000-4000-a000-000000000006", "role": "participant"}

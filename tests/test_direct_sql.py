@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-import psycopg
 import pytest
+
+from tests.helpers.calls import sqlstate
 
 
 @pytest.fixture
@@ -24,12 +25,6 @@ def alice(db, principals):
     db.execute("reset session authorization")
 
 
-def sqlstate(db, query, *args) -> str:
-    with pytest.raises(psycopg.Error) as info:
-        db.execute(query, args)
-    return info.value.sqlstate
-
-
 def test_a_direct_participant_plays_their_own_missions(db, alice):
     mission = db.execute("select id from missions.assign_mission(%s, %s)", (alice["id"], alice["template"])).fetchone()["id"]
     db.execute("select missions.start_mission(%s)", (mission,))
@@ -43,8 +38,8 @@ def test_a_direct_participant_cannot_touch_anyone_else(db, alice):
     other = alice["other"]
     for query in ("select * from missions.balances(%s)", "select * from missions.check_in(%s)",
                   "select missions.participant_stats(%s)", "select * from missions.ledger(%s)"):
-        assert sqlstate(db, query, other) == "MS403", query
-    assert sqlstate(db, "select * from missions.assign_mission(%s, %s)", other, alice["template"]) == "MS403"
+        assert sqlstate(db, None, query, other) == "MS403", query
+    assert sqlstate(db, None, "select * from missions.assign_mission(%s, %s)", other, alice["template"]) == "MS403"
 
 
 def test_plain_selects_show_only_own_rows(db, alice):
@@ -56,11 +51,11 @@ def test_plain_selects_show_only_own_rows(db, alice):
 
 
 def test_a_direct_participant_cannot_write_tables_or_call_staff_functions(db, alice):
-    assert sqlstate(db, "update missions_private.balances set amount = 1000000") == "42501"
-    assert sqlstate(db, "insert into missions_private.ledger_entries (participant_id, currency, amount, requested, reason) "
+    assert sqlstate(db, None, "update missions_private.balances set amount = 1000000") == "42501"
+    assert sqlstate(db, None, "insert into missions_private.ledger_entries (participant_id, currency, amount, requested, reason) "
                         "values (%s, 'MOMENTUM', 5, 5, 'x')", alice["id"]) == "42501"
-    assert sqlstate(db, "update missions_private.missions set status = 'completed'") == "42501"
-    assert sqlstate(db, "select missions.credit(%s, 'MOMENTUM', 5, 'self-service')", alice["id"]) == "42501"
-    assert sqlstate(db, "select missions.apply_momentum_decay()") == "42501"
-    assert sqlstate(db, "select missions_private.post_entry(%s, 'MOMENTUM', 5, 'x')", alice["id"]) == "42501"
-    assert sqlstate(db, "select missions.create_template('{}'::jsonb)") == "42501"
+    assert sqlstate(db, None, "update missions_private.missions set status = 'completed'") == "42501"
+    assert sqlstate(db, None, "select missions.credit(%s, 'MOMENTUM', 5, 'self-service')", alice["id"]) == "42501"
+    assert sqlstate(db, None, "select missions.apply_momentum_decay()") == "42501"
+    assert sqlstate(db, None, "select missions_private.post_entry(%s, 'MOMENTUM', 5, 'x')", alice["id"]) == "42501"
+    assert sqlstate(db, None, "select missions.create_template('{}'::jsonb)") == "42501"

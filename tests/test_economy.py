@@ -17,10 +17,20 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 
-from tests.conftest import act_as, bearer, make_principal, race
-from tests.engagement_helpers import (
-    approve, assign, balances, fails, job, ledger, make_template, set_clock, start, submit)
-from tests.test_http import assert_problem
+from tests.helpers.engagement import (
+    approve,
+    assign,
+    balances,
+    fails,
+    job,
+    ledger,
+    make_template,
+    set_clock,
+    start,
+    submit,
+)
+from tests.helpers.http import assert_problem
+from tests.helpers.principals import act_as, bearer, make_principal, race
 
 T0 = datetime(2030, 1, 7, 12, 0, tzinfo=UTC)  # a Monday, noon UTC
 

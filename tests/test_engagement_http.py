@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import bearer
-from tests.test_http import assert_problem
+from tests.helpers.http import assert_problem
+from tests.helpers.principals import bearer
 
 UNKNOWN = str(uuid.UUID(int=0xDEAD, version=4))
 

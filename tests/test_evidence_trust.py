@@ -12,8 +12,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.conftest import act_as, bearer, make_principal
-from tests.learning_helpers import add_evidence, call, create_simple, sha, sqlstate, start
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.learning import add_evidence, create_simple, sha, start
+from tests.helpers.principals import act_as, bearer, make_principal
 
 SECRET = b"victim's incident report\n"
 ADD = "select missions.add_evidence(%s, 1, 'x.txt', 'text/plain', %s, %s)"

@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import bearer
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status: int, name: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["title"]
-    if name:
-        assert body["type"].endswith("/" + name), body
-    return body
+from tests.helpers.http import assert_problem
+from tests.helpers.principals import bearer
 
 
 def test_health_reports_database_pg_cron_and_pgmq(client):

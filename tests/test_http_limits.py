@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 
 from app import queries
 from app.config import Settings
-from tests.conftest import bearer, race
+from tests.helpers.principals import bearer, race
 
 PROBLEM = "application/problem+json"
 LOCK_ID = 913_013

@@ -10,11 +10,21 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import act_as, bearer, make_principal, race
-from tests.engagement_helpers import assign, ledger, make_template, start
-from tests.learning_helpers import call, clocked, create_simple, designate, finish_subtasks, set_clock
-from tests.test_agents import create_mission, step_ids
-from tests.test_learning_reviews import CLAIM, T0 as LEARNING_T0, premium_submission, review
+from tests.helpers.agents import create_mission, step_ids
+from tests.helpers.calls import call
+from tests.helpers.engagement import assign, ledger, make_template, start
+from tests.helpers.learning import (
+    CLAIM,
+    clocked,
+    create_simple,
+    designate,
+    finish_subtasks,
+    premium_submission,
+    review,
+    set_clock,
+)
+from tests.helpers.learning import T0 as LEARNING_T0
+from tests.helpers.principals import act_as, bearer, make_principal, race
 
 SUBMIT = "select to_jsonb(m) as r from missions.submit_mission(%s, %s, %s, null, %s) m"
 APPROVE = "select to_jsonb(m) as r from missions.approve_mission(%s, %s, %s) m"

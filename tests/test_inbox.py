@@ -10,9 +10,9 @@ import psycopg
 import pytest
 
 from app import worker
-from tests.conftest import bearer, make_principal
-from tests.test_agents import as_agent, create_mission, race, step_ids
-from tests.test_http import assert_problem
+from tests.helpers.agents import as_agent, create_mission, step_ids
+from tests.helpers.http import assert_problem
+from tests.helpers.principals import bearer, make_principal, race
 
 DELIVER = "select missions.deliver_external_event(%s, %s::jsonb, %s) as n"
 WAIT = "select * from missions.wait_for_external_event(%s, %s, %s)"

@@ -11,8 +11,9 @@ import psycopg
 import pytest
 
 from app.http.app import MAX_BODY_BYTES
-from tests.conftest import bearer
-from tests.test_agents import as_agent as agent_call, create_mission, step_ids
+from tests.helpers.agents import as_agent as agent_call
+from tests.helpers.agents import create_mission, step_ids
+from tests.helpers.principals import bearer
 
 # Columns only the engine writes, derived from input that is bounded elsewhere; every other text,
 # text[] and jsonb column of missions_private must carry a size/length CHECK or a foreign key.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_principal
+from tests.helpers.principals import make_principal
 
 
 def violations(db) -> dict[str, int]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import make_principal
-from tests.learning_helpers import call, create_template, designate, sqlstate
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.learning import create_template, designate
+from tests.helpers.principals import make_principal
 
 
 def test_one_warning_per_mission_when_a_quarter_of_the_time_is_left(db):

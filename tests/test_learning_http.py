@@ -15,11 +15,11 @@ from litestar.testing import TestClient
 
 from app import reviewer
 from app.http.engagement import EngagementController
-from app.http.learning_evidence import attachment
 from app.http.learning import LearningController
-from tests.conftest import bearer, make_principal
-from tests.learning_helpers import create_template, template_spec
-from tests.test_http import assert_problem
+from app.http.learning_evidence import attachment
+from tests.helpers.http import assert_problem
+from tests.helpers.learning import create_template, template_spec
+from tests.helpers.principals import bearer, make_principal
 
 UNKNOWN = str(uuid.UUID(int=0xDEAD, version=4))
 API = "/api/v1"

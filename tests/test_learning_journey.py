@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from app import reviewer
-from tests.conftest import make_principal
-from tests.learning_helpers import add_evidence, call, create_template, designate, save, sqlstate
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.learning import add_evidence, create_template, designate, save
+from tests.helpers.principals import make_principal
 
 
 def test_full_learner_journey(db, connect, principals):

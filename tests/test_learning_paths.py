@@ -8,10 +8,9 @@ import threading
 import time
 
 from app import reviewer
-from tests.conftest import make_principal
-from tests.learning_helpers import (
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.learning import (
     add_evidence,
-    call,
     clocked,
     create_simple,
     create_template,
@@ -20,16 +19,15 @@ from tests.learning_helpers import (
     learning_row,
     outcome,
     progress_of,
-    race,
     save,
     set_clock,
     sha,
-    sqlstate,
     start,
     statuses,
     steps_of,
     submit,
 )
+from tests.helpers.principals import make_principal, race
 
 T0 = "2026-05-04 09:00:00+00"
 

@@ -6,21 +6,19 @@ from __future__ import annotations
 import pytest
 
 from app import reviewer
-from tests.conftest import make_principal
-from tests.learning_helpers import (
-    call,
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.learning import (
     clocked,
     completed_mission,
     create_simple,
     finish_subtasks,
     outcome,
     progress_of,
-    race,
     set_clock,
-    sqlstate,
     start,
     submit,
 )
+from tests.helpers.principals import make_principal, race
 
 MARCH = "2026-03-10 12:00:00+00"
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 from app import reviewer
-from tests.conftest import make_principal
-from tests.learning_helpers import (
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.learning import (
+    CLAIM,
+    T0,
     add_evidence,
-    call,
     clocked,
     create_simple,
     create_template,
@@ -17,17 +18,16 @@ from tests.learning_helpers import (
     finish_subtasks,
     learning_row,
     outcome,
+    premium_submission,
     progress_of,
-    race,
+    review,
     save,
     set_clock,
-    sqlstate,
     start,
     steps_of,
     submit,
 )
-
-T0 = "2026-06-01 10:00:00+00"
+from tests.helpers.principals import make_principal, race
 
 
 def ledger(db, mid) -> list[tuple[str, int, str]]:
@@ -261,29 +261,7 @@ def test_the_scorer_sees_the_packet_and_its_scores_decide(db):
 
 # ---- mentor reviews --------------------------------------------------------------------------------
 
-def premium_submission(db, learner, code="MENTOR-1", **spec) -> str:
-    """A PREMIUM learner's mission on the 4-subtask SIEM template (isolate path), AI-reviewed, mentor requested."""
-    tid = create_template(db, code, **spec)
-    mid = start(db, learner, tid)["id"]
-    add_evidence(db, learner, mid, 1)
-    save(db, learner, mid, subtask=1, done=True)
-    call(db, learner, "select missions.choose_decision(%s, 'containment', 'isolate')", mid)
-    finish_subtasks(db, learner, mid, [2, 3])
-    submit(db, learner, mid, "what I learned")
-    assert reviewer.review_one(db)
-    call(db, learner, "select missions.request_mentor_review(%s)", mid)
-    return mid
-
-
-def review(scores: dict[int, float], decision: str = "approve", feedback: str | None = "Well done.", **more) -> str:
-    body = {"scores": [{"subtask": n, "score": s} for n, s in scores.items()], "decision": decision, **more}
-    if feedback is not None:
-        body["feedback"] = feedback
-    return json.dumps(body)
-
-
 COMPLETE = "select missions.complete_mentor_review(%s, %s, %s::jsonb)"
-CLAIM = "select row_to_json(c) from missions.claim_mentor_review(%s, %s) c"
 
 
 def test_eight_mentors_race_for_one_review_and_exactly_one_holds_it(db, connect):

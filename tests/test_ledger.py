@@ -6,8 +6,16 @@ from __future__ import annotations
 import pytest
 from psycopg import errors
 
-from tests.conftest import act_as, make_principal
-from tests.engagement_helpers import CURRENCIES, balances, credit, debit, fails, ledger, run_together
+from tests.helpers.engagement import (
+    CURRENCIES,
+    balances,
+    credit,
+    debit,
+    fails,
+    ledger,
+    run_together,
+)
+from tests.helpers.principals import act_as, make_principal
 
 
 @pytest.mark.parametrize("fn", ["credit", "debit"])

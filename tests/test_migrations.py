@@ -11,7 +11,15 @@ import pytest
 from psycopg import sql
 
 from app.cluster import BINDIR, CRON_DATABASE
-from app.db.migrate import apply_functions, apply_sql_files, become_owner, bootstrap, migrate, sql_files, sync_cron
+from app.db.migrate import (
+    apply_functions,
+    apply_sql_files,
+    become_owner,
+    bootstrap,
+    migrate,
+    sql_files,
+    sync_cron,
+)
 
 ENGINE_SCHEMAS = ("missions", "missions_private")
 

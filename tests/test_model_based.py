@@ -1,5 +1,5 @@
 """Model-based tests: random sequences of SQL API calls (missions, reviews, check-ins, decay, agent
-claims and leases, the clock), each compared with the pure-Python model in tests/mission_model.py.
+claims and leases, the clock), each compared with the pure-Python model in tests/helpers/mission_model.py.
 
 Every rule calls the real function as the principal who would (or as the owner session for job
 bodies), asks the model for the outcome (a value or the exact SQLSTATE) and requires the two to be
@@ -34,9 +34,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.conftest import act_as, make_principal
-from tests.reliability_helpers import record
-from tests.mission_model import EngineModel, Outcome, Step, StepKind, Template, ok
+from tests.helpers.mission_model import (
+    EngineModel,
+    Outcome,
+    Step,
+    StepKind,
+    Template,
+    ok,
+)
+from tests.helpers.principals import act_as, make_principal
+from tests.helpers.reliability import record
 
 # A Friday afternoon in UTC; New York's change to summer time (Sunday 2030-03-10) is a few steps away.
 START = datetime(2030, 3, 8, 15, 0, tzinfo=UTC)

@@ -18,9 +18,15 @@ from litestar.serialization import encode_json
 
 from app import queries
 from app.http.paging import MAX_LIMIT
-from tests.conftest import act_as, bearer, make_principal, race
-from tests.engagement_helpers import credit, fails, make_template, set_clock, submitted_mission
-from tests.learning_helpers import create_template as create_learning_template
+from tests.helpers.engagement import (
+    credit,
+    fails,
+    make_template,
+    set_clock,
+    submitted_mission,
+)
+from tests.helpers.learning import create_template as create_learning_template
+from tests.helpers.principals import act_as, bearer, make_principal, race
 
 PROBLEM = "application/problem+json"
 
@@ -419,7 +425,7 @@ def test_every_page_is_read_in_index_order_without_a_sort(db, world):
 def test_the_learning_lists_walk_over_http_with_every_key_shape(client, db):
     """The analytics views (tier rank, negated percentile, a recipe without a lift: key "none"), the portfolio and
     the skill signals, walked one and two rows a page by nextCursor, equal the whole list."""
-    from tests.test_learning_analytics import build
+    from tests.helpers.analytics import build
 
     data = build(db)
     db.execute("select missions.refresh_learning_analytics()")

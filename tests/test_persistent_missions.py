@@ -8,8 +8,8 @@ import json
 import psycopg
 import pytest
 
-from tests.conftest import act_as, make_principal
-from tests.test_agents import as_agent, create_mission, mission_status, step_ids
+from tests.helpers.agents import as_agent, create_mission, mission_status, step_ids
+from tests.helpers.principals import act_as, make_principal
 
 
 @pytest.fixture

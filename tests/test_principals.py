@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from tests.conftest import act_as, make_principal
+from tests.helpers.principals import act_as, make_principal
 
 
 def test_create_principal_applies_defaults_and_attributes(db):

@@ -9,20 +9,9 @@ from typing import Any
 import psycopg
 
 from app import reviewer
-from tests.conftest import act_as, make_principal
-from tests.learning_helpers import call, create_template, save, sqlstate
-
-
-def rows(conn: psycopg.Connection, who: dict | None, sql: str, *args: Any) -> list[dict]:
-    """All rows of one statement run as the principal (None: as the connection's user)."""
-    with conn.transaction():
-        if who is not None:
-            act_as(conn, who)
-        return conn.execute(sql, args).fetchall()
-
-
-def at(db: psycopg.Connection, ts: str) -> None:
-    db.execute("select set_config('missions.now', %s, false)", (ts,))
+from tests.helpers.calls import at, call, rows, sqlstate
+from tests.helpers.learning import create_template, save
+from tests.helpers.principals import make_principal
 
 
 def upsert(conn: psycopg.Connection, who: dict | None, **spec: Any) -> dict:

@@ -8,10 +8,10 @@ import uuid
 
 from litestar import Litestar
 
-from tests.conftest import bearer
-from tests.learning_helpers import create_simple, create_template, start
-from tests.test_http import assert_problem
-from tests.test_learning_analytics import build
+from tests.helpers.analytics import build
+from tests.helpers.http import assert_problem
+from tests.helpers.learning import create_simple, create_template, start
+from tests.helpers.principals import bearer
 
 UNKNOWN = str(uuid.UUID(int=0xBEEF, version=4))
 API = "/api/v1"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_principal
-from tests.reliability_helpers import record, violated_invariants
+from tests.helpers.principals import make_principal
+from tests.helpers.reliability import record, violated_invariants
 
 TTL = 5          # seconds: the smallest lease a step kind may have
 SLACK = 2.5      # seconds: an agent polls every 50 ms, and the claim itself takes time on a busy machine
@@ -41,7 +41,7 @@ def run_crash_scenario(db, dsn: str, tmp: Path, *, agents: int, steps: int, kill
     app_dsn = dsn.replace("postgresql://postgres@", "postgresql://missions_app@", 1)
 
     def start(i: int) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "tests.crash_agent", app_dsn, ids[i], str(tmp / f"{i}.log"),
+        return subprocess.Popen([sys.executable, "-m", "tests.helpers.crash_agent", app_dsn, ids[i], str(tmp / f"{i}.log"),
                                  str(tmp / f"{i}.claim"), str(max_work_ms)],
                                 cwd=Path(__file__).resolve().parent.parent)
 

@@ -18,15 +18,15 @@ import pytest
 
 from app.cluster import Cluster
 from app.db.migrate import migrate
-from tests.conftest import _free_port
-from tests.reliability_helpers import record, violated_invariants
+from tests.helpers.principals import free_port
+from tests.helpers.reliability import record, violated_invariants
 
 
 @pytest.fixture
 def own_cluster():
     home = Path(tempfile.mkdtemp(prefix="missions-crash-"))
     home.chmod(0o755)
-    c = Cluster(home=home, port=_free_port())
+    c = Cluster(home=home, port=free_port())
     c.start()
     c.ensure_database("crash")
     yield c

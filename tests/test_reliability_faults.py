@@ -17,9 +17,9 @@ import psycopg
 import psycopg.rows
 import pytest
 
-from tests.conftest import make_principal
-from tests.engagement_helpers import assign, make_template
-from tests.reliability_helpers import record, violated_invariants
+from tests.helpers.engagement import assign, make_template
+from tests.helpers.principals import make_principal
+from tests.helpers.reliability import record, violated_invariants
 
 RETRYABLE = (psycopg.OperationalError, psycopg.errors.AdminShutdown, psycopg.InterfaceError)
 

@@ -11,10 +11,10 @@ import psycopg
 
 from app import reviewer
 from app.db.migrate import apply_functions, become_owner
-from tests.conftest import bearer, make_principal
-from tests.learning_helpers import (
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.http import assert_problem
+from tests.helpers.learning import (
     add_evidence,
-    call,
     clocked,
     create_simple,
     create_template,
@@ -22,14 +22,12 @@ from tests.learning_helpers import (
     finish_subtasks,
     learning_row,
     outcome,
-    race,
     save,
-    sqlstate,
     start,
     steps_of,
     submit,
 )
-from tests.test_http import assert_problem
+from tests.helpers.principals import bearer, make_principal, race
 
 CLAIM_NEXT = "select row_to_json(c) from missions.claim_next_step(%s, %s::text[]) c"
 CLAIM = "select row_to_json(c) from missions.claim_mission_step(%s, %s) c"

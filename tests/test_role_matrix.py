@@ -1,7 +1,7 @@
 """The role matrix (issue 7, item 7): every SQL function of schema `missions` and every HTTP operation,
 called by every kind of caller, is allowed or refused as README.md says ("who may call" / "who" / "auth").
-The table is tests/role_matrix_table.py (one row per operation, one token per role); the objects the calls
-point at are the owner participant's, built by tests/role_matrix_world.py in one database for the module.
+The table is tests/helpers/role_matrix_table.py (one row per operation, one token per role); the objects the calls
+point at are the owner participant's, built by tests/helpers/role_matrix_world.py in one database for the module.
 
 Roles: `anon`, `owner` (the participant whose objects the calls name), `other` (another participant),
 `mentor`, `admin`, `agent`, `service`.
@@ -37,9 +37,19 @@ from psycopg.rows import dict_row
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from app.cluster import Cluster
-from tests.conftest import act_as, bearer
-from tests.role_matrix_table import HTTP, OWNER_COLUMNS, PUBLIC_BY_DESIGN, ROLES, SQL, Http, Sql, expectations
-from tests.role_matrix_world import World
+from tests.helpers.calls import sqlstate
+from tests.helpers.principals import act_as, bearer
+from tests.helpers.role_matrix_table import (
+    HTTP,
+    OWNER_COLUMNS,
+    PUBLIC_BY_DESIGN,
+    ROLES,
+    SQL,
+    Http,
+    Sql,
+    expectations,
+)
+from tests.helpers.role_matrix_world import World
 
 SQL_REFUSED = {"42501", "MS401", "MS403", "MS404"}
 HTTP_REFUSED = {401, 403, 404}
@@ -142,14 +152,8 @@ def sql_outcome(conn: psycopg.Connection, world: World, row: Sql, role: str) -> 
         return "%s"
 
     query = f"select * from missions.{row.function}({PLACEHOLDER.sub(bind, row.args)})"
-    try:
-        with conn.transaction(force_rollback=True):
-            if role != "anon":
-                act_as(conn, world.p[role])
-            conn.execute(query, params).fetchall()
-    except psycopg.Error as exc:
-        return exc.sqlstate or "?"
-    return "ok"
+    state = sqlstate(conn, None if role == "anon" else world.p[role], query, *params, rollback=True)
+    return "ok" if state is None else state or "?"
 
 
 def sql_matches(token: str, outcome: str) -> bool:

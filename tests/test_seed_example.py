@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from tests.conftest import make_principal
+from tests.helpers.principals import make_principal
 
 TZ_OFFSET = timedelta(hours=-5)  # America/New_York in January (EST)
 DAY1 = datetime(2030, 1, 7, tzinfo=timezone.utc)  # a Monday

@@ -7,17 +7,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from tests.conftest import act_as
-
-
-def new_mission(db, participant_id=None, status="assigned", steps=0):
-    mid = db.execute(
-        "insert into missions_private.missions (face, participant_id, title, status) "
-        "values ('engagement', %s, 'Write a post', %s) returning id", (participant_id, status)).fetchone()["id"]
-    for position in range(1, steps + 1):
-        db.execute("insert into missions_private.steps (mission_id, position, title) values (%s, %s, %s)",
-                   (mid, position, f"step {position}"))
-    return mid
+from tests.helpers.engagement import new_mission
+from tests.helpers.principals import act_as
 
 
 def queued(db):

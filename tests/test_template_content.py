@@ -11,8 +11,9 @@ import psycopg
 import pytest
 
 from app import reviewer
-from tests.conftest import act_as, make_principal
-from tests.learning_helpers import call, create_template, save, sqlstate, start, submit
+from tests.helpers.calls import call, sqlstate
+from tests.helpers.learning import create_template, save, start, submit
+from tests.helpers.principals import act_as
 
 HINT_TEXTS = ("Filter by host.", "Use the auth index.")  # the hints of subtask 1 in template_spec()
 SECRET_SELECTS = (

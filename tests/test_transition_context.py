@@ -8,7 +8,7 @@ import json
 import psycopg
 import pytest
 
-from tests.conftest import act_as
+from tests.helpers.principals import act_as
 
 FORGED = {"approved_by": "the CEO", "reason": "forged"}
 

@@ -8,10 +8,20 @@ from decimal import Decimal
 import pytest
 from psycopg import errors
 
-from tests.conftest import act_as, make_principal
-from tests.engagement_helpers import (
-    approve, assign, check_in, complete_easy, credit, fails, job, make_template, set_clock, start,
-    submitted_mission)
+from tests.helpers.engagement import (
+    approve,
+    assign,
+    check_in,
+    complete_easy,
+    credit,
+    fails,
+    job,
+    make_template,
+    set_clock,
+    start,
+    submitted_mission,
+)
+from tests.helpers.principals import act_as, make_principal
 
 
 def rank(db, *args) -> Decimal:

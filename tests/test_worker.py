@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import worker
-from tests.test_state_machine import new_mission
+from tests.helpers.engagement import new_mission
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_the_worker_runs_once_from_the_cli_entry_point(db, cluster, recorded):
 
 
 def test_the_worker_delivers_external_events_from_the_inbox_queue(db, queue, principals):
-    from tests.test_agents import create_mission, step_ids
+    from tests.helpers.agents import create_mission, step_ids
 
     mission = create_mission(db, [{"title": "wait for the reply", "kind": "task"}])
     step = step_ids(db, mission)[0]

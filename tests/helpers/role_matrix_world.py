@@ -23,7 +23,7 @@ import psycopg
 
 from app.reviewer import REVIEWER_ID
 from app.storage import LocalStore
-from tests.conftest import act_as, make_principal
+from tests.helpers.principals import act_as, make_principal
 
 ROLES = ("anon", "owner", "other", "mentor", "admin", "agent", "service")
 Obj = str | dict[str, str]

@@ -164,3 +164,16 @@ def run_together(workers: Sequence[Callable[[threading.Barrier], Any]], timeout:
         t.join(timeout)
     assert not any(t.is_alive() for t in threads), "a worker thread did not finish"
     return outcomes
+
+
+# ---- raw missions (state machine tests) ----------------------------------------------------------
+
+def new_mission(db, participant_id=None, status="assigned", steps=0):
+    """A mission row written directly (no template), with `steps` plain steps; returns its id."""
+    mid = db.execute(
+        "insert into missions_private.missions (face, participant_id, title, status) "
+        "values ('engagement', %s, 'Write a post', %s) returning id", (participant_id, status)).fetchone()["id"]
+    for position in range(1, steps + 1):
+        db.execute("insert into missions_private.steps (mission_id, position, title) values (%s, %s, %s)",
+                   (mid, position, f"step {position}"))
+    return mid

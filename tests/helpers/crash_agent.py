@@ -2,7 +2,7 @@
 a few milliseconds and completes it, forever (the test stops it once every step is done). It logs every claim and completion to its
 log file and keeps its current claim in a file the killer reads, so the killer can SIGKILL it mid-claim.
 
-    python -m tests.crash_agent DSN AGENT_ID LOG_FILE CLAIM_FILE MAX_WORK_MS
+    python -m tests.helpers.crash_agent DSN AGENT_ID LOG_FILE CLAIM_FILE MAX_WORK_MS
 """
 
 from __future__ import annotations

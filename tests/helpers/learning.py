@@ -1,4 +1,4 @@
-"""Shared helpers for the learning-face tests: a small template, calls as a principal, sha256 digests."""
+"""Shared helpers for the learning-face tests: templates, progress, evidence, reviews, reviewer designations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import psycopg
 
-from tests.conftest import act_as, race  # noqa: F401 - race is re-exported for the learning tests
+from app import reviewer
+from tests.helpers.calls import call
 
 
 def template_spec(code: str = "SIEM-01", **overrides: Any) -> dict:
@@ -42,25 +43,6 @@ def create_template(db: psycopg.Connection, code: str = "SIEM-01", **overrides: 
     row = db.execute("select missions.create_learning_template(%s::jsonb) as id",
                      (json.dumps(template_spec(code, **overrides)),)).fetchone()
     return str(row["id"])
-
-
-def call(conn: psycopg.Connection, principal: dict | None, sql: str, *args: Any) -> Any:
-    """Run one statement as the principal (None: as the connection's user) in its own transaction; returns
-    the first column of the first row. psycopg errors propagate with their SQLSTATE."""
-    with conn.transaction():
-        if principal is not None:
-            act_as(conn, principal)
-        row = conn.execute(sql, args).fetchone()
-    return None if row is None else next(iter(row.values()))
-
-
-def sqlstate(conn: psycopg.Connection, principal: dict | None, sql: str, *args: Any) -> str | None:
-    """The SQLSTATE the call raises (None when it succeeds)."""
-    try:
-        call(conn, principal, sql, *args)
-    except psycopg.Error as exc:
-        return exc.sqlstate
-    return None
 
 
 def sha(data: bytes) -> str:
@@ -177,3 +159,30 @@ def designate(conn: psycopg.Connection, kind: str, *reviewers: dict) -> None:
     with conn.transaction():
         for who in reviewers:
             conn.execute("select missions.designate_reviewer(%s, %s)", (kind, who["id"]))
+
+
+# ---- reviews (test_learning_reviews, test_idempotency) --------------------------------------------
+
+T0 = "2026-06-01 10:00:00+00"
+CLAIM = "select row_to_json(c) from missions.claim_mentor_review(%s, %s) c"
+
+
+def premium_submission(db, learner, code="MENTOR-1", **spec) -> str:
+    """A PREMIUM learner's mission on the 4-subtask SIEM template (isolate path), AI-reviewed, mentor requested."""
+    tid = create_template(db, code, **spec)
+    mid = start(db, learner, tid)["id"]
+    add_evidence(db, learner, mid, 1)
+    save(db, learner, mid, subtask=1, done=True)
+    call(db, learner, "select missions.choose_decision(%s, 'containment', 'isolate')", mid)
+    finish_subtasks(db, learner, mid, [2, 3])
+    submit(db, learner, mid, "what I learned")
+    assert reviewer.review_one(db)
+    call(db, learner, "select missions.request_mentor_review(%s)", mid)
+    return mid
+
+
+def review(scores: dict[int, float], decision: str = "approve", feedback: str | None = "Well done.", **more) -> str:
+    body = {"scores": [{"subtask": n, "score": s} for n, s in scores.items()], "decision": decision, **more}
+    if feedback is not None:
+        body["feedback"] = feedback
+    return json.dumps(body)

@@ -10,7 +10,7 @@
 - anything else: allowed, but this business error is the expected outcome (a SQLSTATE for SQL, an HTTP
   status for HTTP), e.g. MS412 when an admin completes a mentor review another mentor holds.
 
-Arguments point at the owner's objects of the world (tests/role_matrix_world.py): `{name}` or
+Arguments point at the owner's objects of the world (tests/helpers/role_matrix_world.py): `{name}` or
 `{name.field}` is a world object (`{owner}` a principal id), `{me}` the calling principal's id (for the
 actor arguments: reviewer, approver, agent, mentor, responder). HTTP rows list in `fresh` the objects their
 call changes: those are built anew for every cell (HTTP writes commit), the rest are shared.
