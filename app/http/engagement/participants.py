@@ -16,9 +16,10 @@ from app.http.db import DB
 from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.paging import Cursor, Limit
-from app.http.schemas import (
+from app.http.codec import from_row, load
+from app.http.engagement.schemas import (
     Assignment, Balance, Challenge, CheckIn, LedgerEntry, LedgerRequest, Mission, NewWallPost,
-    ParticipantStats, Submission, WallPost, load, from_row,
+    ParticipantStats, Submission, WallPost,
 )
 
 UserId = Parameter(title="Participant id", description="The participant's principal id")
