@@ -88,12 +88,12 @@ class AgentMissionController(Controller):
 
     @post("/{mission_id:uuid}/tasks", operation_id="addTask", summary="Add a task",
           responses=problems(401, 403, 404, 409, 422))
-    async def add_task(self, request: Request, db: DB, data: JSONBody[NewTask], mission_id: UUID = MissionId) -> Step:
+    async def add_step(self, request: Request, db: DB, data: JSONBody[NewTask], mission_id: UUID = MissionId) -> Step:
         return from_row(Step, await db.one(request, queries.ADD_TASK, {"id": mission_id, "spec": to_json(spec(data))}))
 
     @patch("/{mission_id:uuid}/tasks/{task_id:uuid}", operation_id="updateTask", summary="Update a task",
            responses=problems(401, 403, 404, 409, 422))
-    async def update_task(self, request: Request, db: DB, data: JSONBody[TaskPatch], mission_id: UUID = MissionId,
+    async def update_step(self, request: Request, db: DB, data: JSONBody[TaskPatch], mission_id: UUID = MissionId,
                           task_id: UUID = TaskId) -> Step:
         row = await db.one(request, queries.UPDATE_TASK, {"id": mission_id, "task_id": task_id, "spec": to_json(spec(data))})
         return from_row(Step, row)

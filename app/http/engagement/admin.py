@@ -36,18 +36,18 @@ class EngagementAdminController(Controller):
         row = await db.one(request, queries.CREATE_TEMPLATE, {"spec": to_json(spec(data))})
         return from_row(Challenge, row)
 
-    @patch("/{mission_id:uuid}", operation_id="updateTemplate", summary="Update a mission template",
+    @patch("/{template_id:uuid}", operation_id="updateTemplate", summary="Update a mission template",
            responses=problems(401, 403, 404, 422))
     async def update(self, request: Request, db: DB, data: JSONBody[ChallengePatch],
-                     mission_id: UUID = TemplateId) -> Challenge:
-        row = await db.one(request, queries.UPDATE_TEMPLATE, {"id": mission_id, "spec": to_json(spec(data))})
+                     template_id: UUID = TemplateId) -> Challenge:
+        row = await db.one(request, queries.UPDATE_TEMPLATE, {"id": template_id, "spec": to_json(spec(data))})
         return from_row(Challenge, row)
 
-    @patch("/{mission_id:uuid}/status", operation_id="setTemplateActive", summary="Activate or deactivate a template",
+    @patch("/{template_id:uuid}/status", operation_id="setTemplateActive", summary="Activate or deactivate a template",
            responses=problems(401, 403, 404, 422))
     async def set_active(self, request: Request, db: DB, data: JSONBody[ActiveFlag],
-                         mission_id: UUID = TemplateId) -> Challenge:
-        row = await db.one(request, queries.SET_TEMPLATE_ACTIVE, {"id": mission_id, "active": data.is_active})
+                         template_id: UUID = TemplateId) -> Challenge:
+        row = await db.one(request, queries.SET_TEMPLATE_ACTIVE, {"id": template_id, "active": data.is_active})
         return from_row(Challenge, row)
 
     @get("/pending", operation_id="listPendingReviews", summary="Submissions awaiting review, oldest first (paged)",
