@@ -1,17 +1,6 @@
 -- Learning templates: coded missions with story, objectives, tier/track, subtasks (instructions, evidence,
 -- levelled hints, decision points) and a versioned rubric.
 
-INSERT INTO missions_private.step_kinds (kind, trusted, claim_ttl_seconds, max_attempts, backoff_seconds, claimant, review)
-VALUES ('ai_review', true, 300, 3, 10, 'agent', true),
-       ('mentor_review', true, 86400, 100, 0, 'mentor', true)
-ON CONFLICT (kind) DO UPDATE SET claimant = excluded.claimant, review = excluded.review;
-
-INSERT INTO missions_private.settings (key, value) VALUES
-  ('evidence_max_bytes', '10485760'),
-  ('evidence_max_files_per_subtask', '10'),
-  ('evidence_content_types', 'application/json,application/pdf,application/zip,image/jpeg,image/png,text/csv,text/markdown,text/plain')
-ON CONFLICT (key) DO NOTHING;
-
 -- missions_private.tier_rank: 1 beginner, 2 intermediate, 3 advanced, 4 mastery.
 CREATE OR REPLACE FUNCTION missions_private.tier_rank(p_tier text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
