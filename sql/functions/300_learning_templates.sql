@@ -155,20 +155,6 @@ $fn$;
 COMMENT ON FUNCTION missions_private.parse_rubric(uuid, jsonb) IS
   'Validates rubric criteria [{subtask, criterion, weight}] (one per subtask, weight > 0); NULL gives every subtask weight 1.';
 
--- missions_private.authorize_staff: MS403 unless the caller is an admin, a service or an owner session.
-CREATE OR REPLACE FUNCTION missions_private.authorize_staff() RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  IF missions_private.caller_id() IS NOT NULL
-     AND missions_private.current_principal_role() NOT IN ('admin', 'service') THEN
-    RAISE EXCEPTION 'only admins and services may do this' USING ERRCODE = 'MS403';
-  END IF;
-END
-$fn$;
-COMMENT ON FUNCTION missions_private.authorize_staff() IS 'Raises MS403 unless the caller is an admin, a service or an owner session.';
-
 -- missions.create_learning_template: creates a learning mission template with subtasks, rubric v1 and recipe links.
 CREATE OR REPLACE FUNCTION missions.create_learning_template(p_spec jsonb) RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
