@@ -13,6 +13,19 @@ END
 $fn$;
 COMMENT ON FUNCTION missions_private.lease_of(missions_private.steps) IS 'The claim (step, mission, agent, lease token, expiry, attempt, kind, title, spec) of a leased step.';
 
+-- missions_private.lease_expiry: when a lease of a step kind taken or renewed at p_now runs out (the kind's claim_ttl_seconds later).
+CREATE OR REPLACE FUNCTION missions_private.lease_expiry(p_kind missions_private.step_kinds, p_now timestamptz)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  RETURN p_now + pg_catalog.make_interval(secs => p_kind.claim_ttl_seconds);
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lease_expiry(missions_private.step_kinds, timestamptz) IS
+  'The lease TTL rule (claims and heartbeats): a lease taken or renewed at p_now runs out claim_ttl_seconds of its step kind later (the column default, or the kind''s row in sql/functions/200_step_kinds.sql).';
+
 -- missions_private.grant_lease: leases a locked, claimable step to an agent and starts its mission if needed.
 CREATE OR REPLACE FUNCTION missions_private.grant_lease(p_step_id uuid, p_agent_id uuid, p_now timestamptz)
 RETURNS missions.claim
@@ -24,7 +37,7 @@ DECLARE
 BEGIN
   UPDATE missions_private.steps s SET
     status = 'in_progress', leased_by = p_agent_id, lease_token = gen_random_uuid(), attempt = s.attempt + 1,
-    lease_expires_at = p_now + pg_catalog.make_interval(secs => k.claim_ttl_seconds), not_before = NULL
+    lease_expires_at = missions_private.lease_expiry(k, p_now), not_before = NULL
   FROM missions_private.step_kinds k
   WHERE s.id = p_step_id AND k.kind = s.kind
   RETURNING s.* INTO v;
@@ -253,7 +266,7 @@ DECLARE
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
 BEGIN
   UPDATE missions_private.steps s
-  SET lease_expires_at = missions.now() + pg_catalog.make_interval(secs => k.claim_ttl_seconds)
+  SET lease_expires_at = missions_private.lease_expiry(k, missions.now())
   FROM missions_private.step_kinds k
   WHERE s.id = p_step_id AND k.kind = s.kind
   RETURNING s.* INTO v;
