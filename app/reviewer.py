@@ -29,7 +29,7 @@ from app import queries
 log = logging.getLogger("missions.reviewer")
 
 # The built-in reviewer agent (created and designated for ai_review by the migration, see
-# sql/functions/330_learning_review.sql; only designated agents claim ai_review steps).
+# sql/functions/331_learning_ai_review.sql; only designated agents claim ai_review steps).
 REVIEWER_ID = "00000000-0000-4000-8000-00000000a1a1"
 Scorer = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -333,7 +333,7 @@ def loop_expire(conn: psycopg.Connection) -> int:
 def loop_wall(conn: psycopg.Connection) -> int:
     import re
 
-    tag = conn.execute("select value from missions_private.settings where key = 'campaign_hashtag'").fetchone()[0]
+    tag = conn.execute("select missions_private.setting('campaign_hashtag')").fetchone()[0]
     word = re.compile(r"(^|[^\w])" + re.escape(tag) + r"([^\w]|$)", re.IGNORECASE)
     done = 0
     posts = conn.execute("select id, participant_id, body, published_at, rank_score from missions_private.wall_posts").fetchall()

@@ -317,12 +317,16 @@ CREATE VIEW missions_private.challenges WITH (security_invoker = true) AS
   FROM missions_private.templates t
   JOIN missions_private.challenge_templates c ON c.template_id = t.id;
 
+-- The currencies: this domain's CHECK is the one list (missions_private.currencies() reads it, in this order,
+-- for the functions that open, validate or list balances).
+CREATE DOMAIN missions_private.currency AS text
+  CONSTRAINT currency_valid CHECK (VALUE IN ('MOMENTUM', 'SKILL_XP', 'ARENA_POINTS', 'INCOME_PROOF'));
+COMMENT ON DOMAIN missions_private.currency IS 'A currency of the ledger: MOMENTUM, SKILL_XP, ARENA_POINTS, INCOME_PROOF.';
+
 CREATE TABLE missions_private.ledger_entries (
   id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   participant_id   uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,
-  currency         text NOT NULL
-                   CONSTRAINT ledger_entries_currency_valid
-                   CHECK (currency IN ('MOMENTUM', 'SKILL_XP', 'ARENA_POINTS', 'INCOME_PROOF')),
+  currency         missions_private.currency NOT NULL,
   amount           bigint NOT NULL,     -- signed: what was actually credited (> 0) or debited (<= 0)
   requested        bigint NOT NULL,     -- what the caller asked for (a debit may be floored at zero)
   reason           text NOT NULL CONSTRAINT ledger_entries_reason_length CHECK (length(reason) BETWEEN 1 AND 200),
@@ -339,9 +343,7 @@ CREATE INDEX ledger_entries_participant_idx ON missions_private.ledger_entries (
 
 CREATE TABLE missions_private.balances (
   participant_id  uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,
-  currency        text NOT NULL
-                  CONSTRAINT balances_currency_valid
-                  CHECK (currency IN ('MOMENTUM', 'SKILL_XP', 'ARENA_POINTS', 'INCOME_PROOF')),
+  currency        missions_private.currency NOT NULL,
   amount          bigint NOT NULL DEFAULT 0 CONSTRAINT balances_never_negative CHECK (amount >= 0),
   PRIMARY KEY (participant_id, currency)
 );

@@ -14,9 +14,9 @@ from litestar.di import Provide
 from litestar.testing import TestClient
 
 from app import reviewer
-from app.http.engagement import EngagementController
-from app.http.learning import LearningController
-from app.http.learning_evidence import attachment
+from app.http.engagement.participants import EngagementController
+from app.http.learning.evidence import attachment
+from app.http.learning.missions import LearningController
 from tests.helpers.http import assert_problem
 from tests.helpers.learning import create_template, template_spec
 from tests.helpers.principals import bearer, make_principal

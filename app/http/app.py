@@ -1,4 +1,5 @@
-"""The Litestar application factory."""
+"""The Litestar application factory: the shared pieces (pool, errors, limits, logs, OpenAPI) and every
+area's controllers (app/http/<area>/)."""
 
 from __future__ import annotations
 
@@ -19,18 +20,18 @@ from app.http.errors import problem_details_plugin
 from app.http.limits import rate_limit_config
 from app.http.logs import access_log, configure_logging
 from app.http.openapi import COMPONENTS, complete_document
-from app.http.agents import AgentMissionController, AgentWorkController
-from app.http.engagement import EngagementController
-from app.http.engagement_admin import AlertController, EngagementAdminController
-from app.http.learning import LearningController
-from app.http.learning_admin import LearningTemplateController
-from app.http.learning_analytics import LearningAnalyticsController
-from app.http.learning_evidence import EvidenceController, provide_store
-from app.http.learning_reviews import LearningReviewController
-from app.http.principals import AdminController, PrincipalController
-from app.http.recipes import RecipeController
-from app.http.system import SystemController
-from app.http.wall import WallController
+from app.http.admin.controllers import AdminController, PrincipalController
+from app.http.agents.controllers import AgentMissionController, AgentWorkController
+from app.http.engagement.admin import AlertController, EngagementAdminController
+from app.http.engagement.participants import EngagementController
+from app.http.engagement.wall import WallController
+from app.http.learning.analytics import LearningAnalyticsController
+from app.http.learning.evidence import EvidenceController, provide_store
+from app.http.learning.missions import LearningController
+from app.http.learning.recipes import RecipeController
+from app.http.learning.reviews import LearningReviewController
+from app.http.learning.templates import LearningTemplateController
+from app.http.system.controllers import SystemController
 from app.storage import EvidenceStore, LocalStore
 
 MAX_BODY_BYTES = 1024 * 1024

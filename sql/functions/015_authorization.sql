@@ -82,6 +82,87 @@ $fn$;
 COMMENT ON FUNCTION missions_private.authorize_actor(uuid) IS
   'Raises MS403 when an actor argument (reviewer_id, admin_id) names someone other than the calling principal.';
 
+-- missions_private.authorize_agent: MS403 unless p_agent_id is the calling principal and an agent.
+CREATE OR REPLACE FUNCTION missions_private.authorize_agent(p_agent_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_actor(p_agent_id);
+  IF NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = p_agent_id AND p.role = 'agent' AND p.active) THEN
+    RAISE EXCEPTION 'principal % is not an active agent', p_agent_id USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_agent(uuid) IS 'Raises MS403 unless the agent id is the caller''s and names an active agent.';
+
+-- missions_private.authorize_agent_delivery: MS403 unless some step waits on the key and the agent works on every mission waiting on it.
+CREATE OR REPLACE FUNCTION missions_private.authorize_agent_delivery(p_key text, p_agent_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  -- an agent works on a waiting step's mission when the mission names it, or when it made that step
+  -- wait and is still allowed on the mission; an event nobody waits for yet is not an agent's to send
+  IF NOT EXISTS (SELECT FROM missions_private.steps s WHERE s.status = 'waiting_external' AND s.wait_key = p_key)
+     OR EXISTS (SELECT FROM missions_private.steps s
+                WHERE s.status = 'waiting_external' AND s.wait_key = p_key
+                  AND NOT EXISTS (SELECT FROM missions_private.mission_agents a
+                                  WHERE a.mission_id = s.mission_id AND a.agent_id = p_agent_id)
+                  AND NOT (s.waited_by IS NOT DISTINCT FROM p_agent_id
+                           AND missions_private.agent_allowed(s.mission_id, p_agent_id))) THEN
+    RAISE EXCEPTION 'an agent delivers only events that steps of its own missions wait for (key %)', p_key
+      USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_agent_delivery(text, uuid) IS
+  'Raises MS403 unless a step waits on the key and, for every step waiting on it, the agent is named on its mission or made it wait (and is still allowed on the mission).';
+
+-- missions_private.authorize_staff: MS403 unless the caller is an admin, a service or an owner session.
+CREATE OR REPLACE FUNCTION missions_private.authorize_staff() RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF missions_private.caller_id() IS NOT NULL
+     AND missions_private.current_principal_role() NOT IN ('admin', 'service') THEN
+    RAISE EXCEPTION 'only admins and services may do this' USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_staff() IS 'Raises MS403 unless the caller is an admin, a service or an owner session.';
+
+-- missions_private.authorize_mentor: MS403 unless p_mentor_id is the caller and a mentor or admin.
+CREATE OR REPLACE FUNCTION missions_private.authorize_mentor(p_mentor_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM missions_private.authorize_actor(p_mentor_id);
+  IF NOT EXISTS (SELECT FROM missions_private.principals p
+                 WHERE p.id = p_mentor_id AND p.role IN ('mentor', 'admin') AND p.active) THEN
+    RAISE EXCEPTION 'only mentors and admins review missions' USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_mentor(uuid) IS 'Raises MS403 unless the mentor id is the caller''s and names an active mentor or admin.';
+
+-- missions_private.authorize_analytics: MS403 unless the caller is an admin, a service, a mentor or an owner session.
+CREATE OR REPLACE FUNCTION missions_private.authorize_analytics() RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF missions_private.caller_id() IS NOT NULL
+     AND missions_private.current_principal_role() NOT IN ('admin', 'service', 'mentor') THEN
+    RAISE EXCEPTION 'only admins, services and mentors read the learning analytics' USING ERRCODE = 'MS403';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.authorize_analytics() IS
+  'Raises MS403 unless the caller is an admin, a service, a mentor or an owner session (the learning analytics readers).';
+
 -- missions_private.level_rank: 0 for L0_APPLICANT … 5 for L5_CATALYST.
 CREATE OR REPLACE FUNCTION missions_private.level_rank(p_level text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

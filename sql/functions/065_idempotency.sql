@@ -69,8 +69,6 @@ $fn$;
 COMMENT ON FUNCTION missions_private.remember(text, text, jsonb) IS
   'Idempotency: records the answer of the call that reserved (caller, operation, key); a no-op without a key.';
 
-INSERT INTO missions_private.settings (key, value) VALUES ('idempotency_key_ttl_hours', '24') ON CONFLICT DO NOTHING;
-
 -- missions.purge_idempotency_keys: deletes idempotency keys older than the setting idempotency_key_ttl_hours (24); returns the count.
 CREATE OR REPLACE FUNCTION missions.purge_idempotency_keys() RETURNS integer
 LANGUAGE sql VOLATILE SECURITY DEFINER
@@ -78,8 +76,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH gone AS (
     DELETE FROM missions_private.idempotency_keys k
-    WHERE k.created_at < missions.now() - pg_catalog.make_interval(hours => (
-      SELECT s.value::integer FROM missions_private.settings s WHERE s.key = 'idempotency_key_ttl_hours'))
+    WHERE k.created_at < missions.now() - pg_catalog.make_interval(
+      hours => missions_private.setting('idempotency_key_ttl_hours')::integer)
     RETURNING 1)
   SELECT count(*)::integer FROM gone
 $fn$;

@@ -13,8 +13,8 @@ DECLARE
   v_actual bigint;
   v_entry missions_private.ledger_entries;
 BEGIN
-  IF p_currency IS NULL OR p_currency NOT IN ('MOMENTUM', 'SKILL_XP', 'ARENA_POINTS', 'INCOME_PROOF') THEN
-    RAISE EXCEPTION 'currency must be one of MOMENTUM, SKILL_XP, ARENA_POINTS, INCOME_PROOF (got %)',
+  IF p_currency IS NULL OR NOT p_currency = ANY (missions_private.currencies()) THEN
+    RAISE EXCEPTION 'currency must be one of % (got %)', pg_catalog.array_to_string(missions_private.currencies(), ', '),
       coalesce(p_currency, 'null') USING ERRCODE = 'MS422';
   END IF;
   IF missions_private.clean_text(p_reason) IS NULL THEN
@@ -105,7 +105,7 @@ BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
   RETURN QUERY
   SELECT c.currency, coalesce(b.amount, 0)
-  FROM unnest(ARRAY['MOMENTUM', 'SKILL_XP', 'ARENA_POINTS', 'INCOME_PROOF']) WITH ORDINALITY AS c(currency, n)
+  FROM unnest(missions_private.currencies()) WITH ORDINALITY AS c(currency, n)
   LEFT JOIN missions_private.balances b ON b.participant_id = p_participant_id AND b.currency = c.currency
   ORDER BY c.n;
 END

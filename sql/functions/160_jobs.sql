@@ -2,6 +2,36 @@
 -- reads the engine clock once, and returns the number of rows it changed. They are SECURITY DEFINER
 -- because they act on every participant by design; EXECUTE is granted to admins and services only.
 
+-- missions_private.decay_amount: the momentum a participant loses for a local day without a check-in.
+CREATE OR REPLACE FUNCTION missions_private.decay_amount() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT 5
+$fn$;
+COMMENT ON FUNCTION missions_private.decay_amount() IS
+  'Momentum decay per local day without a check-in: 5 (booked as -5 DECAY_INACTIVE, floored at a zero balance).';
+
+-- missions_private.low_momentum_threshold: momentum under this is low (LOW_MOMENTUM alert, pause when inactive).
+CREATE OR REPLACE FUNCTION missions_private.low_momentum_threshold() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT 30
+$fn$;
+COMMENT ON FUNCTION missions_private.low_momentum_threshold() IS
+  'Momentum under 30 is low: the decay job raises LOW_MOMENTUM, and an inactive participant under it is paused.';
+
+-- missions_private.inactivity_days: local days without a check-in after which a low-momentum participant is paused.
+CREATE OR REPLACE FUNCTION missions_private.inactivity_days() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT 7
+$fn$;
+COMMENT ON FUNCTION missions_private.inactivity_days() IS
+  'The inactivity window: 7 local days without a check-in (with low momentum) pause a participant.';
+
 -- missions_private.assign_periodic_missions: gives each due participant one random eligible daily or weekly template.
 CREATE OR REPLACE FUNCTION missions_private.assign_periodic_missions(p_origin text) RETURNS integer
 LANGUAGE plpgsql VOLATILE
@@ -79,7 +109,7 @@ $fn$;
 COMMENT ON FUNCTION missions.assign_weekly_missions() IS
   'Job (hourly): one weekly mission per participant per local week (Monday-based), from 06:00 local time, due at 06:00 the next Monday.';
 
--- missions.apply_momentum_decay: at each participant's local midnight, -5 momentum and streak 0 if the day had no check-in.
+-- missions.apply_momentum_decay: at each participant's local midnight, -decay_amount momentum and streak 0 if the day had no check-in.
 CREATE OR REPLACE FUNCTION missions.apply_momentum_decay() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -120,20 +150,20 @@ BEGIN
   ),
   debited AS (
     UPDATE missions_private.balances b
-    SET amount = b.amount - least(momentum.amount, 5)
+    SET amount = b.amount - least(momentum.amount, missions_private.decay_amount())
     FROM momentum
     WHERE b.participant_id = momentum.participant_id AND b.currency = 'MOMENTUM'
-    RETURNING b.participant_id, least(momentum.amount, 5) AS taken, b.amount AS left_over
+    RETURNING b.participant_id, least(momentum.amount, missions_private.decay_amount()) AS taken, b.amount AS left_over
   ),
   booked AS (
     INSERT INTO missions_private.ledger_entries
       (participant_id, currency, amount, requested, reason, reference, idempotency_key)
-    SELECT debited.participant_id, 'MOMENTUM', -debited.taken, -5, 'DECAY_INACTIVE',
+    SELECT debited.participant_id, 'MOMENTUM', -debited.taken, -missions_private.decay_amount(), 'DECAY_INACTIVE',
            'decay:' || marked.ended_day, 'decay:' || marked.ended_day
     FROM debited JOIN marked ON marked.participant_id = debited.participant_id
     RETURNING participant_id
   )
-  SELECT count(*), array_agg(debited.participant_id) FILTER (WHERE debited.left_over < 30)
+  SELECT count(*), array_agg(debited.participant_id) FILTER (WHERE debited.left_over < missions_private.low_momentum_threshold())
   INTO v_count, v_low
   FROM debited;
   PERFORM missions_private.raise_alerts(coalesce(v_low, '{}'), 'LOW_MOMENTUM', 'HIGH');
@@ -166,7 +196,7 @@ $fn$;
 COMMENT ON FUNCTION missions.expire_missions() IS
   'Job (every 6 hours): expires assigned and in-progress missions past their deadline, then raises MISSED_MISSIONS alerts. Returns missions expired.';
 
--- missions.pause_inactive_participants: pauses participants with 7+ local days without check-in and momentum < 30.
+-- missions.pause_inactive_participants: pauses participants with inactivity_days+ local days without check-in and momentum under low_momentum_threshold.
 CREATE OR REPLACE FUNCTION missions.pause_inactive_participants() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -178,9 +208,9 @@ BEGIN
   UPDATE missions_private.principals p SET paused = true
   FROM missions_private.participant_progress pp, missions_private.balances b
   WHERE pp.participant_id = p.id AND b.participant_id = p.id AND b.currency = 'MOMENTUM'
-    AND p.role = 'participant' AND p.active AND NOT p.paused AND b.amount < 30
+    AND p.role = 'participant' AND p.active AND NOT p.paused AND b.amount < missions_private.low_momentum_threshold()
     AND coalesce(pp.last_check_in, (p.created_at AT TIME ZONE p.timezone)::date)
-        <= (v_now AT TIME ZONE p.timezone)::date - 7;
+        <= (v_now AT TIME ZONE p.timezone)::date - missions_private.inactivity_days();
   GET DIAGNOSTICS v_count = ROW_COUNT;
   RETURN v_count;
 END

@@ -1,8 +1,6 @@
 -- The public wall: posts ranked by rank_score = triad_balance + momentum + streak_bonus + arena_bonus
 -- + hashtag_bonus + recency_bonus, recomputed hourly.
 
-INSERT INTO missions_private.settings (key, value) VALUES ('campaign_hashtag', '#Cycle28') ON CONFLICT DO NOTHING;
-
 -- missions_private.rank_score: the wall formula on its inputs (rounded to 2 decimals).
 CREATE OR REPLACE FUNCTION missions_private.rank_score(
   p_technical integer, p_soft integer, p_commercial integer, p_momentum bigint, p_streak integer,
@@ -41,7 +39,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := missions.now();
-  v_tag text := (SELECT s.value FROM missions_private.settings s WHERE s.key = 'campaign_hashtag');
+  v_tag text := missions_private.setting('campaign_hashtag');
   v_count integer;
 BEGIN
   -- OFFSET 0 keeps `scored` a subquery, so each score is computed once (pulled up into the UPDATE, it

@@ -5,6 +5,13 @@ INSERT INTO missions_private.step_kinds (kind, trusted) VALUES
   ('code_generation', false), ('testing', false), ('backup', false)
 ON CONFLICT (kind) DO NOTHING;
 
+-- The review kinds: a learning mission's AI review (claimed by agents, lease 5 minutes) and mentor review
+-- (claimed by mentors, lease one day); both run while their mission is submitted.
+INSERT INTO missions_private.step_kinds (kind, trusted, claim_ttl_seconds, max_attempts, backoff_seconds, claimant, review)
+VALUES ('ai_review', true, 300, 3, 10, 'agent', true),
+       ('mentor_review', true, 86400, 100, 0, 'mentor', true)
+ON CONFLICT (kind) DO UPDATE SET claimant = excluded.claimant, review = excluded.review;
+
 -- missions.upsert_step_kind: creates or changes a step kind (trusted, daily_quota, claim_ttl_seconds, max_attempts, backoff_seconds).
 CREATE OR REPLACE FUNCTION missions.upsert_step_kind(p_kind text, p_spec jsonb DEFAULT '{}')
 RETURNS missions_private.step_kinds
@@ -14,6 +21,7 @@ AS $fn$
 DECLARE
   v_spec jsonb := coalesce(p_spec, '{}');
   v_unknown text;
+  v_field text;
   v missions_private.step_kinds;
 BEGIN
   IF pg_catalog.jsonb_typeof(v_spec) <> 'object' THEN
@@ -24,22 +32,24 @@ BEGIN
   IF v_unknown IS NOT NULL THEN
     RAISE EXCEPTION 'unknown step kind field(s): %', v_unknown USING ERRCODE = 'MS422';
   END IF;
-  INSERT INTO missions_private.step_kinds AS s (kind, trusted, daily_quota, claim_ttl_seconds, max_attempts, backoff_seconds)
-  VALUES (p_kind, coalesce((v_spec->>'trusted')::boolean, false), (v_spec->>'daily_quota')::integer,
-          coalesce((v_spec->>'claim_ttl_seconds')::integer, 600), coalesce((v_spec->>'max_attempts')::integer, 3),
-          coalesce((v_spec->>'backoff_seconds')::integer, 30))
-  ON CONFLICT (kind) DO UPDATE SET
-    trusted = CASE WHEN v_spec ? 'trusted' THEN excluded.trusted ELSE s.trusted END,
-    daily_quota = CASE WHEN v_spec ? 'daily_quota' THEN excluded.daily_quota ELSE s.daily_quota END,
-    claim_ttl_seconds = CASE WHEN v_spec ? 'claim_ttl_seconds' THEN excluded.claim_ttl_seconds ELSE s.claim_ttl_seconds END,
-    max_attempts = CASE WHEN v_spec ? 'max_attempts' THEN excluded.max_attempts ELSE s.max_attempts END,
-    backoff_seconds = CASE WHEN v_spec ? 'backoff_seconds' THEN excluded.backoff_seconds ELSE s.backoff_seconds END
+  -- the defaults live in the table only: a new kind starts from them, and a field given as null goes back to its default
+  INSERT INTO missions_private.step_kinds (kind) VALUES (p_kind) ON CONFLICT (kind) DO NOTHING;
+  FOR v_field IN SELECT e.key FROM pg_catalog.jsonb_each(v_spec) e WHERE e.value = 'null'::jsonb LOOP
+    EXECUTE pg_catalog.format('UPDATE missions_private.step_kinds SET %I = DEFAULT WHERE kind = $1', v_field) USING p_kind;
+  END LOOP;
+  UPDATE missions_private.step_kinds s SET
+    trusted = coalesce((v_spec->>'trusted')::boolean, s.trusted),
+    daily_quota = coalesce((v_spec->>'daily_quota')::integer, s.daily_quota),
+    claim_ttl_seconds = coalesce((v_spec->>'claim_ttl_seconds')::integer, s.claim_ttl_seconds),
+    max_attempts = coalesce((v_spec->>'max_attempts')::integer, s.max_attempts),
+    backoff_seconds = coalesce((v_spec->>'backoff_seconds')::integer, s.backoff_seconds)
+  WHERE s.kind = p_kind
   RETURNING * INTO v;
   RETURN v;
 END
 $fn$;
 COMMENT ON FUNCTION missions.upsert_step_kind(text, jsonb) IS
-  'Creates or updates a step kind: trusted (auto-approval), daily_quota (NULL = unlimited), claim_ttl_seconds (600), max_attempts (3), backoff_seconds (30).';
+  'Creates or updates a step kind: trusted (auto-approval), daily_quota (NULL = unlimited), claim_ttl_seconds, max_attempts, backoff_seconds; a field left out keeps its value (a new kind: the table''s defaults), a field given as null goes back to its default.';
 
 -- missions.step_kinds: step kinds with today's remaining quota, by kind, paged (key: kind).
 CREATE OR REPLACE FUNCTION missions.step_kinds(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)

@@ -51,20 +51,6 @@ END
 $fn$;
 COMMENT ON FUNCTION missions_private.visible_mission(uuid) IS 'Raises MS404 unless missions_private.can_see_mission allows the caller.';
 
--- missions_private.authorize_agent: MS403 unless p_agent_id is the calling principal and an agent.
-CREATE OR REPLACE FUNCTION missions_private.authorize_agent(p_agent_id uuid) RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  PERFORM missions_private.authorize_actor(p_agent_id);
-  IF NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = p_agent_id AND p.role = 'agent' AND p.active) THEN
-    RAISE EXCEPTION 'principal % is not an active agent', p_agent_id USING ERRCODE = 'MS403';
-  END IF;
-END
-$fn$;
-COMMENT ON FUNCTION missions_private.authorize_agent(uuid) IS 'Raises MS403 unless the agent id is the caller''s and names an active agent.';
-
 -- missions_private.priority_value: 0..10 from a number or a name (low 2, normal 5, high 8, urgent 10); MS422 otherwise.
 CREATE OR REPLACE FUNCTION missions_private.priority_value(p_priority jsonb) RETURNS smallint
 LANGUAGE plpgsql IMMUTABLE

@@ -13,6 +13,19 @@ END
 $fn$;
 COMMENT ON FUNCTION missions_private.lease_of(missions_private.steps) IS 'The claim (step, mission, agent, lease token, expiry, attempt, kind, title, spec) of a leased step.';
 
+-- missions_private.lease_expiry: when a lease of a step kind taken or renewed at p_now runs out (the kind's claim_ttl_seconds later).
+CREATE OR REPLACE FUNCTION missions_private.lease_expiry(p_kind missions_private.step_kinds, p_now timestamptz)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  RETURN p_now + pg_catalog.make_interval(secs => p_kind.claim_ttl_seconds);
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.lease_expiry(missions_private.step_kinds, timestamptz) IS
+  'The lease TTL rule (claims and heartbeats): a lease taken or renewed at p_now runs out claim_ttl_seconds of its step kind later (the column default, or the kind''s row in sql/functions/200_step_kinds.sql).';
+
 -- missions_private.grant_lease: leases a locked, claimable step to an agent and starts its mission if needed.
 CREATE OR REPLACE FUNCTION missions_private.grant_lease(p_step_id uuid, p_agent_id uuid, p_now timestamptz)
 RETURNS missions.claim
@@ -24,7 +37,7 @@ DECLARE
 BEGIN
   UPDATE missions_private.steps s SET
     status = 'in_progress', leased_by = p_agent_id, lease_token = gen_random_uuid(), attempt = s.attempt + 1,
-    lease_expires_at = p_now + pg_catalog.make_interval(secs => k.claim_ttl_seconds), not_before = NULL
+    lease_expires_at = missions_private.lease_expiry(k, p_now), not_before = NULL
   FROM missions_private.step_kinds k
   WHERE s.id = p_step_id AND k.kind = s.kind
   RETURNING s.* INTO v;
@@ -253,7 +266,7 @@ DECLARE
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
 BEGIN
   UPDATE missions_private.steps s
-  SET lease_expires_at = missions.now() + pg_catalog.make_interval(secs => k.claim_ttl_seconds)
+  SET lease_expires_at = missions_private.lease_expiry(k, missions.now())
   FROM missions_private.step_kinds k
   WHERE s.id = p_step_id AND k.kind = s.kind
   RETURNING s.* INTO v;
@@ -294,6 +307,34 @@ $fn$;
 COMMENT ON FUNCTION missions.complete_step(uuid, uuid, uuid, jsonb, text) IS
   'Completes a leased step with its result (fenced: MS412 with a stale token); readies dependents; completes the mission when all steps are done; the same idempotency key again returns the first answer.';
 
+-- missions_private.failed_attempt_status: where a failed or expired attempt leaves its step: ready (a retry is left), skipped (optional) or failed.
+CREATE OR REPLACE FUNCTION missions_private.failed_attempt_status(p_attempt integer, p_max_attempts integer,
+                                                                  p_optional boolean, p_retry boolean DEFAULT true)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  RETURN CASE WHEN p_retry AND p_attempt < p_max_attempts THEN 'ready' WHEN p_optional THEN 'skipped' ELSE 'failed' END;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.failed_attempt_status(integer, integer, boolean, boolean) IS
+  'The failure cascade''s first rule (fail_step, expire_claims): ready while a retry is allowed and attempts remain, else skipped for an optional step, else failed.';
+
+-- missions_private.settle_failed_steps: the missions of steps that failed for good fail; a learning mission whose review failed goes back to its learner.
+CREATE OR REPLACE FUNCTION missions_private.settle_failed_steps(p_mission_ids uuid[]) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  UPDATE missions_private.missions m SET status = 'failed'
+  WHERE m.id = ANY (p_mission_ids) AND m.status IN ('in_progress', 'waiting', 'paused');
+  PERFORM missions_private.return_unreviewed(p_mission_ids);  -- a failed review fails no learner
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.settle_failed_steps(uuid[]) IS
+  'The failure cascade''s second rule (fail_step, expire_claims): missions with a step failed for good fail (when running, waiting or paused); a submitted learning mission left without a review step returns to in_progress.';
+
 -- missions.fail_step: records an error; retries with exponential backoff until max_attempts, then fails the step (and the mission unless optional).
 CREATE OR REPLACE FUNCTION missions.fail_step(p_step_id uuid, p_agent_id uuid, p_lease_token uuid, p_error text,
                                               p_retryable boolean DEFAULT true) RETURNS missions_private.steps
@@ -305,25 +346,23 @@ DECLARE
   v missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
   k missions_private.step_kinds;
   v_now timestamptz := missions.now();
+  v_status text;
 BEGIN
   SELECT * INTO k FROM missions_private.step_kinds sk WHERE sk.kind = v.kind;
   INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, error)
   VALUES (p_step_id, v.attempt, p_agent_id, 'failed', coalesce(p_error, 'unknown error'));
   v_sealed := missions_private.set_transition_context(
             pg_catalog.jsonb_build_object('error', p_error, 'attempt', v.attempt));
-  IF coalesce(p_retryable, true) AND v.attempt < k.max_attempts THEN
+  v_status := missions_private.failed_attempt_status(v.attempt, k.max_attempts, v.optional, coalesce(p_retryable, true));
+  IF v_status = 'ready' THEN
     UPDATE missions_private.steps s
     SET status = 'ready', ready_at = v_now,
         not_before = v_now + pg_catalog.make_interval(secs => k.backoff_seconds * power(2, v.attempt - 1))
     WHERE s.id = p_step_id RETURNING s.* INTO v;
   ELSE
-    UPDATE missions_private.steps s
-    SET status = CASE WHEN s.optional THEN 'skipped' ELSE 'failed' END
-    WHERE s.id = p_step_id RETURNING s.* INTO v;
+    UPDATE missions_private.steps s SET status = v_status WHERE s.id = p_step_id RETURNING s.* INTO v;
     IF v.status = 'failed' THEN
-      UPDATE missions_private.missions m SET status = 'failed'
-      WHERE m.id = v.mission_id AND m.status IN ('in_progress', 'waiting', 'paused');
-      PERFORM missions_private.return_unreviewed(ARRAY[v.mission_id]);  -- a failed review fails no learner
+      PERFORM missions_private.settle_failed_steps(ARRAY[v.mission_id]);
     ELSE
       PERFORM missions_private.advance_mission(v.mission_id, v_now);
     END IF;

@@ -266,29 +266,6 @@ $fn$;
 COMMENT ON FUNCTION missions_private.event_sender() IS
   'Whose scope an external event id belongs to: the calling admin, service or agent; NULL (the engine) for owner/cron sessions and the app''s unbound session (the worker); MS401 unbound, MS403 any other role.';
 
--- missions_private.authorize_agent_delivery: MS403 unless some step waits on the key and the agent works on every mission waiting on it.
-CREATE OR REPLACE FUNCTION missions_private.authorize_agent_delivery(p_key text, p_agent_id uuid) RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  -- an agent works on a waiting step's mission when the mission names it, or when it made that step
-  -- wait and is still allowed on the mission; an event nobody waits for yet is not an agent's to send
-  IF NOT EXISTS (SELECT FROM missions_private.steps s WHERE s.status = 'waiting_external' AND s.wait_key = p_key)
-     OR EXISTS (SELECT FROM missions_private.steps s
-                WHERE s.status = 'waiting_external' AND s.wait_key = p_key
-                  AND NOT EXISTS (SELECT FROM missions_private.mission_agents a
-                                  WHERE a.mission_id = s.mission_id AND a.agent_id = p_agent_id)
-                  AND NOT (s.waited_by IS NOT DISTINCT FROM p_agent_id
-                           AND missions_private.agent_allowed(s.mission_id, p_agent_id))) THEN
-    RAISE EXCEPTION 'an agent delivers only events that steps of its own missions wait for (key %)', p_key
-      USING ERRCODE = 'MS403';
-  END IF;
-END
-$fn$;
-COMMENT ON FUNCTION missions_private.authorize_agent_delivery(text, uuid) IS
-  'Raises MS403 unless a step waits on the key and, for every step waiting on it, the agent is named on its mission or made it wait (and is still allowed on the mission).';
-
 -- missions.deliver_external_event: an event from outside (email reply, webhook); unblocks waits on its key or is kept for later.
 CREATE OR REPLACE FUNCTION missions.deliver_external_event(p_key text, p_payload jsonb DEFAULT '{}', p_event_id text DEFAULT NULL)
 RETURNS integer

@@ -16,7 +16,7 @@ BEGIN
   v_sealed := missions_private.set_transition_context('{"reason": "lease expired"}');
   WITH expired AS (
     UPDATE missions_private.steps s
-    SET status = CASE WHEN s.attempt < k.max_attempts THEN 'ready' WHEN s.optional THEN 'skipped' ELSE 'failed' END,
+    SET status = missions_private.failed_attempt_status(s.attempt, k.max_attempts, s.optional),
         ready_at = v_now
     FROM missions_private.step_kinds k
     WHERE k.kind = s.kind AND s.status = 'in_progress' AND s.lease_expires_at <= v_now
@@ -26,10 +26,8 @@ BEGIN
          array_agg(DISTINCT e.mission_id) FILTER (WHERE e.status = 'skipped')
   INTO v_count, v_failed, v_skipped
   FROM expired e;
-  UPDATE missions_private.missions m SET status = 'failed'
-  WHERE m.id = ANY (v_failed) AND m.status IN ('in_progress', 'waiting', 'paused');
+  PERFORM missions_private.settle_failed_steps(v_failed);
   PERFORM missions_private.clear_transition_context();
-  PERFORM missions_private.return_unreviewed(v_failed);
   -- a skipped optional step counts as done: its dependents become ready, and its mission may be complete
   PERFORM missions_private.advance_mission(x.id, v_now)
   FROM (SELECT DISTINCT u.id FROM unnest(v_skipped) AS u(id) ORDER BY u.id) x;

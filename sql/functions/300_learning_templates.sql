@@ -1,17 +1,6 @@
 -- Learning templates: coded missions with story, objectives, tier/track, subtasks (instructions, evidence,
 -- levelled hints, decision points) and a versioned rubric.
 
-INSERT INTO missions_private.step_kinds (kind, trusted, claim_ttl_seconds, max_attempts, backoff_seconds, claimant, review)
-VALUES ('ai_review', true, 300, 3, 10, 'agent', true),
-       ('mentor_review', true, 86400, 100, 0, 'mentor', true)
-ON CONFLICT (kind) DO UPDATE SET claimant = excluded.claimant, review = excluded.review;
-
-INSERT INTO missions_private.settings (key, value) VALUES
-  ('evidence_max_bytes', '10485760'),
-  ('evidence_max_files_per_subtask', '10'),
-  ('evidence_content_types', 'application/json,application/pdf,application/zip,image/jpeg,image/png,text/csv,text/markdown,text/plain')
-ON CONFLICT (key) DO NOTHING;
-
 -- missions_private.tier_rank: 1 beginner, 2 intermediate, 3 advanced, 4 mastery.
 CREATE OR REPLACE FUNCTION missions_private.tier_rank(p_tier text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -165,20 +154,6 @@ END
 $fn$;
 COMMENT ON FUNCTION missions_private.parse_rubric(uuid, jsonb) IS
   'Validates rubric criteria [{subtask, criterion, weight}] (one per subtask, weight > 0); NULL gives every subtask weight 1.';
-
--- missions_private.authorize_staff: MS403 unless the caller is an admin, a service or an owner session.
-CREATE OR REPLACE FUNCTION missions_private.authorize_staff() RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  IF missions_private.caller_id() IS NOT NULL
-     AND missions_private.current_principal_role() NOT IN ('admin', 'service') THEN
-    RAISE EXCEPTION 'only admins and services may do this' USING ERRCODE = 'MS403';
-  END IF;
-END
-$fn$;
-COMMENT ON FUNCTION missions_private.authorize_staff() IS 'Raises MS403 unless the caller is an admin, a service or an owner session.';
 
 -- missions.create_learning_template: creates a learning mission template with subtasks, rubric v1 and recipe links.
 CREATE OR REPLACE FUNCTION missions.create_learning_template(p_spec jsonb) RETURNS uuid

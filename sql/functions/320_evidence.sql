@@ -6,9 +6,9 @@ RETURNS TABLE (max_bytes bigint, max_files_per_subtask integer, content_types te
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT (SELECT s.value::bigint FROM missions_private.settings s WHERE s.key = 'evidence_max_bytes'),
-         (SELECT s.value::integer FROM missions_private.settings s WHERE s.key = 'evidence_max_files_per_subtask'),
-         (SELECT pg_catalog.string_to_array(s.value, ',') FROM missions_private.settings s WHERE s.key = 'evidence_content_types')
+  SELECT missions_private.setting('evidence_max_bytes')::bigint,
+         missions_private.setting('evidence_max_files_per_subtask')::integer,
+         pg_catalog.string_to_array(missions_private.setting('evidence_content_types'), ',')
 $fn$;
 COMMENT ON FUNCTION missions.evidence_limits() IS
   'Evidence upload limits from settings: evidence_max_bytes, evidence_max_files_per_subtask, evidence_content_types (comma-separated).';

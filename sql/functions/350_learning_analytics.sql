@@ -20,21 +20,6 @@ $fn$;
 COMMENT ON FUNCTION missions.refresh_learning_analytics() IS
   'Job (every 15 minutes; admins, services): refreshes CONCURRENTLY mission_performance, step_funnel, completion_heatmap, participant_benchmarks, recipe_effectiveness and cohort_dashboard. Returns 6, the views refreshed.';
 
--- missions_private.authorize_analytics: MS403 unless the caller is an admin, a service, a mentor or an owner session.
-CREATE OR REPLACE FUNCTION missions_private.authorize_analytics() RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-  IF missions_private.caller_id() IS NOT NULL
-     AND missions_private.current_principal_role() NOT IN ('admin', 'service', 'mentor') THEN
-    RAISE EXCEPTION 'only admins, services and mentors read the learning analytics' USING ERRCODE = 'MS403';
-  END IF;
-END
-$fn$;
-COMMENT ON FUNCTION missions_private.authorize_analytics() IS
-  'Raises MS403 unless the caller is an admin, a service, a mentor or an owner session (the learning analytics readers).';
-
 -- missions.mission_performance: per learning template attempts, completions, completion rate, mean score and hours, paged (key: track, tier, code).
 CREATE OR REPLACE FUNCTION missions.mission_performance(p_track text DEFAULT NULL, p_limit integer DEFAULT 50,
                                                         p_after jsonb DEFAULT NULL)

@@ -24,7 +24,8 @@ GRANT EXECUTE ON FUNCTION
   missions.participant_missions(uuid, text[], integer, jsonb), missions.check_in(uuid),
   missions.balances(uuid), missions.ledger(uuid, integer, jsonb),
   missions.post_to_wall(uuid, text), missions.participant_stats(uuid), missions.alerts(text, integer, jsonb),
-  missions_private.authorize_participant(uuid), missions_private.repeat_slot(uuid, uuid, timestamptz)
+  missions_private.authorize_participant(uuid), missions_private.repeat_slot(uuid, uuid, timestamptz),
+  missions_private.currencies()
   TO missions_participant, missions_admin, missions_service;
 
 -- ---- staff: principals, keys, templates, reviews, ledger, alerts, jobs ------------------------

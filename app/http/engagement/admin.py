@@ -4,7 +4,6 @@ database refuses other roles (403)."""
 
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post, put
@@ -15,9 +14,10 @@ from app.http.db import DB
 from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.paging import Cursor, Limit
-from app.http.schemas import (
+from app.http.codec import from_row, load, spec, to_json
+from app.http.engagement.schemas import (
     ActiveFlag, AdminStats, Alert, AssignedCount, Challenge, ChallengePatch, Hashtag, Mission, NewChallenge,
-    Rejection, Resolution, load, from_row, set_fields,
+    Rejection, Resolution,
 )
 
 AlertPage = paging.page_of(Alert)
@@ -33,21 +33,21 @@ class EngagementAdminController(Controller):
     @post("/create", operation_id="createTemplate", summary="Create a mission template",
           responses=problems(401, 403, 422))
     async def create(self, request: Request, db: DB, data: JSONBody[NewChallenge]) -> Challenge:
-        row = await db.one(request, queries.CREATE_TEMPLATE, {"spec": json.dumps(set_fields(data))})
+        row = await db.one(request, queries.CREATE_TEMPLATE, {"spec": to_json(spec(data))})
         return from_row(Challenge, row)
 
-    @patch("/{mission_id:uuid}", operation_id="updateTemplate", summary="Update a mission template",
+    @patch("/{template_id:uuid}", operation_id="updateTemplate", summary="Update a mission template",
            responses=problems(401, 403, 404, 422))
     async def update(self, request: Request, db: DB, data: JSONBody[ChallengePatch],
-                     mission_id: UUID = TemplateId) -> Challenge:
-        row = await db.one(request, queries.UPDATE_TEMPLATE, {"id": mission_id, "spec": json.dumps(set_fields(data))})
+                     template_id: UUID = TemplateId) -> Challenge:
+        row = await db.one(request, queries.UPDATE_TEMPLATE, {"id": template_id, "spec": to_json(spec(data))})
         return from_row(Challenge, row)
 
-    @patch("/{mission_id:uuid}/status", operation_id="setTemplateActive", summary="Activate or deactivate a template",
+    @patch("/{template_id:uuid}/status", operation_id="setTemplateActive", summary="Activate or deactivate a template",
            responses=problems(401, 403, 404, 422))
     async def set_active(self, request: Request, db: DB, data: JSONBody[ActiveFlag],
-                         mission_id: UUID = TemplateId) -> Challenge:
-        row = await db.one(request, queries.SET_TEMPLATE_ACTIVE, {"id": mission_id, "active": data.is_active})
+                         template_id: UUID = TemplateId) -> Challenge:
+        row = await db.one(request, queries.SET_TEMPLATE_ACTIVE, {"id": template_id, "active": data.is_active})
         return from_row(Challenge, row)
 
     @get("/pending", operation_id="listPendingReviews", summary="Submissions awaiting review, oldest first (paged)",

@@ -15,9 +15,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.http.codec import load, spec, to_json
 from app.http.db import DB, Database
-from app.http.learning import MissionId
-from app.http.learning_schemas import (
+from app.http.learning.missions import MissionId
+from app.http.learning.schemas import (
     NewRecipe,
     NewRecipeTemplateLink,
     Recipe,
@@ -29,11 +30,9 @@ from app.http.learning_schemas import (
     RecipeUpdate,
     RecipeUsage,
     RecipeUsageEvent,
-    json_spec,
 )
 from app.http import paging
 from app.http.openapi import BEARER, problems
-from app.http.schemas import load, snake_spec
 
 RecipePage = paging.page_of(RecipeSummary)
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -45,11 +44,11 @@ def _also(status: int, container: type, description: str) -> dict[int, ResponseS
     return {status: ResponseSpec(data_container=container, description=description)}
 
 
-async def _upsert(request: Request, db: Database, spec: dict[str, Any]) -> Response[Recipe]:
+async def _upsert(request: Request, db: Database, fields: dict[str, Any]) -> Response[Recipe]:
     """upsert_recipe, then the recipe with its links (a second statement sees the change): 201 when the slug
     was new, 200 when an existing recipe was changed."""
     async with db.transaction(request) as conn:
-        cur = await conn.execute(queries.UPSERT_RECIPE, {"spec": json_spec(spec)})
+        cur = await conn.execute(queries.UPSERT_RECIPE, {"spec": to_json(fields)})
         upserted = await cur.fetchone()
         cur = await conn.execute(queries.RECIPE, {"slug": upserted["slug"]})
         recipe = load(Recipe, (await cur.fetchone())["recipe"])
@@ -82,7 +81,7 @@ class RecipeController(Controller):
           responses={**_also(200, Recipe, "The slug existed: the recipe with the given fields changed"),
                      **problems(401, 403, 422)})
     async def create(self, request: Request, db: DB, data: JSONBody[NewRecipe]) -> Response[Recipe]:
-        return await _upsert(request, db, snake_spec(data))
+        return await _upsert(request, db, spec(data))
 
     @get("/recipes/{slug:str}", operation_id="getRecipe",
          summary="A recipe with its links to learning templates and subtasks", responses=problems(401, 404, 422))
@@ -97,7 +96,7 @@ class RecipeController(Controller):
          responses={**_also(201, Recipe, "Created: the slug was new"), **problems(401, 403, 422)})
     async def put_recipe(self, request: Request, db: DB, data: JSONBody[RecipeUpdate],
                          slug: str = SlugParam) -> Response[Recipe]:
-        return await _upsert(request, db, {**snake_spec(data), "slug": slug})
+        return await _upsert(request, db, {**spec(data), "slug": slug})
 
     @delete("/recipes/{slug:str}", operation_id="deleteRecipe", status_code=200,
             summary="Delete a recipe with its links and usage (admins, services); returns it",

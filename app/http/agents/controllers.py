@@ -14,11 +14,12 @@ from app import queries
 from app.http.db import DB
 from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
-from app.http.schemas import (
+from app.http.agents.schemas import (
     AgentMission, AgentMissionPatch, Approval, Claim, ClaimNext, Completion, Delivery, EventId, ExternalEvent,
     Failure, InputRequest, InputResponse, Lease, NewAgentMission, NewInputRequest, NewMissionEvent, NewTask, Quota,
-    Resumption, Reviewer, Step, StepKind, StepKindSpec, TaskPatch, Wait, from_row, load, snake_spec,
+    Resumption, Reviewer, Step, StepKind, StepKindSpec, TaskPatch, Wait,
 )
+from app.http.codec import from_row, load, spec, to_json
 
 MissionId = Parameter(title="Mission id")
 InputRequestPage = paging.page_of(InputRequest)
@@ -28,10 +29,6 @@ TaskId = Parameter(title="Task (step) id")
 StepId = Parameter(title="Step id")
 ReviewKind = Parameter(title="Review step kind (ai_review, mentor_review)", max_length=63)
 ReviewerId = Parameter(title="Principal id of the reviewer")
-
-
-def spec(body: msgspec.Struct) -> str:
-    return msgspec.json.encode(snake_spec(body)).decode()
 
 
 def csv(value: str | None) -> list[str] | None:
@@ -64,7 +61,7 @@ class AgentMissionController(Controller):
           description="Auto-approved when every step kind is trusted, else proposed.",
           responses=problems(401, 403, 404, 422))
     async def create(self, request: Request, db: DB, data: JSONBody[NewAgentMission]) -> AgentMission:
-        row = await db.one(request, queries.CREATE_AGENT_MISSION, {"spec": spec(data)})
+        row = await db.one(request, queries.CREATE_AGENT_MISSION, {"spec": to_json(spec(data))})
         return load(AgentMission, row["mission"])
 
     @get("/{mission_id:uuid}", operation_id="getAgentMission", summary="A mission with tasks and recent events",
@@ -78,7 +75,7 @@ class AgentMissionController(Controller):
            responses=problems(401, 403, 404, 409, 422))
     async def update(self, request: Request, db: DB, data: JSONBody[AgentMissionPatch],
                      mission_id: UUID = MissionId) -> AgentMission:
-        row = await db.one(request, queries.UPDATE_AGENT_MISSION, {"id": mission_id, "spec": spec(data)})
+        row = await db.one(request, queries.UPDATE_AGENT_MISSION, {"id": mission_id, "spec": to_json(spec(data))})
         return load(AgentMission, row["mission"])
 
     @post("/{mission_id:uuid}/approve", operation_id="approveAgentMission", status_code=200,
@@ -91,14 +88,14 @@ class AgentMissionController(Controller):
 
     @post("/{mission_id:uuid}/tasks", operation_id="addTask", summary="Add a task",
           responses=problems(401, 403, 404, 409, 422))
-    async def add_task(self, request: Request, db: DB, data: JSONBody[NewTask], mission_id: UUID = MissionId) -> Step:
-        return from_row(Step, await db.one(request, queries.ADD_TASK, {"id": mission_id, "spec": spec(data)}))
+    async def add_step(self, request: Request, db: DB, data: JSONBody[NewTask], mission_id: UUID = MissionId) -> Step:
+        return from_row(Step, await db.one(request, queries.ADD_TASK, {"id": mission_id, "spec": to_json(spec(data))}))
 
     @patch("/{mission_id:uuid}/tasks/{task_id:uuid}", operation_id="updateTask", summary="Update a task",
            responses=problems(401, 403, 404, 409, 422))
-    async def update_task(self, request: Request, db: DB, data: JSONBody[TaskPatch], mission_id: UUID = MissionId,
+    async def update_step(self, request: Request, db: DB, data: JSONBody[TaskPatch], mission_id: UUID = MissionId,
                           task_id: UUID = TaskId) -> Step:
-        row = await db.one(request, queries.UPDATE_TASK, {"id": mission_id, "task_id": task_id, "spec": spec(data)})
+        row = await db.one(request, queries.UPDATE_TASK, {"id": mission_id, "task_id": task_id, "spec": to_json(spec(data))})
         return from_row(Step, row)
 
     @post("/{mission_id:uuid}/tasks/{task_id:uuid}/wait", operation_id="waitForExternalEvent", status_code=200,
@@ -113,7 +110,7 @@ class AgentMissionController(Controller):
     async def log_event(self, request: Request, db: DB, data: JSONBody[NewMissionEvent],
                         mission_id: UUID = MissionId) -> EventId:
         row = await db.one(request, queries.LOG_MISSION_EVENT, {
-            "id": mission_id, "type": data.type, "payload": msgspec.json.encode(data.payload).decode()})
+            "id": mission_id, "type": data.type, "payload": to_json(data.payload)})
         return EventId(id=row["id"])
 
     @post("/{mission_id:uuid}/resume", operation_id="resumeMission", status_code=200,
@@ -130,10 +127,10 @@ class AgentMissionController(Controller):
           responses=problems(401, 403, 404, 409, 422))
     async def request_input(self, request: Request, db: DB, data: JSONBody[NewInputRequest],
                             mission_id: UUID = MissionId) -> InputRequest:
-        fields = snake_spec(data)
+        fields = spec(data)
         prompt, step_id = fields.pop("prompt"), fields.pop("step_id", None)
         row = await db.one(request, queries.REQUEST_INPUT, {
-            "id": mission_id, "step_id": step_id, "prompt": prompt, "spec": msgspec.json.encode(fields).decode()})
+            "id": mission_id, "step_id": step_id, "prompt": prompt, "spec": to_json(fields)})
         return from_row(InputRequest, row)
 
 
@@ -166,7 +163,7 @@ class AgentWorkController(Controller):
     async def complete(self, request: Request, db: DB, data: JSONBody[Completion], step_id: UUID = StepId,
                        idempotency_key: IdempotencyKey = None) -> Step:
         row = await db.one(request, queries.COMPLETE_STEP, {
-            "step_id": step_id, "lease_token": data.lease_token, "result": msgspec.json.encode(data.result).decode(),
+            "step_id": step_id, "lease_token": data.lease_token, "result": to_json(data.result),
             "idempotency_key": idempotency_key})
         return from_row(Step, row)
 
@@ -199,7 +196,7 @@ class AgentWorkController(Controller):
          responses=problems(401, 403, 422))
     async def upsert_step_kind(self, request: Request, db: DB, data: JSONBody[StepKindSpec],
                                kind: str = Parameter(title="Step kind", max_length=63)) -> StepKind:
-        row = await db.one(request, queries.UPSERT_STEP_KIND, {"kind": kind, "spec": spec(data)})
+        row = await db.one(request, queries.UPSERT_STEP_KIND, {"kind": kind, "spec": to_json(spec(data))})
         return from_row(StepKind, row)
 
     @get("/step-kinds/{kind:str}/reviewers", operation_id="listReviewers",
@@ -243,7 +240,7 @@ class AgentWorkController(Controller):
                       request_id: UUID = Parameter(title="Input request id"),
                       idempotency_key: IdempotencyKey = None) -> InputRequest:
         row = await db.one(request, queries.RESPOND_INPUT, {
-            "id": request_id, "response": msgspec.json.encode(data.response).decode(),
+            "id": request_id, "response": to_json(data.response),
             "idempotency_key": idempotency_key})
         return from_row(InputRequest, row)
 
@@ -258,6 +255,6 @@ class AgentWorkController(Controller):
         """The event id is the delivery's idempotency key within the caller's scope; the header stands in
         for it when the body has none."""
         row = await db.one(request, queries.DELIVER_EVENT, {
-            "key": data.key, "payload": msgspec.json.encode(data.payload).decode(),
+            "key": data.key, "payload": to_json(data.payload),
             "event_id": data.event_id or idempotency_key})
         return from_row(Delivery, row)

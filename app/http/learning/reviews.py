@@ -9,14 +9,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
 from app import queries
+from app.http.codec import from_row, load, spec, to_json
 from app.http.db import DB
-from app.http.learning import MissionId
-from app.http.learning_schemas import (
-    AiReview, MentorQueueItem, MentorReview, MentorVerdict, Progress, ReviewClaim, json_spec,
+from app.http.learning.missions import MissionId
+from app.http.learning.schemas import (
+    AiReview, MentorQueueItem, MentorReview, MentorVerdict, Progress, ReviewClaim,
 )
 from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
-from app.http.schemas import from_row, load, snake_spec
 
 MentorQueuePage = paging.page_of(MentorQueueItem)
 
@@ -69,7 +69,7 @@ class LearningReviewController(Controller):
     async def complete(self, request: Request, db: DB, data: JSONBody[MentorVerdict], mission_id: UUID = MissionId,
                        idempotency_key: IdempotencyKey = None) -> Progress:
         row = await db.one(request, queries.COMPLETE_MENTOR_REVIEW, {
-            "id": mission_id, "review": json_spec(snake_spec(data)), "idempotency_key": idempotency_key})
+            "id": mission_id, "review": to_json(spec(data)), "idempotency_key": idempotency_key})
         return load(Progress, row["progress"])
 
     @get("/mentor-reviews", operation_id="listMentorReviews",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post
@@ -12,7 +11,8 @@ from app import queries
 from app.http.db import DB
 from app.http import paging
 from app.http.openapi import BEARER, problems
-from app.http.schemas import ApiKey, CreatedApiKey, Enrollment, NewApiKey, NewPrincipal, Principal, from_row
+from app.http.admin.schemas import ApiKey, CreatedApiKey, Enrollment, NewApiKey, NewPrincipal, Principal
+from app.http.codec import from_row, to_json
 
 ApiKeyPage = paging.page_of(ApiKey)
 PrincipalId = Parameter(title="Principal id", description="A principal's UUID")
@@ -45,7 +45,7 @@ class AdminController(Controller):
     async def create_principal(self, request: Request, db: DB, data: JSONBody[NewPrincipal]) -> Enrollment:
         row = await db.one(request, queries.ENROLL_PRINCIPAL, {
             "role": data.role, "display_name": data.display_name,
-            "attrs": json.dumps(data.attrs()), "label": data.key_label,
+            "attrs": to_json(data.attrs()), "label": data.key_label,
         })
         enrollment = row["enrollment"]
         return Enrollment(principal=from_row(Principal, enrollment["principal"]), api_key=enrollment["api_key"])

@@ -1,6 +1,6 @@
 """Request and response bodies of the learning face (camelCase on the wire).
 
-Responses are built from the JSON documents the SQL functions return (`load`); only their own field
+Responses are built from the JSON documents the SQL functions return (`codec.load`); only their own field
 names are renamed. Requests are checked for shape here and for every rule in SQL.
 """
 
@@ -10,10 +10,9 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import msgspec
 from msgspec import Meta
 
-from app.http.schemas import UNSET, Body, Out
+from app.http.schemas import UNSET, Body, Out, Unset
 
 LearningTier = Literal["beginner", "intermediate", "advanced", "mastery"]
 Track = Literal["defender", "offensive", "grc", "innovation", "leadership"]
@@ -23,7 +22,6 @@ Short = Annotated[str, Meta(min_length=1, max_length=200)]
 Slug = Annotated[str, Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=100)]
 Names = Annotated[list[Annotated[str, Meta(min_length=1, max_length=100)]], Meta(max_length=50)]
 Score = Annotated[float, Meta(ge=0, le=100)]
-Unset = msgspec.UnsetType
 
 
 # ---- templates ---------------------------------------------------------------------------------
@@ -629,7 +627,3 @@ class CohortSummary(Out):
 
 class AnalyticsRefresh(Out):
     refreshed: int
-
-
-def json_spec(fields: dict[str, Any]) -> str:
-    return msgspec.json.encode(fields).decode()

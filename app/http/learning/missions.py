@@ -14,14 +14,14 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.http.codec import load, spec, to_json
 from app.http.db import DB
-from app.http.learning_schemas import (
+from app.http.learning.schemas import (
     Dashboard, DecisionChoice, DecisionPoint, Hint, Hints, LearningSubmission, PortfolioItem, Progress,
-    ProgressUpdate, SkillSignal, json_spec,
+    ProgressUpdate, SkillSignal,
 )
 from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
-from app.http.schemas import load, snake_spec
 
 PortfolioPage = paging.page_of(PortfolioItem)
 SkillSignalPage = paging.page_of(SkillSignal)
@@ -70,7 +70,7 @@ class LearningController(Controller):
     async def save(self, request: Request, db: DB, data: JSONBody[ProgressUpdate],
                    mission_id: UUID = MissionId) -> Progress:
         row = await db.one(request, queries.SAVE_MISSION_PROGRESS,
-                           {"id": mission_id, "spec": json_spec(snake_spec(data))})
+                           {"id": mission_id, "spec": to_json(spec(data))})
         return load(Progress, row["progress"])
 
     @post("/mission-progress/{mission_id:uuid}/submit", operation_id="submitLearningMission", status_code=200,

@@ -8,11 +8,11 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.http.codec import load, spec, to_json
 from app.http.db import DB
-from app.http.learning_schemas import LearningTemplate, NewLearningTemplate, NewRubric, Rubric, Track, json_spec
+from app.http.learning.schemas import LearningTemplate, NewLearningTemplate, NewRubric, Rubric, Track
 from app.http import paging
 from app.http.openapi import BEARER, problems
-from app.http.schemas import load, snake_spec
 
 TemplateId = Parameter(title="Learning template id")
 LearningTemplatePage = paging.page_of(LearningTemplate)
@@ -28,7 +28,7 @@ class LearningTemplateController(Controller):
           responses=problems(401, 403, 409, 422))
     async def create(self, request: Request, db: DB, data: JSONBody[NewLearningTemplate]) -> LearningTemplate:
         async with db.transaction(request) as conn:
-            cur = await conn.execute(queries.CREATE_LEARNING_TEMPLATE, {"spec": json_spec(snake_spec(data))})
+            cur = await conn.execute(queries.CREATE_LEARNING_TEMPLATE, {"spec": to_json(spec(data))})
             template_id = (await cur.fetchone())["id"]
             # a second statement: learning_template is STABLE and sees the new rows only from here
             cur = await conn.execute(queries.LEARNING_TEMPLATE, {"id": template_id})
@@ -55,6 +55,6 @@ class LearningTemplateController(Controller):
          responses=problems(401, 403, 404, 409, 422))
     async def set_rubric(self, request: Request, db: DB, data: JSONBody[NewRubric],
                          template_id: UUID = TemplateId) -> Rubric:
-        criteria = [snake_spec(c) for c in data.criteria]
-        row = await db.one(request, queries.SET_TEMPLATE_RUBRIC, {"id": template_id, "criteria": json_spec(criteria)})
+        criteria = [spec(c) for c in data.criteria]
+        row = await db.one(request, queries.SET_TEMPLATE_RUBRIC, {"id": template_id, "criteria": to_json(criteria)})
         return load(Rubric, row)

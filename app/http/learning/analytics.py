@@ -13,8 +13,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from app import queries
+from app.http.codec import load
 from app.http.db import DB
-from app.http.learning_schemas import (
+from app.http.learning.schemas import (
     AnalyticsRefresh,
     Benchmark,
     CohortSummary,
@@ -26,7 +27,6 @@ from app.http.learning_schemas import (
 )
 from app.http import paging
 from app.http.openapi import BEARER, problems
-from app.http.schemas import load
 
 PerformancePage = paging.page_of(MissionPerformance)
 FunnelPage = paging.page_of(FunnelStage)

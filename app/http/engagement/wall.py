@@ -9,7 +9,8 @@ from app.http.db import DB
 from app.http import paging
 from app.http.openapi import BEARER, problems
 from app.http.paging import Cursor, Limit
-from app.http.schemas import WallPost, from_row
+from app.http.codec import from_row
+from app.http.engagement.schemas import WallPost
 
 
 class WallController(Controller):

@@ -14,7 +14,7 @@ from app import queries
 from app.http.db import DB
 from app.http.limits import check_metrics_token
 from app.http.openapi import METRICS_SECURITY, problems
-from app.http.schemas import Health
+from app.http.system.schemas import Health
 
 log = logging.getLogger("missions.http")
 

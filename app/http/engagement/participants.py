@@ -16,13 +16,15 @@ from app.http.db import DB
 from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.paging import Cursor, Limit
-from app.http.schemas import (
+from app.http.codec import from_row, load
+from app.http.engagement.schemas import (
     Assignment, Balance, Challenge, CheckIn, LedgerEntry, LedgerRequest, Mission, NewWallPost,
-    ParticipantStats, Submission, WallPost, load, from_row,
+    ParticipantStats, Submission, WallPost,
 )
 
 UserId = Parameter(title="Participant id", description="The participant's principal id")
 AssignmentId = Parameter(title="Assignment id", description="The id of the participant's mission")
+TemplateId = Parameter(title="Template id")
 OPEN = ["assigned", "in_progress", "submitted"]
 
 
@@ -69,16 +71,16 @@ class EngagementController(Controller):
         row = await db.one(request, queries.PARTICIPANT_STATS, {"user_id": user_id})
         return load(ParticipantStats, row["stats"])
 
-    @post("/{user_id:uuid}/assign/{mission_id:uuid}", operation_id="assignMission",
+    @post("/{user_id:uuid}/assign/{template_id:uuid}", operation_id="assignMission",
           summary="Accept a mission template",
           description="409 duplicate (23505) while an assignment of the template is open; 409 (MS409, with a hint "
                       "saying when) when the template's repeat policy allows no further payout now.",
           responses=problems(401, 403, 404, 409, 422))
     async def assign(self, request: Request, db: DB, data: JSONBody[Assignment | None] = None,
-                     user_id: UUID = UserId, mission_id: UUID = Parameter(title="Template id")) -> Mission:
+                     user_id: UUID = UserId, template_id: UUID = TemplateId) -> Mission:
         deadline = (data or Assignment()).deadline_days
         row = await db.one(request, queries.ASSIGN_MISSION,
-                           {"user_id": user_id, "template_id": mission_id, "deadline_days": deadline})
+                           {"user_id": user_id, "template_id": template_id, "deadline_days": deadline})
         return from_row(Mission, row)
 
     @post("/{user_id:uuid}/start/{assignment_id:uuid}", operation_id="startMission", status_code=200,

@@ -36,12 +36,12 @@ from psycopg import AsyncConnection
 from psycopg.pq import TransactionStatus
 
 from app import queries
+from app.http.codec import load
 from app.http.db import DB
 from app.http.errors import problem
-from app.http.learning import MissionId
-from app.http.learning_schemas import EvidenceFile
+from app.http.learning.missions import MissionId
+from app.http.learning.schemas import EvidenceFile
 from app.http.openapi import BEARER, problems
-from app.http.schemas import load
 from app.storage import EvidenceStore, StagedFile, TooLarge
 
 log = logging.getLogger("missions.http")

@@ -1,0 +1,1 @@
+"""System area: health and Prometheus metrics (no API key)."""
