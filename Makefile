@@ -1,5 +1,5 @@
 # The two commands of the quick start are `make run` and `make test`.
-.PHONY: run test chaos deps db-stop clean
+.PHONY: run test check chaos deps db-stop clean
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -7,8 +7,12 @@ deps:
 run: deps
 	.venv/bin/missions up
 
-test: deps
+test: deps check
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# Lint (ruff, configured in pyproject.toml); `make test` runs it first.
+check: deps
+	.venv/bin/ruff check app tests bench scripts
 
 # Every reliability scenario, the long ones (marked chaos) included; the figures go to docs/reliability.md.
 RELIABILITY_OUT ?= $${TMPDIR:-/tmp}/missions-reliability

@@ -215,11 +215,16 @@ def main(argv: list[str] | None = None) -> int:
                 up(settings, args.host, args.port, load_demo=args.demo, allow_demo_keys=args.allow_demo_keys)
             case "db":
                 match args.db_command:
-                    case "start": db_start(settings)
-                    case "stop": db_stop(settings)
-                    case "status": return db_status(settings)
-                    case "url": print(owner_url(settings))
-                    case "migrate": db_migrate(settings)
+                    case "start":
+                        db_start(settings)
+                    case "stop":
+                        db_stop(settings)
+                    case "status":
+                        return db_status(settings)
+                    case "url":
+                        print(owner_url(settings))
+                    case "migrate":
+                        db_migrate(settings)
             case "serve":
                 serve(settings, args.host, args.port, allow_demo_keys=args.allow_demo_keys)
             case "worker":

@@ -3,7 +3,7 @@ expiry, pausing), and the intervention alerts they raise."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,7 @@ from tests.helpers.engagement import (
 )
 from tests.helpers.principals import act_as, make_principal
 
-UTC = timezone.utc
+UTC = UTC
 NEW_YORK = ZoneInfo("America/New_York")
 
 

@@ -1,6 +1,6 @@
 """missions.now(): the engine's one clock, overridable for tests and simulations by timekeepers only."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -12,7 +12,7 @@ def test_now_is_the_transaction_time_by_default(db):
 
 def test_setting_missions_now_moves_the_clock_for_that_session(db, connect):
     db.execute("set missions.now = '2030-01-02 03:04:05+00'")
-    assert db.execute("select missions.now() as t").fetchone()["t"] == datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert db.execute("select missions.now() as t").fetchone()["t"] == datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     other = connect(autocommit=True)
     assert other.execute("select missions.now() = now() as same").fetchone()["same"]
     db.execute("reset missions.now")

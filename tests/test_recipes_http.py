@@ -379,7 +379,10 @@ def test_every_endpoint_needs_a_key(client, db):
 
 def test_static_segments_win(client, db, principals):
     app: Litestar = client.app
-    handler = lambda path, method="GET": app.asgi_router.handle_routing(path=path, method=method)[1].operation_id
+
+    def handler(path: str, method: str = "GET") -> str:
+        return app.asgi_router.handle_routing(path=path, method=method)[1].operation_id
+
     assert handler(f"{API}/missions/analytics/performance") == "getMissionPerformance"
     assert handler(f"{API}/missions/analytics/refresh", "POST") == "refreshLearningAnalytics"
     assert handler(f"{API}/missions/dashboard") == "getLearningDashboard"
@@ -407,7 +410,7 @@ def test_openapi_documents_recipes_and_analytics(client):
     ops = {op["operationId"]: (path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
            if set(op.get("tags", [])) & {"learning: recipes", "learning: analytics"}}
     assert len(ops) == len(ENDPOINTS)
-    for op_id, (path, method, op) in ops.items():
+    for op_id, (_path, _method, op) in ops.items():
         assert op.get("summary") and op.get("security") == [{"BearerAuth": []}], op_id
         assert "401" in op["responses"], op_id
         errors = [s for s in op["responses"] if s.startswith("4") and s != "400"]  # 400: Litestar's own entry

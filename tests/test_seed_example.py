@@ -8,12 +8,12 @@ ones drawn. Every number the seed states is asserted.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.helpers.principals import make_principal
 
 TZ_OFFSET = timedelta(hours=-5)  # America/New_York in January (EST)
-DAY1 = datetime(2030, 1, 7, tzinfo=timezone.utc)  # a Monday
+DAY1 = datetime(2030, 1, 7, tzinfo=UTC)  # a Monday
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit, quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from app.cluster import Cluster
 from app.config import APP_ROLE, EMBEDDED_DBNAME, OWNER_ROLE, Settings

@@ -15,22 +15,22 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from app.config import Settings
 from app.db.urls import app_url, check_app_login
-from app.http.db import Database, make_pool
-from app.http.errors import problem_details_plugin
-from app.http.limits import rate_limit_config
-from app.http.logs import access_log, configure_logging
-from app.http.openapi import COMPONENTS, complete_document
 from app.http.admin.controllers import AdminController, PrincipalController
 from app.http.agents.controllers import AgentMissionController, AgentWorkController
+from app.http.db import Database, make_pool
 from app.http.engagement.admin import AlertController, EngagementAdminController
 from app.http.engagement.participants import EngagementController
 from app.http.engagement.wall import WallController
+from app.http.errors import problem_details_plugin
 from app.http.learning.analytics import LearningAnalyticsController
 from app.http.learning.evidence import EvidenceController, provide_store
 from app.http.learning.missions import LearningController
 from app.http.learning.recipes import RecipeController
 from app.http.learning.reviews import LearningReviewController
 from app.http.learning.templates import LearningTemplateController
+from app.http.limits import rate_limit_config
+from app.http.logs import access_log, configure_logging
+from app.http.openapi import COMPONENTS, complete_document
 from app.http.system.controllers import SystemController
 from app.storage import EvidenceStore, LocalStore
 

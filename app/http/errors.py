@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 
 import psycopg
-from psycopg_pool import PoolTimeout
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from psycopg_pool import PoolTimeout
 
 log = logging.getLogger("missions.http")
 

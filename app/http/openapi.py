@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter
 from litestar.openapi.spec import (
-    Components, OpenAPI, OpenAPIHeader, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Reference, Schema,
+    Components,
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
     SecurityScheme,
 )
+from litestar.params import HeaderParameter
 
 from app.http.schemas import Body, Problem
 

@@ -8,11 +8,11 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
-from app.http.db import DB
 from app.http import paging
-from app.http.openapi import BEARER, problems
 from app.http.admin.schemas import ApiKey, CreatedApiKey, Enrollment, NewApiKey, NewPrincipal, Principal
 from app.http.codec import from_row, to_json
+from app.http.db import DB
+from app.http.openapi import BEARER, problems
 
 ApiKeyPage = paging.page_of(ApiKey)
 PrincipalId = Parameter(title="Principal id", description="A principal's UUID")

@@ -11,15 +11,37 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from app import queries
-from app.http.db import DB
 from app.http import paging
-from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.agents.schemas import (
-    AgentMission, AgentMissionPatch, Approval, Claim, ClaimNext, Completion, Delivery, EventId, ExternalEvent,
-    Failure, InputRequest, InputResponse, Lease, NewAgentMission, NewInputRequest, NewMissionEvent, NewTask, Quota,
-    Resumption, Reviewer, Step, StepKind, StepKindSpec, TaskPatch, Wait,
+    AgentMission,
+    AgentMissionPatch,
+    Approval,
+    Claim,
+    ClaimNext,
+    Completion,
+    Delivery,
+    EventId,
+    ExternalEvent,
+    Failure,
+    InputRequest,
+    InputResponse,
+    Lease,
+    NewAgentMission,
+    NewInputRequest,
+    NewMissionEvent,
+    NewTask,
+    Quota,
+    Resumption,
+    Reviewer,
+    Step,
+    StepKind,
+    StepKindSpec,
+    TaskPatch,
+    Wait,
 )
 from app.http.codec import from_row, load, spec, to_json
+from app.http.db import DB
+from app.http.openapi import BEARER, IdempotencyKey, problems
 
 MissionId = Parameter(title="Mission id")
 InputRequestPage = paging.page_of(InputRequest)

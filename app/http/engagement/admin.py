@@ -10,15 +10,24 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import JSONBody, Parameter
 
 from app import queries
-from app.http.db import DB
 from app.http import paging
+from app.http.codec import from_row, load, spec, to_json
+from app.http.db import DB
+from app.http.engagement.schemas import (
+    ActiveFlag,
+    AdminStats,
+    Alert,
+    AssignedCount,
+    Challenge,
+    ChallengePatch,
+    Hashtag,
+    Mission,
+    NewChallenge,
+    Rejection,
+    Resolution,
+)
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.paging import Cursor, Limit
-from app.http.codec import from_row, load, spec, to_json
-from app.http.engagement.schemas import (
-    ActiveFlag, AdminStats, Alert, AssignedCount, Challenge, ChallengePatch, Hashtag, Mission, NewChallenge,
-    Rejection, Resolution,
-)
 
 AlertPage = paging.page_of(Alert)
 AssignmentId = Parameter(title="Assignment id", description="A participant's mission id")

@@ -12,15 +12,24 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
-from app.http.db import DB
 from app.http import paging
+from app.http.codec import from_row, load
+from app.http.db import DB
+from app.http.engagement.schemas import (
+    Assignment,
+    Balance,
+    Challenge,
+    CheckIn,
+    LedgerEntry,
+    LedgerRequest,
+    Mission,
+    NewWallPost,
+    ParticipantStats,
+    Submission,
+    WallPost,
+)
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.paging import Cursor, Limit
-from app.http.codec import from_row, load
-from app.http.engagement.schemas import (
-    Assignment, Balance, Challenge, CheckIn, LedgerEntry, LedgerRequest, Mission, NewWallPost,
-    ParticipantStats, Submission, WallPost,
-)
 
 UserId = Parameter(title="Participant id", description="The participant's principal id")
 AssignmentId = Parameter(title="Assignment id", description="The id of the participant's mission")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get
 
 from app import queries
-from app.http.db import DB
 from app.http import paging
+from app.http.codec import from_row
+from app.http.db import DB
+from app.http.engagement.schemas import WallPost
 from app.http.openapi import BEARER, problems
 from app.http.paging import Cursor, Limit
-from app.http.codec import from_row
-from app.http.engagement.schemas import WallPost
 
 
 class WallController(Controller):

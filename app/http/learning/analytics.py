@@ -13,6 +13,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from app import queries
+from app.http import paging
 from app.http.codec import load
 from app.http.db import DB
 from app.http.learning.schemas import (
@@ -25,7 +26,6 @@ from app.http.learning.schemas import (
     RecipeEffectiveness,
     Track,
 )
-from app.http import paging
 from app.http.openapi import BEARER, problems
 
 PerformancePage = paging.page_of(MissionPerformance)

@@ -14,13 +14,21 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.http import paging
 from app.http.codec import load, spec, to_json
 from app.http.db import DB
 from app.http.learning.schemas import (
-    Dashboard, DecisionChoice, DecisionPoint, Hint, Hints, LearningSubmission, PortfolioItem, Progress,
-    ProgressUpdate, SkillSignal,
+    Dashboard,
+    DecisionChoice,
+    DecisionPoint,
+    Hint,
+    Hints,
+    LearningSubmission,
+    PortfolioItem,
+    Progress,
+    ProgressUpdate,
+    SkillSignal,
 )
-from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 
 PortfolioPage = paging.page_of(PortfolioItem)

@@ -15,6 +15,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.http import paging
 from app.http.codec import load, spec, to_json
 from app.http.db import DB, Database
 from app.http.learning.missions import MissionId
@@ -31,7 +32,6 @@ from app.http.learning.schemas import (
     RecipeUsage,
     RecipeUsageEvent,
 )
-from app.http import paging
 from app.http.openapi import BEARER, problems
 
 RecipePage = paging.page_of(RecipeSummary)

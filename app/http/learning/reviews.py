@@ -9,13 +9,18 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
 from app import queries
+from app.http import paging
 from app.http.codec import from_row, load, spec, to_json
 from app.http.db import DB
 from app.http.learning.missions import MissionId
 from app.http.learning.schemas import (
-    AiReview, MentorQueueItem, MentorReview, MentorVerdict, Progress, ReviewClaim,
+    AiReview,
+    MentorQueueItem,
+    MentorReview,
+    MentorVerdict,
+    Progress,
+    ReviewClaim,
 )
-from app.http import paging
 from app.http.openapi import BEARER, IdempotencyKey, problems
 
 MentorQueuePage = paging.page_of(MentorQueueItem)

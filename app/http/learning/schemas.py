@@ -7,7 +7,7 @@ names are renamed. Requests are checked for shape here and for every rule in SQL
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from msgspec import Meta

@@ -8,10 +8,10 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.http import paging
 from app.http.codec import load, spec, to_json
 from app.http.db import DB
 from app.http.learning.schemas import LearningTemplate, NewLearningTemplate, NewRubric, Rubric, Track
-from app.http import paging
 from app.http.openapi import BEARER, problems
 
 TemplateId = Parameter(title="Learning template id")
