@@ -70,7 +70,7 @@ class RecipeController(Controller):
         skill: str | None = Parameter(default=None, max_length=100, description="Only recipes teaching this skill"),
         type: RecipeType | None = Parameter(default=None, description="Only recipes of this type"),
         limit: int = paging.Limit, cursor: str | None = paging.Cursor,
-    ) -> Response[RecipePage]:
+    ) -> Response[RecipePage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.RECIPES, {"search": search, "skill": skill, "type": type,
                                                         **paging.params(limit, cursor)})
         return paging.envelope(request, RecipePage, [load(RecipeSummary, r["recipe"]) for r in rows], rows, limit)

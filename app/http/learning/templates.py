@@ -39,7 +39,7 @@ class LearningTemplateController(Controller):
     async def list_templates(self, request: Request, db: DB,
                              track: Track | None = Parameter(default=None, description="Only this track"),
                              limit: int = paging.Limit, cursor: str | None = paging.Cursor
-                             ) -> Response[LearningTemplatePage]:
+                             ) -> Response[LearningTemplatePage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.LEARNING_TEMPLATES, {"track": track, **paging.params(limit, cursor)})
         return paging.envelope(request, LearningTemplatePage, [load(LearningTemplate, r["template"]) for r in rows],
                                rows, limit)
