@@ -144,7 +144,7 @@ def create_principal(settings: Settings, args: argparse.Namespace) -> None:
     with psycopg.connect(owner_url(settings)) as conn:
         out = the_row(conn.execute(queries.ENROLL_PRINCIPAL, {"role": args.role, "display_name": args.name,
                                                               "attrs": json.dumps(attrs),
-                                                                      "label": args.label}).fetchone())[0]
+                                                              "label": args.label}).fetchone())[0]
     print(f"principal {out['principal']['id']} ({args.role})\napi key   {out['api_key']}  (shown once)")
 
 
