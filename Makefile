@@ -10,9 +10,10 @@ run: deps
 test: deps check
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
-# Lint (ruff, configured in pyproject.toml); `make test` runs it first.
+# Lint (ruff) and type check (mypy over app/), both configured in pyproject.toml; `make test` runs it first.
 check: deps
 	.venv/bin/ruff check app tests bench scripts
+	.venv/bin/mypy
 
 # Every reliability scenario, the long ones (marked chaos) included; the figures go to docs/reliability.md.
 RELIABILITY_OUT ?= $${TMPDIR:-/tmp}/missions-reliability

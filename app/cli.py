@@ -24,6 +24,7 @@ from app import queries
 from app.cluster import ClusterError
 from app.config import EMBEDDED_DBNAME, Settings
 from app.db.migrate import migrate
+from app.db.rows import the_row
 from app.db.urls import app_url, check_app_login, embedded_cluster, owner_url
 
 
@@ -59,7 +60,7 @@ def db_status(settings: Settings) -> int:
             return 1
     try:
         with psycopg.connect(owner_url(settings), connect_timeout=5) as conn:
-            health = conn.execute(queries.HEALTH).fetchone()[0]
+            health = the_row(conn.execute(queries.HEALTH).fetchone())[0]
     except psycopg.Error as exc:
         print(f"database: {str(exc).strip()}")
         return 1
@@ -141,21 +142,22 @@ def create_principal(settings: Settings, args: argparse.Namespace) -> None:
     attrs = {k: v for k, v in {"level": args.level, "tier": args.tier, "timezone": args.timezone,
                                "cohort": args.cohort}.items() if v}
     with psycopg.connect(owner_url(settings)) as conn:
-        out = conn.execute(queries.ENROLL_PRINCIPAL, {"role": args.role, "display_name": args.name,
-                                                      "attrs": json.dumps(attrs), "label": args.label}).fetchone()[0]
+        out = the_row(conn.execute(queries.ENROLL_PRINCIPAL, {"role": args.role, "display_name": args.name,
+                                                              "attrs": json.dumps(attrs),
+                                                              "label": args.label}).fetchone())[0]
     print(f"principal {out['principal']['id']} ({args.role})\napi key   {out['api_key']}  (shown once)")
 
 
 def create_key(settings: Settings, args: argparse.Namespace) -> None:
     with psycopg.connect(owner_url(settings)) as conn:
-        key = conn.execute(queries.CREATE_API_KEY, {"principal_id": args.principal_id,
-                                                    "label": args.label}).fetchone()[0]
+        key = the_row(conn.execute(queries.CREATE_API_KEY, {"principal_id": args.principal_id,
+                                                            "label": args.label}).fetchone())[0]
     print(f"api key {key}  (shown once)")
 
 
 def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
     with psycopg.connect(owner_url(settings), row_factory=dict_row) as conn:
-        row = conn.execute(queries.REVOKE_API_KEY, {"id": args.key_id}).fetchone()
+        row = the_row(conn.execute(queries.REVOKE_API_KEY, {"id": args.key_id}).fetchone())
     print(f"api key {row['id']} revoked at {row['revoked_at'].isoformat()}")
 
 

@@ -16,6 +16,7 @@ import psycopg
 from app import queries
 from app.config import SQL_DIR
 from app.db.migrate import apply_sql_files, sql_files
+from app.db.rows import the_row
 
 DEMO_PRINCIPALS_SQL = SQL_DIR / "demo" / "010_principals.sql"
 _DEMO_KEY = re.compile(r"'(mk_demo[a-z]+_insecure-demo-key-[a-z]+)'")
@@ -47,7 +48,7 @@ def active_demo_keys(url: str) -> list[str]:
     `url` (an owner login); none when the engine is not installed there."""
     hashes = [hashlib.sha256(key.encode()).digest() for key in demo_api_keys()]
     with psycopg.connect(url, connect_timeout=10) as conn:
-        if not conn.execute(queries.ENGINE_INSTALLED).fetchone()[0]:
+        if not the_row(conn.execute(queries.ENGINE_INSTALLED).fetchone())[0]:
             return []
         conn.execute(queries.BECOME_OWNER)
         rows = conn.execute(queries.ACTIVE_KEYS_BY_HASH, {"hashes": hashes}).fetchall()

@@ -21,10 +21,11 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
 from app import queries
+from app.db.rows import the_row
 
 log = logging.getLogger("missions.reviewer")
 
@@ -47,7 +48,7 @@ def load_scorer(spec: str) -> Scorer | None:
     return scorer
 
 
-def _as_reviewer(cur: psycopg.Cursor, agent_id: str) -> None:
+def _as_reviewer(cur: psycopg.Cursor[DictRow], agent_id: str) -> None:
     cur.execute(queries.AS_REVIEWER, {"agent_id": agent_id})
 
 
@@ -65,9 +66,9 @@ def review_one(conn: psycopg.Connection, scorer: Scorer | None = None, agent_id:
         with conn.transaction():
             _as_reviewer(cur, agent_id)
             if scorer is None:
-                result = cur.execute(queries.RULES_REVIEW, lease).fetchone()["review"]
+                result = the_row(cur.execute(queries.RULES_REVIEW, lease).fetchone())["review"]
             else:
-                packet = cur.execute(queries.REVIEW_PACKET, {"mission_id": claim["mission_id"]}).fetchone()["packet"]
+                packet = the_row(cur.execute(queries.REVIEW_PACKET, {"mission_id": claim["mission_id"]}).fetchone())["packet"]
                 result = scorer(packet)
             cur.execute(queries.COMPLETE_REVIEW, {**lease, "result": Jsonb(result)})
     except Exception as exc:  # a broken scorer or a refused result: retry later, then fail the step

@@ -28,6 +28,7 @@ from psycopg_pool import ConnectionPool
 
 from app import queries
 from app.config import APP_ROLE
+from app.db.rows import the_row
 
 log = logging.getLogger("missions.worker")
 
@@ -76,7 +77,7 @@ def deliver(queue: PGMQueue, msg: Any) -> None:
     if not isinstance(body, dict) or not isinstance(body.get("key"), str):
         raise ValueError("an external event needs a string 'key'")
     event_id = str(body.get("event_id") or new_event_id())
-    with queue.pool.connection() as conn, conn.transaction():
+    with pool_of(queue).connection() as conn, conn.transaction():
         gone = conn.execute(queries.DELETE_QUEUE_MESSAGE, {"queue": INBOX, "msg_id": msg.msg_id}).fetchone()
         if not gone or not gone[0]:
             return  # another worker delivered it (and deleted it) meanwhile
@@ -93,7 +94,7 @@ def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 
             name: str = QUEUE, handle: Callable[[PGMQueue, Any], None] = dispatch) -> int:
     """Read one batch of a queue, handle it, delete what was handled; returns the number handled."""
     handled = 0
-    messages = queue.read(name, vt=vt, qty=batch)
+    messages = queue.read_batch(name, vt=vt, batch_size=batch)  # read(), as a list even when batch is 1
     if not messages and wait_seconds > 0:
         messages = queue.read_with_poll(name, vt=vt, qty=batch, max_poll_seconds=wait_seconds)
     for msg in messages or []:
@@ -114,9 +115,16 @@ def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 
 
 def become_app_role(conn: Connection) -> None:
     """Worker connections act as the app's role even when the URL names an owner or superuser login."""
-    if not conn.execute(queries.IS_APP_ROLE, {"role": APP_ROLE}).fetchone()[0]:
+    if not the_row(conn.execute(queries.IS_APP_ROLE, {"role": APP_ROLE}).fetchone())[0]:
         conn.execute(queries.BECOME_APP_ROLE)
     conn.commit()
+
+
+def pool_of(queue: PGMQueue) -> ConnectionPool:
+    """The pool open_queue() gave the queue (pgmq types its pool as optional)."""
+    if queue.pool is None:
+        raise RuntimeError("the queue has no connection pool: open it with open_queue()")
+    return queue.pool
 
 
 def open_queue(url: str) -> PGMQueue:
@@ -147,11 +155,11 @@ def run(url: str, *, once: bool = False, ai_reviewer: str = "rules") -> int:
         while not stopping:
             total += process(queue, name=INBOX, handle=deliver, wait_seconds=0)
             if reviewing:
-                with queue.pool.connection() as conn:
+                with pool_of(queue).connection() as conn:
                     total += reviewer.review_pending(conn, scorer)
             total += process(queue)
             if once:
                 break
     finally:
-        queue.pool.close()
+        pool_of(queue).close()
     return total

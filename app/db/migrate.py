@@ -21,6 +21,7 @@ from yoyo import get_backend, read_migrations
 
 from app import queries
 from app.config import MIGRATIONS_DIR, OWNER_ROLE, SQL_DIR
+from app.db.rows import the_row
 from app.db.urls import as_role, with_dbname, yoyo_url
 
 Progress = Callable[[str], None]
@@ -37,7 +38,7 @@ def sql_files(folder: str, pattern: str = "*.sql") -> list[Path]:
 
 def ensure_pgmq(conn: psycopg.Connection) -> bool:
     """Install pgmq's SQL (from the pgmq package) unless the schema exists; True when installed now."""
-    if conn.execute(queries.PGMQ_INSTALLED).fetchone()[0]:
+    if the_row(conn.execute(queries.PGMQ_INSTALLED).fetchone())[0]:
         return False
     install_pgmq_from_sql(conn=conn)
     conn.commit()
@@ -96,10 +97,10 @@ def apply_functions(conn: psycopg.Connection) -> None:
 def sync_cron(url: str, conn: psycopg.Connection) -> int:
     """Make pg_cron's jobs for this database match missions.cron_jobs(); returns the number of jobs."""
     dbname = conn.info.dbname
-    cron_db = conn.execute(queries.CRON_DATABASE).fetchone()[0]
+    cron_db = the_row(conn.execute(queries.CRON_DATABASE).fetchone())[0]
     if cron_db is None:
         raise RuntimeError("pg_cron is not loaded: add pg_cron to shared_preload_libraries and restart")
-    jobs = conn.execute(queries.CRON_JOBS).fetchone()[0]
+    jobs = the_row(conn.execute(queries.CRON_JOBS).fetchone())[0]
     with psycopg.connect(with_dbname(url, cron_db), autocommit=True) as cron:
         cron.execute(queries.CREATE_PG_CRON)
         with cron.transaction():

@@ -6,6 +6,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from app.cluster import Cluster
 from app.config import APP_ROLE, EMBEDDED_DBNAME, OWNER_ROLE, Settings
+from app.db.rows import the_row
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -58,14 +59,15 @@ def check_app_login(settings: Settings) -> None:
     MISSIONS_DATABASE_URL, the owner URL: refuse when that login is a superuser or may become the engine's
     owner (even acting as missions_app, such a session could RESET ROLE). The embedded cluster has its own
     `missions_app` login; an explicit MISSIONS_APP_DATABASE_URL is the operator's choice."""
-    if settings.embedded or settings.app_database_url:
+    url = settings.database_url
+    if url is None or settings.app_database_url:  # url is None: settings.embedded
         return
     import psycopg
 
     from app import queries
 
-    with psycopg.connect(settings.database_url, connect_timeout=10) as conn:
-        login, superuser, owner = conn.execute(queries.LOGIN_PRIVILEGES, {"owner": OWNER_ROLE}).fetchone()
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        login, superuser, owner = the_row(conn.execute(queries.LOGIN_PRIVILEGES, {"owner": OWNER_ROLE}).fetchone())
     if superuser or owner:
         what = "a superuser" if superuser else f"a member of {OWNER_ROLE}, the engine's owner"
         raise UnsafeLogin(

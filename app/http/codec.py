@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 
 T = TypeVar("T", bound=msgspec.Struct)
+D = TypeVar("D")  # what load() builds: a struct, or a list of structs
 
 
 def from_row(struct: type[T], row: dict[str, Any]) -> T:
@@ -23,7 +24,7 @@ def from_row(struct: type[T], row: dict[str, Any]) -> T:
     return struct(**{name: row[name] for name in struct.__struct_fields__})
 
 
-def load(struct: type[T], data: Any) -> T:
+def load(struct: type[D], data: Any) -> D:
     """Build a response struct from a JSON document made by SQL (snake_case keys, nested structs). Only the struct's own field names are renamed; user data inside (payloads, specs) is left as is."""
     return msgspec.convert(_renamed(struct, data), struct, strict=False)
 

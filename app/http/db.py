@@ -9,22 +9,23 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 from psycopg import AsyncConnection
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from app import queries
 from app.config import APP_ROLE
+from app.db.rows import the_row
 from app.http.errors import problem, unauthenticated
 
 MAX_KEY_LENGTH = 200
 
 
-def _configure(statement_timeout_ms: int) -> Callable[[AsyncConnection], Awaitable[None]]:
-    async def configure(conn: AsyncConnection) -> None:
+def _configure(statement_timeout_ms: int) -> Callable[[AsyncConnection[DictRow]], Awaitable[None]]:
+    async def configure(conn: AsyncConnection[DictRow]) -> None:
         """Pool connections act as the app's role even when the URL names an owner or superuser, and every
         statement of every request runs under the statement timeout (a cut statement is 57014 -> 503)."""
         cur = await conn.execute(queries.IS_APP_ROLE, {"role": APP_ROLE})
-        if not (await cur.fetchone())["is_app"]:
+        if not the_row(await cur.fetchone())["is_app"]:
             await conn.execute(queries.BECOME_APP_ROLE)
         await conn.execute(queries.SET_STATEMENT_TIMEOUT, {"ms": str(statement_timeout_ms)})
         await conn.commit()
@@ -32,7 +33,8 @@ def _configure(statement_timeout_ms: int) -> Callable[[AsyncConnection], Awaitab
     return configure
 
 
-def make_pool(url: str, max_size: int, *, timeout: float = 0.5, statement_timeout_ms: int = 5000) -> AsyncConnectionPool:
+def make_pool(url: str, max_size: int, *, timeout: float = 0.5, statement_timeout_ms: int = 5000
+              ) -> AsyncConnectionPool[AsyncConnection[DictRow]]:
     """The app's pool: a request waits at most `timeout` seconds for a connection (then PoolTimeout -> 503)."""
     return AsyncConnectionPool(
         url, min_size=1, max_size=max_size, open=False, timeout=timeout, configure=_configure(statement_timeout_ms),
@@ -53,7 +55,7 @@ def bearer_key(request: Request) -> str:
     return key
 
 
-async def _authenticate(conn: AsyncConnection, request: Request) -> None:
+async def _authenticate(conn: AsyncConnection[DictRow], request: Request) -> None:
     cur = await conn.execute(queries.AUTHENTICATE, {"key": bearer_key(request)})
     if await cur.fetchone() is None:
         raise unauthenticated("invalid or revoked API key")
@@ -62,10 +64,10 @@ async def _authenticate(conn: AsyncConnection, request: Request) -> None:
 class Database:
     """The pool and the per-request call helpers used by every controller."""
 
-    def __init__(self, pool: AsyncConnectionPool):
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]]):
         self.pool = pool
 
-    async def rows(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> list[dict]:
+    async def rows(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> list[DictRow]:
         """Run `query` in one transaction; as the request's principal unless `request` is None."""
         async with self.pool.connection() as conn:
             if request is not None:
@@ -74,7 +76,7 @@ class Database:
             return await cur.fetchall()
 
     @asynccontextmanager
-    async def transaction(self, request: Request) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self, request: Request) -> AsyncIterator[AsyncConnection[DictRow]]:
         """A connection in a transaction acting as the request's principal, for the few handlers that
         must do work between SQL statements (evidence files: store the bytes before committing the row).
         Commits when the block ends, rolls back on an exception."""
@@ -82,7 +84,7 @@ class Database:
             await _authenticate(conn, request)
             yield conn
 
-    async def one(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> dict:
+    async def one(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> DictRow:
         rows = await self.rows(request, query, params)
         if not rows:
             raise problem(404, "not-found", "Not found", "no such resource")

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("missions.http")
@@ -33,7 +34,7 @@ def access_log(app: ASGIApp) -> ASGIApp:
     """ASGI middleware: logs method, path, status and duration of every HTTP request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:  # the enum member (a str), so the scope narrows to HTTPScope
             await app(scope, receive, send)
             return
         start = time.perf_counter()

@@ -15,15 +15,16 @@ from litestar.openapi.spec import (
     OpenAPIType,
     Reference,
     Schema,
+    SecurityRequirement,
     SecurityScheme,
 )
 from litestar.params import HeaderParameter
 
 from app.http.schemas import Body, Problem
 
-BEARER = [{"BearerAuth": []}]
+BEARER: list[SecurityRequirement] = [{"BearerAuth": []}]
 # /metrics: no credentials, or the metrics token when the server has one (MISSIONS_METRICS_TOKEN).
-METRICS_SECURITY = [{}, {"MetricsToken": []}]
+METRICS_SECURITY: list[SecurityRequirement] = [{}, {"MetricsToken": []}]
 
 COMPONENTS = Components(
     security_schemes={
@@ -117,7 +118,7 @@ _CONSTRAINTS = {"maxLength": "max_length", "minLength": "min_length", "pattern":
 
 
 def _same_type(schema: Schema, source: dict[str, Any]) -> bool:
-    types = schema.type if isinstance(schema.type, list) else [schema.type]
+    types = [schema.type] if schema.type is None or isinstance(schema.type, OpenAPIType) else schema.type
     return any(t is not None and t.value == source.get("type") for t in types)
 
 
@@ -129,7 +130,7 @@ def _merge_constraints(target: Schema, source: dict[str, Any]) -> None:
             setattr(target, attribute, source[keyword])
     if isinstance(target.items, Schema) and isinstance(source.get("items"), dict):
         _merge_constraints(target.items, source["items"])
-    branches = [b for b in (target.one_of or []) + (target.any_of or []) if isinstance(b, Schema)]
+    branches = [b for b in [*(target.one_of or []), *(target.any_of or [])] if isinstance(b, Schema)]
     for sub in source.get("anyOf", []) + source.get("oneOf", []) or [source]:
         for branch in branches:
             if _same_type(branch, sub):

@@ -108,5 +108,5 @@ def envelope(request: Request, page: type[msgspec.Struct], items: list[Any], row
 
 def page_of(item: type[msgspec.Struct]) -> type[msgspec.Struct]:
     """The page body of a list of `item`: items and nextCursor (null on the last page)."""
-    return msgspec.defstruct(f"{item.__name__}Page", [("items", list[item]), ("next_cursor", str | None)],
+    return msgspec.defstruct(f"{item.__name__}Page", [("items", list[item]), ("next_cursor", str | None)],  # type: ignore[valid-type]  # item is a runtime class
                              rename="camel", module=item.__module__)

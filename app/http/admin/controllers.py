@@ -54,7 +54,7 @@ class AdminController(Controller):
          summary="A principal's API keys (never their secrets), oldest first (paged)",
          response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
     async def list_keys(self, request: Request, db: DB, principal_id: UUID = PrincipalId,
-                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[ApiKeyPage]:
+                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[ApiKeyPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.API_KEYS, {"principal_id": principal_id, **paging.params(limit, cursor)})
         return paging.envelope(request, ApiKeyPage, [from_row(ApiKey, r) for r in rows], rows, limit)
 

@@ -210,7 +210,7 @@ class AgentWorkController(Controller):
     @get("/step-kinds", operation_id="listStepKinds", summary="Step kinds and quotas, by kind (paged)",
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def step_kinds(self, request: Request, db: DB, limit: int = paging.Limit,
-                         cursor: str | None = paging.Cursor) -> Response[StepKindPage]:
+                         cursor: str | None = paging.Cursor) -> Response[StepKindPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.STEP_KINDS, paging.params(limit, cursor))
         return paging.envelope(request, StepKindPage, [from_row(StepKind, r) for r in rows], rows, limit)
 
@@ -225,7 +225,7 @@ class AgentWorkController(Controller):
          summary="Designated reviewers of a review kind, by principal id (admins, services; paged)",
          response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
     async def reviewers(self, request: Request, db: DB, kind: str = ReviewKind,
-                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[ReviewerPage]:
+                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[ReviewerPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.REVIEWERS, {"kind": kind, **paging.params(limit, cursor)})
         return paging.envelope(request, ReviewerPage, [from_row(Reviewer, r) for r in rows], rows, limit)
 
@@ -252,7 +252,7 @@ class AgentWorkController(Controller):
                              status: str = Parameter(default="pending",
                                                      pattern="^(pending|responded|expired|cancelled|all)$"),
                              limit: int = paging.Limit, cursor: str | None = paging.Cursor
-                             ) -> Response[InputRequestPage]:
+                             ) -> Response[InputRequestPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.INPUT_REQUESTS, {"status": status, **paging.params(limit, cursor)})
         return paging.envelope(request, InputRequestPage, [from_row(InputRequest, r) for r in rows], rows, limit)
 

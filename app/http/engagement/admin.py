@@ -107,7 +107,7 @@ class AlertController(Controller):
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def list_alerts(self, request: Request, db: DB,
                           status: str = Parameter(default="triggered", pattern="^(triggered|resolved|all)$"),
-                          limit: int = Limit, cursor: str | None = Cursor) -> Response[AlertPage]:
+                          limit: int = Limit, cursor: str | None = Cursor) -> Response[AlertPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.ALERTS, {"status": status, **paging.params(limit, cursor)})
         return paging.envelope(request, AlertPage, [from_row(Alert, r) for r in rows], rows, limit)
 

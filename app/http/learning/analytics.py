@@ -47,7 +47,7 @@ class LearningAnalyticsController(Controller):
          summary="Per learning template: attempts, completions, completion rate, mean final score and hours" + STAFF,
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def performance(self, request: Request, db: DB, track: Track | None = TrackFilter,
-                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[PerformancePage]:
+                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[PerformancePage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.MISSION_PERFORMANCE, {"track": track, **paging.params(limit, cursor)})
         return paging.envelope(request, PerformancePage, [load(MissionPerformance, r["doc"]) for r in rows], rows, limit)
 
@@ -57,7 +57,7 @@ class LearningAnalyticsController(Controller):
          response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
     async def funnel(self, request: Request, db: DB,
                      template_id: UUID = Parameter(description="The learning template"),
-                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[FunnelPage]:
+                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[FunnelPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.STEP_FUNNEL, {"template_id": template_id, **paging.params(limit, cursor)})
         return paging.envelope(request, FunnelPage, [load(FunnelStage, r["doc"]) for r in rows], rows, limit)
 
@@ -66,7 +66,7 @@ class LearningAnalyticsController(Controller):
          description="Cells without completions have no entry.",
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def heatmap(self, request: Request, db: DB, track: Track | None = TrackFilter,
-                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[HeatmapPage]:
+                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[HeatmapPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.COMPLETION_HEATMAP, {"track": track, **paging.params(limit, cursor)})
         return paging.envelope(request, HeatmapPage, [load(HeatmapCell, r["doc"]) for r in rows], rows, limit)
 
@@ -77,7 +77,7 @@ class LearningAnalyticsController(Controller):
     async def benchmarks(self, request: Request, db: DB,
                          cohort: str | None = Parameter(default=None, min_length=1, max_length=100,
                                                         description="Only this cohort (`none`: no cohort)"),
-                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[BenchmarkPage]:
+                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[BenchmarkPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.PARTICIPANT_BENCHMARKS, {"cohort": cohort, **paging.params(limit, cursor)})
         return paging.envelope(request, BenchmarkPage, [load(Benchmark, r["doc"]) for r in rows], rows, limit)
 
@@ -85,7 +85,7 @@ class LearningAnalyticsController(Controller):
          summary="Per cohort: participants, learners, missions started and completed, mean score, top skills" + STAFF,
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def cohorts(self, request: Request, db: DB,
-                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[CohortPage]:
+                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[CohortPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.COHORT_DASHBOARD, paging.params(limit, cursor))
         return paging.envelope(request, CohortPage, [load(CohortSummary, r["doc"]) for r in rows], rows, limit)
 
@@ -93,7 +93,7 @@ class LearningAnalyticsController(Controller):
          summary="Per recipe: ended missions of its templates with and without it, success rates and lift" + STAFF,
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def effectiveness(self, request: Request, db: DB,
-                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[EffectivenessPage]:
+                         limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[EffectivenessPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.RECIPE_EFFECTIVENESS, paging.params(limit, cursor))
         return paging.envelope(request, EffectivenessPage, [load(RecipeEffectiveness, r["doc"]) for r in rows], rows, limit)
 

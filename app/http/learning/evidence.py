@@ -34,8 +34,10 @@ from litestar.response import Stream
 from multipart import MultipartError, MultipartSegment, PushMultipartParser
 from psycopg import AsyncConnection
 from psycopg.pq import TransactionStatus
+from psycopg.rows import DictRow
 
 from app import queries
+from app.db.rows import the_row
 from app.http.codec import load
 from app.http.db import DB
 from app.http.errors import problem
@@ -95,7 +97,7 @@ async def receive_upload(request: Request, store: EvidenceStore, max_bytes: int,
     if (request.content_length or 0) > limit:
         raise too_large(f"evidence files are limited to {max_bytes} bytes")
     staged: StagedFile | None = None
-    filename = content_type = None
+    filename = content_type = ""  # both set with `staged`, which must be set to reach Upload
     subtask: bytearray | None = None
     field: str | None = None
     received = 0
@@ -124,9 +126,9 @@ async def receive_upload(request: Request, store: EvidenceStore, max_bytes: int,
                             raise invalid(f"unexpected form field {field!r}: send one 'subtask' and one 'file'")
                     elif event is None:
                         field = None
-                    elif field == FILE_FIELD:
+                    elif field == FILE_FIELD and staged is not None:  # staged at the start of the file part
                         staged.write(event)
-                    else:
+                    elif subtask is not None:  # the subtask part's bytes (data only follows a segment)
                         subtask.extend(event)
                         if len(subtask) > 10:
                             raise invalid("subtask must be a subtask number")
@@ -148,7 +150,7 @@ async def receive_upload(request: Request, store: EvidenceStore, max_bytes: int,
 
 
 @asynccontextmanager
-async def storage_key_locked(conn: AsyncConnection, key: str) -> AsyncIterator[None]:
+async def storage_key_locked(conn: AsyncConnection[DictRow], key: str) -> AsyncIterator[None]:
     """Serialise every change to the bytes of one storage key across app processes. The lock is
     session-level, so it is still held after the caller's commit while the bytes are removed."""
     await conn.execute(queries.LOCK_STORAGE_KEY, {"key": key})
@@ -191,9 +193,9 @@ class UploadOperation(Operation):
             }))})
 
 
-async def visible_file(conn: AsyncConnection, mission_id: UUID, file_id: UUID) -> dict:
+async def visible_file(conn: AsyncConnection[DictRow], mission_id: UUID, file_id: UUID) -> dict:
     cur = await conn.execute(queries.EVIDENCE_FILE, {"file_id": file_id})
-    doc = (await cur.fetchone())["file"]
+    doc = the_row(await cur.fetchone())["file"]
     if doc["mission_id"] != str(mission_id):
         raise problem(404, "not-found", "Not found", f"evidence {file_id} not found")
     return doc
@@ -219,7 +221,7 @@ class EvidenceController(Controller):
                 cur = await conn.execute(queries.ADD_EVIDENCE, {
                     "id": mission_id, "subtask": upload.subtask, "filename": upload.filename,
                     "content_type": upload.content_type, "size_bytes": staged.size, "sha256": staged.sha256})
-                doc = (await cur.fetchone())["file"]
+                doc = the_row(await cur.fetchone())["file"]
                 if doc["storage_key"] != staged.key:  # the database derives the key; both must lay bytes out alike
                     raise RuntimeError(f"storage key {doc['storage_key']!r} is not the store's {staged.key!r}")
                 # the bytes reach their key only once the row is written, and before it is committed; a
@@ -255,7 +257,7 @@ class EvidenceController(Controller):
             key = (await visible_file(conn, mission_id, file_id))["storage_key"]
             async with storage_key_locked(conn, key):
                 cur = await conn.execute(queries.DELETE_EVIDENCE, {"file_id": file_id})
-                doc = (await cur.fetchone())["file"]
+                doc = the_row(await cur.fetchone())["file"]
                 await conn.commit()
                 if not doc["still_referenced"]:  # no upload can name the key until the lock is released
                     await anyio.to_thread.run_sync(store.delete, key)

@@ -125,7 +125,7 @@ class LearningController(Controller):
          summary="Portfolio items: one per approved learning mission, newest first (paged)",
          response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
     async def portfolio(self, request: Request, db: DB, participant_id: UUID | None = ParticipantId,
-                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[PortfolioPage]:
+                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[PortfolioPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.PORTFOLIO, {"participant_id": participant_id, **paging.params(limit, cursor)})
         return paging.envelope(request, PortfolioPage, [load(PortfolioItem, r["item"]) for r in rows], rows, limit)
 
@@ -133,7 +133,7 @@ class LearningController(Controller):
          summary="Skill signals: mastery (mean final score) and confidence per skill, strongest first (paged)",
          response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
     async def skill_signals(self, request: Request, db: DB, participant_id: UUID | None = ParticipantId,
-                            limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[SkillSignalPage]:
+                            limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[SkillSignalPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.SKILL_SIGNALS,
                              {"participant_id": participant_id, **paging.params(limit, cursor)})
         return paging.envelope(request, SkillSignalPage, [load(SkillSignal, r["signal"]) for r in rows], rows, limit)

@@ -15,6 +15,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.db.rows import the_row
 from app.http import paging
 from app.http.codec import load, spec, to_json
 from app.http.db import DB, Database
@@ -49,9 +50,9 @@ async def _upsert(request: Request, db: Database, fields: dict[str, Any]) -> Res
     was new, 200 when an existing recipe was changed."""
     async with db.transaction(request) as conn:
         cur = await conn.execute(queries.UPSERT_RECIPE, {"spec": to_json(fields)})
-        upserted = await cur.fetchone()
+        upserted = the_row(await cur.fetchone())
         cur = await conn.execute(queries.RECIPE, {"slug": upserted["slug"]})
-        recipe = load(Recipe, (await cur.fetchone())["recipe"])
+        recipe = load(Recipe, the_row(await cur.fetchone())["recipe"])
     return Response(recipe, status_code=201 if upserted["created"] else 200)
 
 
@@ -70,7 +71,7 @@ class RecipeController(Controller):
         skill: str | None = Parameter(default=None, max_length=100, description="Only recipes teaching this skill"),
         type: RecipeType | None = Parameter(default=None, description="Only recipes of this type"),
         limit: int = paging.Limit, cursor: str | None = paging.Cursor,
-    ) -> Response[RecipePage]:
+    ) -> Response[RecipePage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.RECIPES, {"search": search, "skill": skill, "type": type,
                                                         **paging.params(limit, cursor)})
         return paging.envelope(request, RecipePage, [load(RecipeSummary, r["recipe"]) for r in rows], rows, limit)

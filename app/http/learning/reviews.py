@@ -81,6 +81,6 @@ class LearningReviewController(Controller):
          summary="The mentor review queue: requested reviews not held by another mentor, oldest first (paged)",
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def queue(self, request: Request, db: DB, limit: int = paging.Limit,
-                    cursor: str | None = paging.Cursor) -> Response[MentorQueuePage]:
+                    cursor: str | None = paging.Cursor) -> Response[MentorQueuePage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.MENTOR_REVIEWS, paging.params(limit, cursor))
         return paging.envelope(request, MentorQueuePage, [load(MentorQueueItem, r["review"]) for r in rows], rows, limit)

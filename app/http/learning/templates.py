@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, Parameter
 
 from app import queries
+from app.db.rows import the_row
 from app.http import paging
 from app.http.codec import load, spec, to_json
 from app.http.db import DB
@@ -29,17 +30,17 @@ class LearningTemplateController(Controller):
     async def create(self, request: Request, db: DB, data: JSONBody[NewLearningTemplate]) -> LearningTemplate:
         async with db.transaction(request) as conn:
             cur = await conn.execute(queries.CREATE_LEARNING_TEMPLATE, {"spec": to_json(spec(data))})
-            template_id = (await cur.fetchone())["id"]
+            template_id = the_row(await cur.fetchone())["id"]
             # a second statement: learning_template is STABLE and sees the new rows only from here
             cur = await conn.execute(queries.LEARNING_TEMPLATE, {"id": template_id})
-            return load(LearningTemplate, (await cur.fetchone())["template"])
+            return load(LearningTemplate, the_row(await cur.fetchone())["template"])
 
     @get("/", operation_id="listLearningTemplates", summary="Learning templates by track, tier and code (paged)",
          response_headers=paging.HEADERS, responses=problems(401, 422))
     async def list_templates(self, request: Request, db: DB,
                              track: Track | None = Parameter(default=None, description="Only this track"),
                              limit: int = paging.Limit, cursor: str | None = paging.Cursor
-                             ) -> Response[LearningTemplatePage]:
+                             ) -> Response[LearningTemplatePage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
         rows = await db.rows(request, queries.LEARNING_TEMPLATES, {"track": track, **paging.params(limit, cursor)})
         return paging.envelope(request, LearningTemplatePage, [load(LearningTemplate, r["template"]) for r in rows],
                                rows, limit)
