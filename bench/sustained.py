@@ -22,7 +22,8 @@ def sustained(ctx: Ctx, url: str) -> Section:
                   f"Benchmark 2's engine script for {seconds} s (`pgbench -T {seconds}`, {ctx.clients} agents) on a fresh "
                   f"queue of {steps} ready steps (1.6 × benchmark 2's rate × duration, so it never runs dry); per-window "
                   f"rates from pgbench's aggregate log (`-l --aggregate-interval={window}`). Figure: the last full "
-                  f"{window}-s window; baseline: the first {window}-s window of the same run.")
+                  f"{window}-s window; baseline: the first {window}-s window of the same run that completed a cycle "
+                  f"(on a loaded machine pgbench can spend its first window connecting).")
     with connect(url) as conn:
         agent_data.add_queue_steps(conn, f"sustain{seconds}", steps)
         conn.execute("vacuum analyze missions_private.steps")
@@ -46,7 +47,7 @@ def sustained(ctx: Ctx, url: str) -> Section:
     # pgbench's last aggregate line covers a partial window: use the full windows only
     full = [s for s in starts if s + window <= starts[0] + seconds] or starts
     rates = [per_window[s] / window for s in full]
-    first, last = rates[0], rates[-1]
+    first, last = next((r for r in rates if r > 0), rates[0]), rates[-1]
     with connect(url) as conn:
         after = agent_data.steps_sizes(conn)
         left = conn.execute("select count(*) from missions_private.steps where status = 'ready'").fetchone()[0]
