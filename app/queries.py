@@ -42,6 +42,10 @@ PAGE = "%(limit)s::integer, %(after)s::jsonb"
 
 API_KEYS = f"""select k.*, {_key('created_at=k.created_at', 'id=k.id')}
 from missions.api_keys(%(principal_id)s::uuid, {PAGE}) k"""
+UPDATE_PRINCIPAL = "select p.* from missions.update_principal(%(id)s::uuid, %(attrs)s::jsonb) p"
+SEARCH_PRINCIPALS = f"""select p.*, {_key('display_name=p.display_name', 'id=p.id')}
+from missions.search_principals(%(role)s::text, %(cohort)s::text, %(level)s::text, %(active)s::boolean, %(q)s::text,
+  {PAGE}) p"""
 
 # ---- engagement -------------------------------------------------------------------------------
 # The acting principal's id, for functions that take the reviewer/admin explicitly.

@@ -67,6 +67,9 @@ CREATE TABLE missions_private.principals (
 COMMENT ON TABLE missions_private.principals IS
   'Everyone who acts: participants, admins, mentors, agents, services. db_role binds a database login role for direct SQL callers.';
 
+-- The staff's principal search (missions.search_principals) walks this order, filtering as it goes.
+CREATE INDEX principals_display_name_idx ON missions_private.principals (display_name, id);
+
 CREATE TABLE missions_private.api_keys (
   id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   principal_id  uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,
@@ -200,6 +203,9 @@ CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_a
   WHERE status = 'ready' AND agent_queue;
 -- Agents' in-progress steps (as many as live leases): where expired leases are found without a sweeper.
 CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress' AND agent_queue;
+-- Who holds a lease (agents' steps and mentors' reviews): deactivating a principal releases them. Heartbeats
+-- change neither column, so they stay HOT updates.
+CREATE INDEX steps_leased_by ON missions_private.steps (leased_by) WHERE status = 'in_progress';
 CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';
 
 -- Allowed status transitions are data; triggers on missions and steps check every change against it.

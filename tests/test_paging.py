@@ -105,6 +105,8 @@ def sql_lists(w: dict) -> list[tuple[str, str, dict]]:
         ("alerts", queries.ALERTS, {"status": "all"}),
         ("wall_feed", queries.WALL_FEED, {}),
         ("api_keys", queries.API_KEYS, {"principal_id": me}),
+        ("search_principals", queries.SEARCH_PRINCIPALS,
+         {"role": None, "cohort": None, "level": None, "active": None, "q": None}),
         ("step_kinds", queries.STEP_KINDS, {}),
         ("list_agent_missions", queries.LIST_AGENT_MISSIONS,
          {"statuses": None, "priorities": None, "include_tasks": False, "recent_events": 0}),

@@ -27,11 +27,14 @@ GRANT EXECUTE ON FUNCTION
   missions_private.authorize_participant(uuid), missions_private.repeat_slot(uuid, uuid, timestamptz),
   missions_private.currencies()
   TO missions_participant, missions_admin, missions_service;
+-- a participant changes only their own display name and time zone (the function refuses the rest, MS403)
+GRANT EXECUTE ON FUNCTION missions.update_principal(uuid, jsonb) TO missions_participant, missions_admin, missions_service;
 
 -- ---- staff: principals, keys, templates, reviews, ledger, alerts, jobs ------------------------
 GRANT EXECUTE ON FUNCTION
   missions.create_principal(text, text, jsonb), missions_private.assert_timezone(text),
   missions.enroll_principal(text, text, jsonb, text),
+  missions.search_principals(text, text, text, boolean, text, integer, jsonb), missions_private.authorize_staff(),
   missions.create_api_key(uuid, text), missions.revoke_api_key(uuid), missions.api_keys(uuid, integer, jsonb),
   missions.health(), missions.metrics(), missions.check_invariants(),
   missions.create_template(jsonb), missions.update_template(uuid, jsonb),

@@ -24,6 +24,9 @@ CREATE TABLE missions_private.principals (
 COMMENT ON TABLE missions_private.principals IS
   'Everyone who acts: participants, admins, mentors, agents, services. db_role binds a database login role for direct SQL callers.';
 
+-- The staff's principal search (missions.search_principals) walks this order, filtering as it goes.
+CREATE INDEX principals_display_name_idx ON missions_private.principals (display_name, id);
+
 CREATE TABLE missions_private.api_keys (
   id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   principal_id  uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,

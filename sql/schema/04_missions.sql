@@ -117,6 +117,9 @@ CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_a
   WHERE status = 'ready' AND agent_queue;
 -- Agents' in-progress steps (as many as live leases): where expired leases are found without a sweeper.
 CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress' AND agent_queue;
+-- Who holds a lease (agents' steps and mentors' reviews): deactivating a principal releases them. Heartbeats
+-- change neither column, so they stay HOT updates.
+CREATE INDEX steps_leased_by ON missions_private.steps (leased_by) WHERE status = 'in_progress';
 CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';
 
 -- Allowed status transitions are data; triggers on missions and steps check every change against it.

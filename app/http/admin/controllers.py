@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http import paging
-from app.http.admin.schemas import ApiKey, CreatedApiKey, Enrollment, NewApiKey, NewPrincipal, Principal
-from app.http.codec import from_row, to_json
+from app.http.admin.schemas import (
+    ApiKey,
+    CreatedApiKey,
+    Enrollment,
+    NewApiKey,
+    NewPrincipal,
+    Principal,
+    PrincipalPatch,
+    Role,
+)
+from app.http.codec import from_row, spec, to_json
 from app.http.db import DB
 from app.http.openapi import BEARER, problems
+from app.http.schemas import Level
 
 ApiKeyPage = paging.page_of(ApiKey)
+PrincipalPage = paging.page_of(Principal)
 PrincipalId = Parameter(title="Principal id", description="A principal's UUID")
 
 
@@ -32,6 +43,36 @@ class PrincipalController(Controller):
     async def principal(self, request: Request, db: DB,
                         principal_id: UUID = PrincipalId) -> Principal:
         return from_row(Principal, await db.one(request, queries.PRINCIPAL, {"id": principal_id}))
+
+    @get("/principals", operation_id="searchPrincipals",
+         summary="Search principals by role, cohort, level, active and name text, by name (paged)",
+         description="Admins and services only (others: 403). `q` is a case-insensitive substring of the display "
+                     "name; the order is display name, then id.",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
+    async def search(
+        self, request: Request, db: DB,
+        role: Role | None = Parameter(default=None, description="Only principals of this role"),
+        cohort: str | None = Parameter(default=None, max_length=100, description="Only this cohort"),
+        level: Level | None = Parameter(default=None, description="Only this identity level"),
+        active: bool | None = Parameter(default=None, description="Only active (true) or deactivated (false) ones"),
+        q: str | None = Parameter(default=None, max_length=200,
+                                  description="Case-insensitive text anywhere in the display name"),
+        limit: int = paging.Limit, cursor: str | None = paging.Cursor,
+    ) -> Response[PrincipalPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
+        rows = await db.rows(request, queries.SEARCH_PRINCIPALS, {
+            "role": role, "cohort": cohort, "level": level, "active": active, "q": q, **paging.params(limit, cursor)})
+        return paging.envelope(request, PrincipalPage, [from_row(Principal, r) for r in rows], rows, limit)
+
+    @patch("/principals/{principal_id:uuid}", operation_id="updatePrincipal", summary="Change a principal",
+           description="Admins and services change displayName, level, tier, timezone, cohort, active and paused; "
+                       "a participant only their own displayName and timezone (anything else: 403). Each change "
+                       "is a `principal.*` event; deactivation revokes the principal's API keys and releases its "
+                       "claims. A body that changes nothing is fine.",
+           responses=problems(401, 403, 404, 422))
+    async def update(self, request: Request, db: DB, data: JSONBody[PrincipalPatch],
+                     principal_id: UUID = PrincipalId) -> Principal:
+        row = await db.one(request, queries.UPDATE_PRINCIPAL, {"id": principal_id, "attrs": to_json(spec(data))})
+        return from_row(Principal, row)
 
 
 class AdminController(Controller):
