@@ -43,7 +43,8 @@ def test_the_seed_example_creates_a_mission_that_is_listed_and_resumed_in_anothe
     task = client.post(f"{MISSIONS}/{mission['id']}/tasks", headers=bearer(agent), json={"title": "Email John"})
     assert task.status_code == 201, task.text
     said = client.post(f"{MISSIONS}/{mission['id']}/events", headers=bearer(agent), json={
-        "event_type": "user_message", "payload": {"content": "Tuesday works", "conversation_id": "test-123"}})
+        "event_type": "user_message", "content": "Tuesday works", "conversation_id": "test-123",
+        "agent_id": agent["id"], "metadata": {"channel": "chat"}})
     assert said.status_code == 201, said.text
 
     # conversation B: "What are my current tasks?" lists it, for the agent, the hub and the user alike
@@ -58,7 +59,8 @@ def test_the_seed_example_creates_a_mission_that_is_listed_and_resumed_in_anothe
     events = context["recentEvents"]
     assert events[0]["type"] == "mission.resumed" and events[0]["payload"] == {"conversation_id": "conv-B"}
     said_event = next(e for e in events if e["type"] == "mission.user_message")
-    assert said_event["payload"] == {"content": "Tuesday works", "conversation_id": "test-123"}  # user data as sent
+    assert said_event["payload"] == {"content": "Tuesday works", "conversation_id": "test-123",
+                                     "agent_id": agent["id"], "metadata": {"channel": "chat"}}
 
 
 def test_every_internal_body_takes_snake_case_beside_camel_case(client, principals):
@@ -139,6 +141,15 @@ def test_one_field_under_two_names_must_agree(client, principals, db):
         assert_problem(client.post(MISSIONS, headers=hub, json={"title": "x", "user_id": user["id"], **unknown}), 422)
     assert_problem(client.post(f"{MISSIONS}/{same.json()['id']}/resume", headers=hub,
                                json={"recent_events": 2, "include_recent_events": 3}), 422, "validation")
+    # an event's seed 004 fields fill its payload; the payload's own keys are kept as sent
+    events = f"{MISSIONS}/{same.json()['id']}/events"
+    clash = client.post(events, headers=hub, json={"type": "note", "content": "a", "payload": {"content": "b"}})
+    assert "content" in assert_problem(clash, 422, "validation")["detail"]
+    kept = client.post(events, headers=hub, json={"eventType": "note", "content": "a",
+                                                  "payload": {"content": "a", "thread_id": "t-1"}})
+    assert kept.status_code == 201, kept.text
+    assert db.execute("select payload from missions_private.events where id = %s",
+                      (kept.json()["id"],)).fetchone()["payload"] == {"content": "a", "thread_id": "t-1"}
 
 
 def test_a_mission_for_a_user_without_a_type_is_persistent(client, principals, db):

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
@@ -135,11 +136,19 @@ class AgentMissionController(Controller):
         return from_row(Step, row)
 
     @post("/{mission_id:uuid}/events", operation_id="logMissionEvent", summary="Log a message or event",
+          description="Seed 004's event fields (`title`, `content`, `conversationId`, `agentId`, `metadata`) sent "
+                      "beside `payload` are stored in it under their seed 004 names (`conversation_id`, `agent_id`); "
+                      "one also inside `payload` with another value is 422.",
           responses=problems(401, 403, 404, 422))
     async def log_event(self, request: Request, db: DB, data: JSONBody[NewMissionEvent],
                         mission_id: UUID = MissionId) -> EventId:
+        fields = msgspec.to_builtins(spec(data))
+        payload, kind = fields.pop("payload", {}), fields.pop("type")
+        clash = sorted(k for k, v in fields.items() if k in payload and payload[k] != v)
+        if clash:
+            raise ValidationException(f"{', '.join(clash)} given beside payload and inside it with different values")
         row = await db.one(request, queries.LOG_MISSION_EVENT, {
-            "id": mission_id, "type": data.type, "payload": to_json(data.payload)})
+            "id": mission_id, "type": kind, "payload": to_json({**payload, **fields})})
         return EventId(id=row["id"])
 
     @post("/{mission_id:uuid}/resume", operation_id="resumeMission", status_code=200,

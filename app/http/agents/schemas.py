@@ -154,9 +154,17 @@ class Resumption(Body):
 
 
 class NewMissionEvent(Body):
+    """An event for a mission's history. Seed 004's MissionEvent fields (title, content, conversation_id, agent_id,
+    metadata) may be sent beside `payload`: they are stored in the payload under their seed 004 names."""
+
     seed_aliases: ClassVar[dict[str, str]] = {"event_type": "type"}  # seed 004's MissionEvent.event_type
     type: Literal["user_message", "agent_message", "external_event", "note"]
     payload: dict[str, Any] = {}
+    title: Annotated[str, Meta(max_length=500)] | msgspec.UnsetType = UNSET
+    content: Annotated[str, Meta(max_length=100_000)] | msgspec.UnsetType = UNSET
+    conversation_id: Annotated[str, Meta(max_length=255)] | msgspec.UnsetType = UNSET
+    agent_id: UUID | msgspec.UnsetType = UNSET
+    metadata: dict[str, Any] | msgspec.UnsetType = UNSET
 
 
 class EventId(Out):
