@@ -112,11 +112,28 @@ def test_an_oversize_event_payload_or_answer_is_refused_over_sql(db, principals)
     assert db.execute("select count(*) as n from missions_private.input_requests").fetchone()["n"] == 0
 
 
-def test_an_agent_mission_with_a_title_over_200_characters_is_refused_over_sql(db, principals):
-    err = as_agent(db, principals["agent"], "select missions.create_agent_mission(%s::jsonb)",
-                   json.dumps({"title": "t" * 201, "steps": [{"title": "one"}]}))
+def test_an_agent_mission_or_task_title_over_500_characters_is_refused_over_sql(db, principals):
+    """Seed 004's model: mission and task titles of up to 500 characters."""
+    agent = principals["agent"]
+    err = as_agent(db, agent, "select missions.create_agent_mission(%s::jsonb)",
+                   json.dumps({"title": "t" * 501, "steps": [{"title": "one"}]}))
     assert isinstance(err, psycopg.errors.CheckViolation) and err.diag.constraint_name == "missions_title_length"
+    err = as_agent(db, agent, "select missions.create_agent_mission(%s::jsonb)",
+                   json.dumps({"title": "t", "steps": [{"title": "s" * 501}]}))
+    assert isinstance(err, psycopg.errors.CheckViolation) and err.diag.constraint_name == "steps_title_length"
     assert db.execute("select count(*) as n from missions_private.missions").fetchone()["n"] == 0
+    row = as_agent(db, agent, "select missions.create_agent_mission(%s::jsonb) as id",
+                   json.dumps({"title": "t" * 500, "steps": [{"title": "s" * 500}]}))
+    assert db.execute("select length(m.title) as m, length(s.title) as s from missions_private.missions m "
+                      "join missions_private.steps s on s.mission_id = m.id where m.id = %s",
+                      (row["id"],)).fetchone() == {"m": 500, "s": 500}
+
+
+def test_the_other_faces_keep_their_200_character_mission_titles(db):
+    """The 500 characters are the agent face's: a mission of another face is still bounded at 200."""
+    with pytest.raises(psycopg.errors.CheckViolation) as info:
+        db.execute("insert into missions_private.missions (face, title) values ('engagement', %s)", ("t" * 201,))
+    assert info.value.diag.constraint_name == "missions_title_length"
 
 
 def test_a_body_over_the_limit_is_413_and_the_step_stays_claimed(client, db, principals):
@@ -129,7 +146,7 @@ def test_a_body_over_the_limit_is_413_and_the_step_stays_claimed(client, db, pri
     assert stored_results(db, step) == 0
 
 
-@pytest.mark.parametrize("field, value", [("title", "t" * 201), ("description", "d" * 20_001)])
+@pytest.mark.parametrize("field, value", [("title", "t" * 501), ("description", "d" * 20_001)])
 def test_a_field_over_its_length_is_422_and_stores_nothing(client, db, principals, field, value):
     body = {"title": "Audit", "tasks": [{"title": "one"}], field: value}
     r = client.post("/api/internal/missions", json=body, headers=bearer(principals["agent"]))

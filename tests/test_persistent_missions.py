@@ -182,7 +182,13 @@ def test_participants_create_persistent_missions_only_for_themselves(db, princip
                    json.dumps({"type": "persistent", "title": "x", "owner_id": other["id"]}))
     assert err.sqlstate == "MS403"
     assert as_agent(db, me, "select missions.create_agent_mission(%s::jsonb)",
-                    json.dumps({"title": "ops for me"})).sqlstate == "MS403"
+                    json.dumps({"type": "ops", "title": "ops for me"})).sqlstate == "MS403"
+    # without a type, a user's mission is persistent (seed 004) and theirs
+    untyped = call_as(db, me, "select missions.create_agent_mission(%s::jsonb) as id",
+                      json.dumps({"title": "no type"}))[0]["id"]
+    assert db.execute("select m.participant_id::text as owner, a.kind from missions_private.missions m "
+                      "join missions_private.agent_missions a on a.mission_id = m.id where m.id = %s",
+                      (untyped,)).fetchone() == {"owner": me["id"], "kind": "persistent"}
 
 
 def test_agents_see_only_missions_they_may_work_on(db, principals):

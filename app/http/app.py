@@ -16,6 +16,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from app.config import Settings
 from app.db.urls import app_url, check_app_login
 from app.http.admin.controllers import AdminController, PrincipalController
+from app.http.agents.aliases import document_aliases
 from app.http.agents.controllers import AgentMissionController, AgentWorkController
 from app.http.db import Database, make_pool
 from app.http.engagement.admin import AlertController, EngagementAdminController
@@ -86,4 +87,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         ),
     )
     complete_document(app.openapi_schema)
+    document_aliases(app.openapi_schema)
     return app

@@ -80,6 +80,34 @@ AS $fn$
 $fn$;
 COMMENT ON FUNCTION missions_private.priority_name(smallint) IS 'Priority name: 0-3 low, 4-6 normal, 7-8 high, 9-10 urgent.';
 
+-- missions_private.agent_status_filter: the stored statuses an agent mission filter names; seed 004's 'active' is every running state.
+CREATE OR REPLACE FUNCTION missions_private.agent_status_filter(p_statuses text[]) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  -- The one definition of the alias: 'active' = assigned (approved, not started: a new mission) or in_progress.
+  -- proposed (awaiting a person's approval) is not running; waiting and paused are their own seed statuses.
+  v_active CONSTANT text[] := ARRAY['assigned', 'in_progress'];
+  v_bad text;
+BEGIN
+  IF p_statuses IS NULL THEN
+    RETURN NULL;
+  END IF;
+  SELECT string_agg(DISTINCT coalesce(s, 'null'), ', ') INTO v_bad FROM unnest(p_statuses) s
+  WHERE s IS NULL OR s NOT IN ('active', 'proposed', 'assigned', 'in_progress', 'waiting', 'paused',
+                               'submitted', 'completed', 'failed', 'expired', 'cancelled');
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION 'unknown status filter: % (use active or a mission status)',
+      v_bad USING ERRCODE = 'MS422';
+  END IF;
+  RETURN ARRAY(SELECT DISTINCT x FROM unnest(p_statuses) s
+               CROSS JOIN LATERAL unnest(CASE WHEN s = 'active' THEN v_active ELSE ARRAY[s] END) x ORDER BY x);
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.agent_status_filter(text[]) IS
+  'Expands an agent mission status filter: active = assigned or in_progress (every running state, seed 004); other names as stored; an unknown name is MS422.';
+
 -- missions_private.log_event: writes a domain event (not a status change) for a mission.
 CREATE OR REPLACE FUNCTION missions_private.log_event(p_mission_id uuid, p_type text, p_payload jsonb DEFAULT '{}',
                                                      p_step_id uuid DEFAULT NULL) RETURNS bigint

@@ -101,10 +101,13 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
-  v_type text := coalesce(p_spec->>'type', 'ops');
   v_owner uuid := (p_spec->>'owner_id')::uuid;
   v_caller uuid := missions_private.caller_id();
   v_role text := missions_private.current_principal_role();
+  -- no type: a mission for a user (owner_id given, or a user creating one) is persistent, as every mission of
+  -- seed 004 is; otherwise an ops mission
+  v_type text := coalesce(p_spec->>'type',
+                          CASE WHEN v_owner IS NOT NULL OR v_role = 'participant' THEN 'persistent' ELSE 'ops' END);
   v_steps jsonb := coalesce(p_spec->'steps', p_spec->'tasks', '[]');
   v_unknown text;
   v_untrusted text;
@@ -185,7 +188,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.create_agent_mission(jsonb) IS
-  'Creates an agent mission: type (ops|persistent), title, description, priority (0..10 or low/normal/high/urgent), owner_id, lead_agent_id, supporting_agent_ids, conversation_id, due_at, report_location, can_run_autonomously, steps/tasks. Status assigned (auto-approved) when every step kind is trusted, else proposed.';
+  'Creates an agent mission: type (ops|persistent; without it persistent when owner_id is given or a user creates it, else ops), title, description, priority (0..10 or low/normal/high/urgent), owner_id, lead_agent_id, supporting_agent_ids, conversation_id, due_at, report_location, can_run_autonomously, steps/tasks. Status assigned (auto-approved) when every step kind is trusted, else proposed.';
 
 -- missions.approve_agent_mission: a person approves a proposed mission (proposed -> assigned); returns the mission.
 CREATE OR REPLACE FUNCTION missions.approve_agent_mission(p_mission_id uuid, p_approver_id uuid, p_reason text DEFAULT NULL,
@@ -288,7 +291,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_statuses text[] := ARRAY(SELECT CASE s WHEN 'active' THEN 'in_progress' ELSE s END FROM unnest(p_statuses) s);
+  v_statuses text[] := missions_private.agent_status_filter(p_statuses);
   v_limit integer := missions_private.page_size(p_limit);
   v_after jsonb := missions_private.page_after(p_after, ARRAY['priority', 'created_at', 'id']);
   v_priority smallint := coalesce((v_after->>'priority')::smallint, 32767);
@@ -305,7 +308,7 @@ BEGIN
   FROM missions_private.missions m
   WHERE m.face = 'agent'
     AND (m.priority, m.created_at, m.id) < (v_priority, v_created, v_id)
-    AND (p_statuses IS NULL OR m.status = ANY (v_statuses))
+    AND (v_statuses IS NULL OR m.status = ANY (v_statuses))
     AND (p_priorities IS NULL OR missions_private.priority_name(m.priority) = ANY (p_priorities))
     AND missions_private.can_see_mission(m.id)
   ORDER BY m.priority DESC, m.created_at DESC, m.id DESC
@@ -313,4 +316,4 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.list_agent_missions(text[], text[], boolean, integer, integer, jsonb) IS
-  'Agent missions visible to the caller (users: their own; agents: the ones they may work on), by priority then newest; status ''active'' means in_progress; a page of p_limit (1..200) after the key {"priority", "created_at", "id"}.';
+  'Agent missions visible to the caller (users: their own; agents: the ones they may work on), by priority then newest; status ''active'' means every running state (assigned, in_progress: missions_private.agent_status_filter); a page of p_limit (1..200) after the key {"priority", "created_at", "id"}.';

@@ -18,11 +18,12 @@ ALTER TABLE missions_private.template_steps
   ADD CONSTRAINT template_steps_spec_size CHECK (pg_column_size(spec) <= 65536);
 
 ALTER TABLE missions_private.missions
-  ADD CONSTRAINT missions_title_length CHECK (length(title) BETWEEN 1 AND 200),
+  -- agent missions take seed 004's 500 characters; the other faces copy a template's title (at most 200)
+  ADD CONSTRAINT missions_title_length CHECK (length(title) BETWEEN 1 AND CASE WHEN face = 'agent' THEN 500 ELSE 200 END),
   ADD CONSTRAINT missions_attrs_size CHECK (pg_column_size(attrs) <= 262144);
 
 ALTER TABLE missions_private.steps
-  ADD CONSTRAINT steps_title_length CHECK (length(title) BETWEEN 1 AND 200),
+  ADD CONSTRAINT steps_title_length CHECK (length(title) BETWEEN 1 AND 500),  -- seed 004's tasks; template steps: 200
   ADD CONSTRAINT steps_kind_length CHECK (length(kind) <= 63),
   ADD CONSTRAINT steps_attrs_size CHECK (pg_column_size(attrs) <= 1048576);  -- holds a delivered event's payload
 

@@ -7,11 +7,13 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from app import queries
 from app.http import paging
+from app.http.agents.aliases import AliasRequest
 from app.http.agents.schemas import (
     AgentMission,
     AgentMissionPatch,
@@ -61,12 +63,15 @@ class AgentMissionController(Controller):
     path = "/api/internal/missions"
     tags = ["agents: missions"]
     security = BEARER
+    request_class = AliasRequest  # bodies also in seed 004's snake_case (app/http/agents/aliases.py)
 
     @get("/", operation_id="listAgentMissions", summary="Missions the caller may see, by priority then newest (paged)",
          response_headers=paging.HEADERS, responses=problems(401, 403, 422))
     async def list_missions(
         self, request: Request, db: DB,
-        status: str | None = Parameter(default=None, description="Comma-separated, e.g. active,waiting"),
+        status: str | None = Parameter(default=None, max_length=500,
+                                       description="Comma-separated statuses, e.g. active,waiting; `active` is "
+                                                   "every running state (assigned, in_progress), as seed 004 means"),
         priority: str | None = Parameter(default=None, description="Comma-separated: low, normal, high, urgent"),
         include_tasks: bool = Parameter(default=False),
         include_recent_events: int = Parameter(default=0, ge=0, le=500),
@@ -80,7 +85,10 @@ class AgentMissionController(Controller):
         return paging.array(request, missions, rows, limit)
 
     @post("/", operation_id="createAgentMission", summary="Create an ops or persistent mission",
-          description="Auto-approved when every step kind is trusted, else proposed.",
+          description="Auto-approved when every step kind is trusted, else proposed. Without `type`, a mission "
+                      "for a user (`ownerId`, seed 004's `user_id`, or created by a user) is persistent, else ops. "
+                      "Seed 004's example body `{\"title\", \"user_id\", \"agent_id\", \"conversation_id\"}` "
+                      "is accepted as written.",
           responses=problems(401, 403, 404, 422))
     async def create(self, request: Request, db: DB, data: JSONBody[NewAgentMission]) -> AgentMission:
         row = await db.one(request, queries.CREATE_AGENT_MISSION, {"spec": to_json(spec(data))})
@@ -128,11 +136,19 @@ class AgentMissionController(Controller):
         return from_row(Step, row)
 
     @post("/{mission_id:uuid}/events", operation_id="logMissionEvent", summary="Log a message or event",
+          description="Seed 004's event fields (`title`, `content`, `conversationId`, `agentId`, `metadata`) sent "
+                      "beside `payload` are stored in it under their seed 004 names (`conversation_id`, `agent_id`); "
+                      "one also inside `payload` with another value is 422.",
           responses=problems(401, 403, 404, 422))
     async def log_event(self, request: Request, db: DB, data: JSONBody[NewMissionEvent],
                         mission_id: UUID = MissionId) -> EventId:
+        fields = msgspec.to_builtins(spec(data))
+        payload, kind = fields.pop("payload", {}), fields.pop("type")
+        clash = sorted(k for k, v in fields.items() if k in payload and payload[k] != v)
+        if clash:
+            raise ValidationException(f"{', '.join(clash)} given beside payload and inside it with different values")
         row = await db.one(request, queries.LOG_MISSION_EVENT, {
-            "id": mission_id, "type": data.type, "payload": to_json(data.payload)})
+            "id": mission_id, "type": kind, "payload": to_json({**payload, **fields})})
         return EventId(id=row["id"])
 
     @post("/{mission_id:uuid}/resume", operation_id="resumeMission", status_code=200,
@@ -160,6 +176,7 @@ class AgentWorkController(Controller):
     path = "/api/internal"
     tags = ["agents: steps"]
     security = BEARER
+    request_class = AliasRequest
 
     @post("/steps/{step_id:uuid}/claim", operation_id="claimStep", status_code=200,
           summary="Claim a step (one caller wins)", responses=problems(401, 403, 404, 409, 429))

@@ -1,23 +1,27 @@
 """Bodies of the agents area (seed 004: missions, tasks, claims, input requests, step kinds; camelCase on
-the wire). "Task" is seed 004's word at this edge; inside, a task is a step."""
+the wire). "Task" is seed 004's word at this edge; inside, a task is a step.
+
+Request bodies also take seed 004's snake_case names, and `seed_aliases` names seed 004's own words for a field
+(`user_id` for `owner_id`): see app/http/agents/aliases.py, which applies both to every body of /api/internal."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
-from app.http.schemas import UNSET, Body, Name, Out
+from app.http.schemas import UNSET, Body, Out
 
 Priority = Annotated[int, Meta(ge=0, le=10)] | Literal["low", "normal", "high", "urgent"]
 Key = Annotated[str, Meta(min_length=1, max_length=500)]
+Title = Annotated[str, Meta(min_length=1, max_length=500)]  # seed 004's Mission and MissionTask titles
 
 
 class NewTask(Body):
-    title: Name
+    title: Title
     kind: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,62}$", max_length=63)] | msgspec.UnsetType = UNSET
     optional: bool | msgspec.UnsetType = UNSET
     depends_on: Annotated[list[Annotated[int, Meta(ge=1)]], Meta(max_length=100)] | msgspec.UnsetType = UNSET
@@ -26,8 +30,13 @@ class NewTask(Body):
 
 
 class NewAgentMission(Body):
-    title: Name
-    type: Literal["ops", "persistent"] = "ops"
+    """Without `type`, a mission for a user (`ownerId`, or created by a user) is persistent, else ops."""
+
+    # seed 004's example body: {"title", "user_id", "agent_id", "conversation_id"}; the user owns the mission and
+    # the agent that created it in that conversation leads it
+    seed_aliases: ClassVar[dict[str, str]] = {"user_id": "owner_id", "agent_id": "lead_agent_id"}
+    title: Title
+    type: Literal["ops", "persistent"] | msgspec.UnsetType = UNSET
     description: Annotated[str, Meta(max_length=20000)] | msgspec.UnsetType = UNSET
     priority: Priority | msgspec.UnsetType = UNSET
     owner_id: UUID | msgspec.UnsetType = UNSET
@@ -44,7 +53,7 @@ class NewAgentMission(Body):
 class AgentMissionPatch(Body):
     status: Literal["active", "in_progress", "waiting", "paused", "completed", "failed", "cancelled"] | msgspec.UnsetType = UNSET
     priority: Priority | msgspec.UnsetType = UNSET
-    title: Name | msgspec.UnsetType = UNSET
+    title: Title | msgspec.UnsetType = UNSET
     description: Annotated[str, Meta(max_length=20000)] | msgspec.UnsetType = UNSET
     due_at: datetime | msgspec.UnsetType = UNSET
     blocked_by: Annotated[str, Meta(max_length=500)] | msgspec.UnsetType = UNSET
@@ -55,7 +64,7 @@ class AgentMissionPatch(Body):
 class TaskPatch(Body):
     status: Literal["pending", "ready", "in_progress", "completed", "blocked", "skipped", "failed"] | msgspec.UnsetType = UNSET
     result: dict[str, Any] | msgspec.UnsetType = UNSET
-    title: Name | msgspec.UnsetType = UNSET
+    title: Title | msgspec.UnsetType = UNSET
 
 
 class MissionAgent(Out):
@@ -139,13 +148,23 @@ class Approval(Body):
 
 
 class Resumption(Body):
+    seed_aliases: ClassVar[dict[str, str]] = {"include_recent_events": "recent_events"}  # seed 004's list parameter
     conversation_id: Annotated[str, Meta(max_length=255)] | None = None
     recent_events: Annotated[int, Meta(ge=0, le=500)] = 5
 
 
 class NewMissionEvent(Body):
+    """An event for a mission's history. Seed 004's MissionEvent fields (title, content, conversation_id, agent_id,
+    metadata) may be sent beside `payload`: they are stored in the payload under their seed 004 names."""
+
+    seed_aliases: ClassVar[dict[str, str]] = {"event_type": "type"}  # seed 004's MissionEvent.event_type
     type: Literal["user_message", "agent_message", "external_event", "note"]
     payload: dict[str, Any] = {}
+    title: Annotated[str, Meta(max_length=500)] | msgspec.UnsetType = UNSET
+    content: Annotated[str, Meta(max_length=100_000)] | msgspec.UnsetType = UNSET
+    conversation_id: Annotated[str, Meta(max_length=255)] | msgspec.UnsetType = UNSET
+    agent_id: UUID | msgspec.UnsetType = UNSET
+    metadata: dict[str, Any] | msgspec.UnsetType = UNSET
 
 
 class EventId(Out):
@@ -157,6 +176,7 @@ class Wait(Body):
 
 
 class NewInputRequest(Body):
+    seed_aliases: ClassVar[dict[str, str]] = {"task_id": "step_id"}  # seed 004's HumanInputRequest.task
     prompt: Annotated[str, Meta(min_length=1, max_length=10000)]
     step_id: UUID | None = None
     options: Annotated[list[Annotated[str, Meta(max_length=200)]], Meta(max_length=100)] | msgspec.UnsetType = UNSET
