@@ -90,12 +90,18 @@ ADMIN_STATS = "select missions.admin_stats() as stats"
 ALERTS = f"select a.*, {_key('created_at=a.created_at', 'id=a.id')} from missions.alerts(%(status)s::text, {PAGE}) a"
 RESOLVE_ALERT = "select a.* from missions.resolve_alert(%(id)s::uuid, " + _ME + ", %(notes)s::text) a"
 
-POST_TO_WALL = """select w.id, w.participant_id, null::text as author, w.body, w.published_at, w.rank_score::float8
+POST_TO_WALL = """select w.id, w.participant_id, null::text as author, w.body, w.published_at, w.rank_score::float8, w.kind
 from missions.post_to_wall(%(user_id)s::uuid, %(body)s::text) w"""
-WALL_FEED = f"""select w.id, w.participant_id, w.author, w.body, w.published_at, w.rank_score::float8,
+WALL_FEED = f"""select w.id, w.participant_id, w.author, w.body, w.published_at, w.rank_score::float8, w.kind,
   {_key('rank_score=w.rank_score', 'published_at=w.published_at', 'id=w.id')}
 from missions.wall_feed({PAGE}) w"""
 SET_CAMPAIGN_HASHTAG = "select missions.set_campaign_hashtag(%(hashtag)s::text) as hashtag"
+SET_CHECK_IN_ON_REQUEST = "select missions.set_check_in_on_request(%(enabled)s::boolean) as enabled"
+STIPEND_TIERS = "select t.code, t.rank, t.currency, t.min_balance, t.description from missions.stipend_tiers() t"
+SET_STIPEND_TIER = """select missions.set_stipend_tier(%(code)s::text, %(rank)s::integer, %(currency)s::text,
+  %(min_balance)s::bigint, %(description)s::text) as tier"""
+DELETE_STIPEND_TIER = "select missions.delete_stipend_tier(%(code)s::text) as tier"
+STIPEND_TIER = "select missions.stipend_tier(%(user_id)s::uuid) as eligibility"
 
 # ---- agent face -------------------------------------------------------------------------------
 STEP_COLUMNS = """s.id, s.mission_id, s.position, s.title, s.kind, s.status, s.optional, s.attempt, s.not_before,

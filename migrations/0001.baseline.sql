@@ -421,9 +421,19 @@ CREATE TABLE missions_private.wall_posts (
   body            text NOT NULL CONSTRAINT wall_posts_body_length CHECK (length(body) BETWEEN 1 AND 5000),
   published_at    timestamptz NOT NULL DEFAULT missions.now(),
   rank_score      numeric(12, 2) NOT NULL DEFAULT 0,
-  ranked_at       timestamptz
+  ranked_at       timestamptz,
+  -- 'post': written by the participant; otherwise a system post of an achievement of the participant
+  kind            text NOT NULL DEFAULT 'post'
+                  CONSTRAINT wall_posts_kind_valid CHECK (kind IN ('post', 'hard_completion', 'streak_milestone', 'level_up')),
+  -- what the achievement was (a mission id, '<streak>:<local day>', a level): unique per participant and kind
+  achievement_ref text CONSTRAINT wall_posts_achievement_ref_length CHECK (length(achievement_ref) <= 100),
+  CONSTRAINT wall_posts_achievement_has_ref CHECK ((kind = 'post') = (achievement_ref IS NULL))
 );
-COMMENT ON TABLE missions_private.wall_posts IS 'The public wall; rank_score is recomputed hourly.';
+COMMENT ON TABLE missions_private.wall_posts IS
+  'The public wall: participants'' posts and system posts of achievements (kind); rank_score is recomputed hourly.';
+-- Each achievement is posted once, whoever races to post it.
+CREATE UNIQUE INDEX wall_posts_one_per_achievement
+  ON missions_private.wall_posts (participant_id, kind, achievement_ref) WHERE achievement_ref IS NOT NULL;
 CREATE INDEX wall_posts_feed_idx ON missions_private.wall_posts (rank_score DESC, published_at DESC, id DESC);
 CREATE INDEX wall_posts_participant_idx ON missions_private.wall_posts (participant_id);
 
@@ -432,6 +442,24 @@ CREATE TABLE missions_private.settings (
   value  text NOT NULL
 );
 COMMENT ON TABLE missions_private.settings IS 'Engine settings an admin may change (e.g. campaign_hashtag).';
+
+-- Stipend tiers: a ladder of balance thresholds staff manage (missions.set_stipend_tier). A participant
+-- qualifies for a tier when they meet its threshold and those of every lower rank.
+CREATE TABLE missions_private.stipend_tiers (
+  code         text PRIMARY KEY CONSTRAINT stipend_tiers_code_valid CHECK (code ~ '^[A-Z][A-Z0-9_]{0,39}$'),
+  rank         integer NOT NULL CONSTRAINT stipend_tiers_rank_range CHECK (rank BETWEEN 1 AND 20),
+  currency     missions_private.currency NOT NULL,
+  min_balance  bigint NOT NULL CONSTRAINT stipend_tiers_min_balance_range CHECK (min_balance BETWEEN 0 AND 1000000000),
+  description  text CONSTRAINT stipend_tiers_description_length CHECK (length(description) <= 500),
+  CONSTRAINT stipend_tiers_rank_unique UNIQUE (rank)
+);
+COMMENT ON TABLE missions_private.stipend_tiers IS
+  'Support eligibility and stipend tiers: a ladder (rank 1..20) of minimum balances of a currency.';
+-- The tiers shipped (staff change them; a migrate never re-adds a deleted one).
+INSERT INTO missions_private.stipend_tiers (code, rank, currency, min_balance, description) VALUES
+  ('SUPPORT', 1, 'MOMENTUM', 30, 'Eligible for support: momentum at or above the low-momentum line'),
+  ('STIPEND_BASIC', 2, 'MOMENTUM', 100, 'Basic stipend'),
+  ('STIPEND_PLUS', 3, 'MOMENTUM', 250, 'Higher stipend for sustained momentum');
 
 ALTER TABLE missions_private.ledger_entries ENABLE ROW LEVEL SECURITY;
 ALTER TABLE missions_private.balances ENABLE ROW LEVEL SECURITY;
@@ -442,7 +470,8 @@ ALTER TABLE missions_private.alerts ENABLE ROW LEVEL SECURITY;
 
 GRANT SELECT ON missions_private.challenge_templates, missions_private.challenges, missions_private.ledger_entries,
   missions_private.balances, missions_private.mission_rewards, missions_private.participant_progress,
-  missions_private.check_ins, missions_private.alerts, missions_private.wall_posts, missions_private.settings
+  missions_private.check_ins, missions_private.alerts, missions_private.wall_posts, missions_private.settings,
+  missions_private.stipend_tiers
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT UPDATE ON missions_private.alerts TO missions_admin, missions_service;
 GRANT INSERT, UPDATE ON missions_private.challenge_templates TO missions_admin, missions_service;

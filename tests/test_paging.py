@@ -214,6 +214,7 @@ NOT_PAGED = {
     "recommend_recipes": "a ranked top-N: p_limit 1..50, no later pages",
     "cron_jobs": "the engine's fixed list of pg_cron jobs",
     "designate_reviewer": "one row", "revoke_reviewer": "one row",
+    "stipend_tiers": "at most 20 rows (ranks 1..20 are unique)",
 }
 
 
@@ -315,6 +316,7 @@ def list_operations(spec: dict) -> list[tuple[str, dict]]:
 
 # Lists whose length the data cannot grow: they need no limit.
 BOUNDED_LISTS = {
+    "listStipendTiers": "at most 20 tiers (ranks 1..20 are unique)",
     "getBalances": "one entry per currency (four)",
     "listDecisions": "the decision points of one mission's template",
 }

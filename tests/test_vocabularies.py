@@ -29,6 +29,8 @@ MIRRORS: dict[str, list[str]] = {
     "ChallengePatch.required_level": ["challenge_templates.required_level"],
     "ChallengePatch.repeat": ["challenge_templates.repeat"],
     "LedgerRequest.currency": ["ledger_entries.currency", "balances.currency"],
+    "StipendTierSpec.currency": ["stipend_tiers.currency"],
+    "WallPost.kind": ["wall_posts.kind"],
     "NewAgentMission.type": ["agent_missions.kind"],
     "NewInputRequest.urgency": ["input_requests.urgency"],
     "NewLearningTemplate.tier": ["learning_templates.tier"],

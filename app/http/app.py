@@ -19,7 +19,7 @@ from app.http.admin.controllers import AdminController, PrincipalController
 from app.http.agents.aliases import document_aliases
 from app.http.agents.controllers import AgentMissionController, AgentWorkController
 from app.http.db import Database, make_pool
-from app.http.engagement.admin import AlertController, EngagementAdminController
+from app.http.engagement.admin import AlertController, EngagementAdminController, StipendTierController
 from app.http.engagement.participants import EngagementController
 from app.http.engagement.wall import WallController
 from app.http.errors import problem_details_plugin
@@ -67,7 +67,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
 
     app = Litestar(
         route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
-                        EngagementAdminController, AlertController, WallController, AgentMissionController,
+                        EngagementAdminController, AlertController, StipendTierController, WallController, AgentMissionController,
                         AgentWorkController, LearningController, LearningReviewController, EvidenceController,
                         LearningTemplateController, RecipeController, LearningAnalyticsController],
         dependencies={"db": Provide(database, sync_to_thread=False),

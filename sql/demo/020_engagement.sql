@@ -33,3 +33,23 @@ VALUES ('00000000-0000-4000-c000-000000000001', '00000000-0000-4000-a000-0000000
         'Day one: recorded my intro video. #Cycle28')
 ON CONFLICT (id) DO NOTHING;
 SELECT missions.recalculate_wall_ranks();
+
+-- Seed 000's moments: Sam completes a HARD challenge (an achievement post on the wall) and holds enough
+-- momentum for a stipend tier (STIPEND_BASIC: 10 of the reward + 110 credited = 120). Once: the mission is
+-- made only when Sam has none of that template, the credit has an idempotency key.
+DO $demo$
+DECLARE
+  v_sam constant uuid := '00000000-0000-4000-a000-000000000007';
+  v_ada constant uuid := '00000000-0000-4000-a000-000000000001';
+  v_template constant uuid := '00000000-0000-4000-b000-000000000007';  -- Book a discovery call (HARD)
+  v_mission uuid;
+BEGIN
+  IF NOT EXISTS (SELECT FROM missions_private.missions m WHERE m.participant_id = v_sam AND m.template_id = v_template) THEN
+    SELECT m.id INTO v_mission FROM missions.assign_mission(v_sam, v_template, 7) m;
+    PERFORM missions.start_mission(v_mission, v_sam);
+    PERFORM missions.submit_mission(v_mission, 'https://calendar.example/invite/42', 'Discovery call booked for Friday.', v_sam);
+    PERFORM missions.approve_mission(v_mission, v_ada);
+  END IF;
+  PERFORM missions.credit(v_sam, 'MOMENTUM', 110, 'DEMO_MOMENTUM', 'demo:momentum');
+END
+$demo$;

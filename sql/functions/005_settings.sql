@@ -3,6 +3,7 @@
 
 INSERT INTO missions_private.settings (key, value) VALUES
   ('campaign_hashtag', '#Cycle28'),
+  ('check_in_on_request', 'on'),
   ('idempotency_key_ttl_hours', '24'),
   ('evidence_max_bytes', '10485760'),
   ('evidence_max_files_per_subtask', '10'),

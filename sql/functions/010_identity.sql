@@ -16,23 +16,42 @@ $fn$;
 COMMENT ON FUNCTION missions_private.current_principal_id() IS
   'The acting principal: the app''s setting missions.principal_id when the session user is the app (or a superuser), otherwise the principal bound to the login role.';
 
--- missions.authenticate: resolves a bearer API key to its active principal and database role (no row when invalid).
+-- missions.authenticate: resolves a bearer API key to its active principal and database role (no row when invalid);
+-- a participant's first request of their local day also checks them in (setting check_in_on_request).
 CREATE OR REPLACE FUNCTION missions.authenticate(p_key text)
 RETURNS TABLE (principal_id uuid, role text, db_role text)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT p.id, p.role, 'missions_' || p.role
+DECLARE
+  v_id uuid;
+  v_role text;
+  v_due boolean;
+BEGIN
+  -- one row by the key's prefix; the check-in test is one comparison with the progress row (its primary key)
+  SELECT p.id, p.role,
+         p.role = 'participant' AND NOT p.paused
+         AND (pp.last_check_in IS NULL OR pp.last_check_in < missions_private.local_day(p.timezone, missions.now()))
+  INTO v_id, v_role, v_due
   FROM missions_private.api_keys k
   JOIN missions_private.principals p ON p.id = k.principal_id
+  LEFT JOIN missions_private.participant_progress pp ON pp.participant_id = p.id
   WHERE p_key LIKE 'mk\_%\_%'
     AND k.prefix = pg_catalog.split_part(p_key, '_', 2)
     AND k.secret_hash = pg_catalog.sha256(pg_catalog.convert_to(p_key, 'UTF8'))
     AND k.revoked_at IS NULL
-    AND p.active
+    AND p.active;
+  IF v_id IS NULL THEN
+    RETURN;
+  END IF;
+  IF v_due AND missions_private.setting('check_in_on_request') = 'on' THEN
+    PERFORM missions_private.record_check_in(v_id, true);
+  END IF;
+  RETURN QUERY SELECT v_id, v_role, 'missions_' || v_role;
+END
 $fn$;
 COMMENT ON FUNCTION missions.authenticate(text) IS
-  'Resolves a bearer API key to (principal_id, role, db_role); no row for an unknown, revoked or inactive key.';
+  'Resolves a bearer API key to (principal_id, role, db_role); no row for an unknown, revoked or inactive key. A participant''s first call of their local day checks them in (setting check_in_on_request, default on; not paused ones).';
 
 -- missions.create_api_key: creates an API key for a principal and returns it once (only its hash is kept).
 CREATE OR REPLACE FUNCTION missions.create_api_key(p_principal_id uuid, p_label text DEFAULT NULL)

@@ -162,11 +162,17 @@ BEGIN
     triad_commercial = pp.triad_commercial + CASE r.skill_domain WHEN 'COMMERCIAL' THEN r.triad_points ELSE 0 END
   WHERE pp.participant_id = r.participant_id;
   PERFORM missions_private.raise_triad_imbalance_alerts(ARRAY[r.participant_id]);
+  -- a HARD completion is an achievement on the wall (after the reward, so its rank counts it)
+  PERFORM missions_private.post_achievement(r.participant_id, 'hard_completion', r.mission_id::text,
+                                            'Completed the HARD challenge "' || t.title || '".')
+  FROM missions_private.templates t
+  JOIN missions_private.challenge_templates c ON c.template_id = t.id
+  WHERE t.id = r.template_id AND c.difficulty = 'HARD';
   RETURN true;
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.reward_mission(uuid) IS
-  'Pays momentum, skill XP and arena points and adds the difficulty weight (5/10/20) to the triad, once per mission and once per repeat key (unique index mission_rewards_one_per_repeat_key).';
+  'Pays momentum, skill XP and arena points and adds the difficulty weight (5/10/20) to the triad, once per mission and once per repeat key (unique index mission_rewards_one_per_repeat_key); posts a HARD completion on the wall.';
 
 -- missions.submit_mission: submits proof; EASY completes and pays at once, MEDIUM/HARD (proof required) await review.
 CREATE OR REPLACE FUNCTION missions.submit_mission(

@@ -97,7 +97,8 @@ COMMENT ON FUNCTION missions.post_to_wall(uuid, text) IS 'Publishes a wall post 
 
 -- missions.wall_feed: the public wall, highest rank_score first (ties: newest), paged (key: rank_score, published_at, id).
 CREATE OR REPLACE FUNCTION missions.wall_feed(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
-RETURNS TABLE (id uuid, participant_id uuid, author text, body text, published_at timestamptz, rank_score numeric)
+RETURNS TABLE (id uuid, participant_id uuid, author text, body text, published_at timestamptz, rank_score numeric,
+               kind text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -109,7 +110,7 @@ DECLARE
   v_id uuid := coalesce((v_after->>'id')::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 BEGIN
   RETURN QUERY
-  SELECT w.id, w.participant_id, p.display_name, w.body, w.published_at, w.rank_score
+  SELECT w.id, w.participant_id, p.display_name, w.body, w.published_at, w.rank_score, w.kind
   FROM missions_private.wall_posts w
   JOIN missions_private.principals p ON p.id = w.participant_id
   WHERE (w.rank_score, w.published_at, w.id) < (v_score, v_published, v_id)
@@ -118,7 +119,58 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.wall_feed(integer, jsonb) IS
-  'The public wall ordered by rank_score (ties: newest first); a page of p_limit (1..200) after the key {"rank_score", "published_at", "id"}.';
+  'The public wall ordered by rank_score (ties: newest first), participants'' posts and achievement posts (kind); a page of p_limit (1..200) after the key {"rank_score", "published_at", "id"}.';
+
+-- missions_private.post_achievement: a system post of a participant's achievement, once per (participant, kind,
+-- ref), ranked at once like any post; returns its id, NULL when that achievement was posted already.
+CREATE OR REPLACE FUNCTION missions_private.post_achievement(p_participant_id uuid, p_kind text, p_ref text, p_body text)
+RETURNS uuid
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_id uuid;
+BEGIN
+  IF p_kind IS NULL OR p_kind = 'post' OR p_ref IS NULL THEN
+    RAISE EXCEPTION 'an achievement post needs an achievement kind and a reference' USING ERRCODE = 'MS422';
+  END IF;
+  INSERT INTO missions_private.wall_posts (participant_id, body, kind, achievement_ref)
+  VALUES (p_participant_id, p_body, p_kind, p_ref)
+  ON CONFLICT (participant_id, kind, achievement_ref) WHERE achievement_ref IS NOT NULL DO NOTHING
+  RETURNING id INTO v_id;
+  IF v_id IS NOT NULL THEN
+    PERFORM missions_private.score_posts(v_id);
+  END IF;
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.post_achievement(uuid, text, text, text) IS
+  'Posts an achievement (kind hard_completion, streak_milestone, level_up) on the wall once per participant, kind and reference (unique index wall_posts_one_per_achievement), scored at once; NULL when already posted.';
+
+-- missions_private.post_level_up: the wall post of a participant's level increase (for missions.update_principal);
+-- nothing for a decrease, an unchanged level or a non-participant; each level is posted once per participant.
+CREATE OR REPLACE FUNCTION missions_private.post_level_up(p_principal_id uuid, p_old_level text, p_new_level text)
+RETURNS uuid
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_levels constant text[] := ARRAY['L0_APPLICANT', 'L1_ACTIVATED', 'L2_SKILLED', 'L3_EXPOSED', 'L4_EARNER', 'L5_CATALYST'];
+BEGIN
+  IF NOT (p_old_level = ANY (v_levels) AND p_new_level = ANY (v_levels)) THEN
+    RAISE EXCEPTION 'levels must be L0_APPLICANT … L5_CATALYST (got % → %)', p_old_level, p_new_level
+      USING ERRCODE = 'MS422';
+  END IF;
+  IF missions_private.level_rank(p_new_level) <= missions_private.level_rank(p_old_level)
+     OR NOT EXISTS (SELECT FROM missions_private.principals p WHERE p.id = p_principal_id AND p.role = 'participant') THEN
+    RETURN NULL;
+  END IF;
+  RETURN missions_private.post_achievement(p_principal_id, 'level_up', p_new_level,
+                                           'Levelled up: ' || p_old_level || ' → ' || p_new_level || '.');
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.post_level_up(uuid, text, text) IS
+  'Posts a participant''s level increase on the wall (once per level reached); NULL for a decrease, no change or a non-participant; MS422 for an unknown level.';
 
 -- missions.set_campaign_hashtag: changes the hashtag that earns +10 on the wall (admins).
 CREATE OR REPLACE FUNCTION missions.set_campaign_hashtag(p_hashtag text) RETURNS text

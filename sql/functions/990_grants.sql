@@ -7,6 +7,7 @@ GRANT EXECUTE ON FUNCTION missions.now() TO missions_participant, missions_admin
   missions_agent, missions_service, missions_app;
 GRANT EXECUTE ON FUNCTION
   missions.whoami(), missions.principal(uuid), missions.templates(integer, jsonb), missions.wall_feed(integer, jsonb),
+  missions.stipend_tiers(),
   missions_private.current_principal_id(), missions_private.current_principal_role(),
   missions_private.caller_id(), missions_private.is_owner_session(),
   missions_private.page_size(integer), missions_private.page_after(jsonb, text[]), missions_private.level_rank(text),
@@ -24,6 +25,7 @@ GRANT EXECUTE ON FUNCTION
   missions.participant_missions(uuid, text[], integer, jsonb), missions.check_in(uuid),
   missions.balances(uuid), missions.ledger(uuid, integer, jsonb),
   missions.post_to_wall(uuid, text), missions.participant_stats(uuid), missions.alerts(text, integer, jsonb),
+  missions.stipend_tier(uuid),
   missions_private.authorize_participant(uuid), missions_private.repeat_slot(uuid, uuid, timestamptz),
   missions_private.currencies()
   TO missions_participant, missions_admin, missions_service;
@@ -45,7 +47,8 @@ GRANT EXECUTE ON FUNCTION
   missions_private.book(uuid, text, bigint, integer, text, text),
   missions_private.post_entry(uuid, text, bigint, text, text, text),
   missions.resolve_alert(uuid, uuid, text), missions_private.authorize_actor(uuid),
-  missions.admin_stats(), missions.set_campaign_hashtag(text),
+  missions.admin_stats(), missions.set_campaign_hashtag(text), missions.set_check_in_on_request(boolean),
+  missions.set_stipend_tier(text, integer, text, bigint, text), missions.delete_stipend_tier(text),
   missions.assign_daily_missions(), missions.assign_weekly_missions(), missions.apply_momentum_decay(),
   missions.expire_missions(), missions.recalculate_wall_ranks(), missions.pause_inactive_participants(),
   missions_private.transition_mission(uuid, text, jsonb)

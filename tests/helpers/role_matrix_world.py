@@ -145,6 +145,14 @@ class World:
         """A learning template code nobody used."""
         return _uniq("RM").upper()
 
+    def make_tier(self) -> str:
+        """A spare stipend tier at the lowest free rank (its code)."""
+        code = "RM_" + uuid.uuid4().hex[:8].upper()
+        self.su.execute("insert into missions_private.stipend_tiers (code, rank, currency, min_balance) "
+                        "select %s, min(r), 'SKILL_XP', 1 from generate_series(1, 20) r "
+                        "where r not in (select rank from missions_private.stipend_tiers)", (code,))
+        return code
+
     def make_api_key(self) -> str:
         """A spare API key of the owner (not the one the matrix authenticates with)."""
         key = self.value("select missions.create_api_key(%s, 'spare')", self.owner)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import JSONBody, Parameter
 
 from app import queries
@@ -20,11 +20,14 @@ from app.http.engagement.schemas import (
     AssignedCount,
     Challenge,
     ChallengePatch,
+    CheckInOnRequest,
     Hashtag,
     Mission,
     NewChallenge,
     Rejection,
     Resolution,
+    StipendTier,
+    StipendTierSpec,
 )
 from app.http.openapi import BEARER, IdempotencyKey, problems
 from app.http.paging import Cursor, Limit
@@ -96,6 +99,43 @@ class EngagementAdminController(Controller):
     async def set_hashtag(self, request: Request, db: DB, data: JSONBody[Hashtag]) -> Hashtag:
         row = await db.one(request, queries.SET_CAMPAIGN_HASHTAG, {"hashtag": data.hashtag})
         return Hashtag(hashtag=row["hashtag"])
+
+    @put("/check-in-on-request", operation_id="setCheckInOnRequest",
+         summary="Turn the automatic check-in on a participant's first request of the day on or off",
+         responses=problems(401, 403, 422))
+    async def set_check_in_on_request(self, request: Request, db: DB, data: JSONBody[CheckInOnRequest]) -> CheckInOnRequest:
+        row = await db.one(request, queries.SET_CHECK_IN_ON_REQUEST, {"enabled": data.enabled})
+        return CheckInOnRequest(enabled=row["enabled"])
+
+
+TierCode = Parameter(title="Tier code", description="A stipend tier's code (A-Z, 0-9, _)", max_length=40)
+
+
+class StipendTierController(Controller):
+    path = "/stipend-tiers"
+    tags = ["engagement admin"]
+    security = BEARER
+
+    @get("/", operation_id="listStipendTiers", summary="The stipend tier ladder, rank 1 first (at most 20 tiers)",
+         responses=problems(401))
+    async def list_tiers(self, request: Request, db: DB) -> list[StipendTier]:
+        return [from_row(StipendTier, r) for r in await db.rows(request, queries.STIPEND_TIERS)]
+
+    @put("/{code:str}", operation_id="setStipendTier", summary="Create or replace a stipend tier (admins, services)",
+         description="409 (23505 `stipend_tiers_rank_unique`) when another tier holds the rank.",
+         responses=problems(401, 403, 409, 422))
+    async def set_tier(self, request: Request, db: DB, data: JSONBody[StipendTierSpec],
+                       code: str = TierCode) -> StipendTier:
+        row = await db.one(request, queries.SET_STIPEND_TIER, {
+            "code": code, "rank": data.rank, "currency": data.currency, "min_balance": data.min_balance,
+            "description": data.description})
+        return load(StipendTier, row["tier"])
+
+    @delete("/{code:str}", operation_id="deleteStipendTier", status_code=200,
+            summary="Delete a stipend tier (admins, services)", responses=problems(401, 403, 404))
+    async def delete_tier(self, request: Request, db: DB, code: str = TierCode) -> StipendTier:
+        row = await db.one(request, queries.DELETE_STIPEND_TIER, {"code": code})
+        return load(StipendTier, row["tier"])
 
 
 class AlertController(Controller):

@@ -25,6 +25,7 @@ from app.http.engagement.schemas import (
     Mission,
     NewWallPost,
     ParticipantStats,
+    StipendEligibility,
     Submission,
     WallPost,
 )
@@ -114,6 +115,13 @@ class EngagementController(Controller):
           summary="Check in for today (streaks, bonuses, un-pause)", responses=problems(401, 403, 404))
     async def check_in(self, request: Request, db: DB, user_id: UUID = UserId) -> CheckIn:
         return from_row(CheckIn, await db.one(request, queries.CHECK_IN, {"user_id": user_id}))
+
+    @get("/{user_id:uuid}/stipend-tier", operation_id="getStipendTier",
+         summary="The stipend tier the participant qualifies for, from their balances (support eligibility)",
+         responses=problems(401, 403, 404))
+    async def stipend_tier(self, request: Request, db: DB, user_id: UUID = UserId) -> StipendEligibility:
+        row = await db.one(request, queries.STIPEND_TIER, {"user_id": user_id})
+        return load(StipendEligibility, row["eligibility"])
 
     @get("/{user_id:uuid}/balances", operation_id="getBalances", summary="Balance per currency",
          responses=problems(401, 403, 404))

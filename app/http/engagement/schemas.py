@@ -208,6 +208,10 @@ class Resolution(Body):
     notes: Annotated[str, Meta(max_length=2000)] | None = None
 
 
+# What wrote a wall post: the participant ('post') or the engine, for one of their achievements.
+WallKind = Literal["post", "hard_completion", "streak_milestone", "level_up"]
+
+
 class WallPost(Out):
     id: UUID
     participant_id: UUID
@@ -215,6 +219,7 @@ class WallPost(Out):
     body: str
     published_at: datetime
     rank_score: float
+    kind: WallKind
 
 
 class NewWallPost(Body):
@@ -224,3 +229,44 @@ class NewWallPost(Body):
 class Hashtag(Body):
     hashtag: Annotated[str, Meta(pattern=r"^#\w{1,50}$", max_length=51)]
 
+
+
+class CheckInOnRequest(Body):
+    enabled: bool
+
+
+class StipendTier(Out):
+    code: str
+    rank: int
+    currency: str
+    min_balance: int
+    description: str | None
+
+
+class StipendTierSpec(Body):
+    rank: Annotated[int, Meta(ge=1, le=20)]
+    currency: Currency
+    min_balance: Annotated[int, Meta(ge=0, le=1_000_000_000)]
+    description: Annotated[str, Meta(max_length=500)] | None = None
+
+
+class StipendStep(Out):
+    code: str
+    rank: int
+    currency: str
+    min_balance: int
+    balance: int
+    met: bool
+
+
+class StipendNext(StipendStep):
+    shortfall: int
+
+
+class StipendEligibility(Out):
+    participant_id: UUID
+    eligible: bool
+    tier: str | None
+    rank: int | None
+    next: StipendNext | None
+    tiers: list[StipendStep]
