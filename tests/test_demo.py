@@ -13,7 +13,7 @@ def test_demo_loads_twice_and_its_keys_authenticate(db, dsn):
         assert row["role"] == role
     assert db.execute("select count(*) as n from missions.templates()").fetchone()["n"] == 8
     wall = db.execute("select kind, body from missions.wall_feed()").fetchall()
-    assert sorted(w["kind"] for w in wall) == ["hard_completion", "post"]
+    assert sorted(w["kind"] for w in wall) == ["hard_completion", "level_up", "post"]
     sam = "00000000-0000-4000-a000-000000000007"
     assert db.execute("select missions.stipend_tier(%s) as t", (sam,)).fetchone()["t"]["tier"] == "STIPEND_BASIC"
     agent_missions = db.execute("select m->>'status' as status, jsonb_array_length(m->'tasks') as steps "

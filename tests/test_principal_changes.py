@@ -166,6 +166,23 @@ def test_a_level_change_re_gates_templates_at_once_both_ways(db, principals):
         ("L0_APPLICANT", "L2_SKILLED"), ("L2_SKILLED", "L1_ACTIVATED")]
 
 
+def test_a_participants_rise_is_one_wall_post_per_level_reached(db, principals):
+    admin, me = principals["admin"], principals["participant"]
+
+    def level_posts():
+        return [(r["achievement_ref"], r["body"]) for r in db.execute(
+            "select achievement_ref, body from missions_private.wall_posts "
+            "where participant_id = %s and kind = 'level_up' order by published_at, achievement_ref", (me["id"],))]
+
+    update(db, admin, me["id"], level="L2_SKILLED")
+    update(db, admin, me["id"], level="L1_ACTIVATED")   # a fall posts nothing
+    update(db, admin, me["id"], level="L2_SKILLED")     # reaching L2 again posts nothing new
+    update(db, admin, admin["id"], level="L3_EXPOSED")  # staff are not on the wall
+    assert level_posts() == [("L2_SKILLED", "Levelled up: L0_APPLICANT → L2_SKILLED.")]
+    feed = call(db, me, "select json_agg(w) from missions.wall_feed() w")
+    assert [w["kind"] for w in feed if w["participant_id"] == me["id"]] == ["level_up"]
+
+
 def test_a_tier_change_moves_this_months_learning_quota(db, principals):
     set_clock(db, "2026-03-10 12:00:00+00")
     admin = principals["admin"]

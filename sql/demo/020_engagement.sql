@@ -53,3 +53,7 @@ BEGIN
   PERFORM missions.credit(v_sam, 'MOMENTUM', 110, 'DEMO_MOMENTUM', 'demo:momentum');
 END
 $demo$;
+
+-- A level-up: staff raise Lee from L1_ACTIVATED to L2_SKILLED (a principal.level_changed event and a level_up
+-- post on the wall). Loading the demo again changes nothing: Lee is already L2, and a level is posted once.
+SELECT missions.update_principal('00000000-0000-4000-a000-000000000006', '{"level": "L2_SKILLED"}');

@@ -261,6 +261,9 @@ BEGIN
     SELECT d.revoked_keys, d.released_claims INTO v_revoked, v_released
     FROM missions_private.deactivate_principal(p_id) d;
   END IF;
+  IF v_new.level IS DISTINCT FROM v_old.level THEN
+    PERFORM missions_private.post_level_up(p_id, v_old.level, v_new.level);  -- a participant's rise is a wall post, once per level
+  END IF;
 
   INSERT INTO missions_private.events (type, participant_id, actor_id, payload)
   SELECT c.type, CASE WHEN v_old.role = 'participant' THEN p_id END, v_caller,
@@ -287,7 +290,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.update_principal(uuid, jsonb) IS
-  'Changes a principal (admins, services; a participant only their own display_name and timezone, MS403 otherwise): attrs display_name, level, tier, timezone, cohort (null clears), active, paused; MS422 unknown key or bad value, MS404 unknown principal. One principal.* event per changed attribute; deactivation revokes the API keys and releases live leases. Returns the row.';
+  'Changes a principal (admins, services; a participant only their own display_name and timezone, MS403 otherwise): attrs display_name, level, tier, timezone, cohort (null clears), active, paused; MS422 unknown key or bad value, MS404 unknown principal. One principal.* event per changed attribute; a participant''s level increase is a wall achievement post; deactivation revokes the API keys and releases live leases. Returns the row.';
 
 -- missions.search_principals: principals by role, cohort, level, active and display-name text, by name, a page at a time (key: display_name, id).
 CREATE OR REPLACE FUNCTION missions.search_principals(
