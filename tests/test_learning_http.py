@@ -187,8 +187,10 @@ def test_the_learner_journey_over_http(client, world, connect, evidence_dir):
     skills = {s["skill"]: s for s in client.get(f"{API}/skill-signals", headers=me).json()["items"]}
     assert set(skills) == {"siem", "triage", "log_analysis", "edr"}
     assert skills["siem"]["mastery"] == 82.5 and skills["siem"]["confidence"] == 0.5
-    completed = client.get(f"{API}/missions/dashboard", headers=me).json()["completed"]
-    assert [(c["id"], c["finalScore"]) for c in completed] == [(mid, 82.5)]
+    board = client.get(f"{API}/missions/dashboard", headers=me).json()
+    assert [(c["id"], c["finalScore"]) for c in board["completed"]] == [(mid, 82.5)]
+    # the gap analysis: the three weakest signals (all 82.5 with confidence 0.5: by name)
+    assert board["skillGaps"] == [{"skill": s, "mastery": 82.5, "confidence": 0.5} for s in ("edr", "log_analysis", "siem")]
     # staff read anyone's; the portfolio is the learner's own
     admin = bearer(world["admin"])
     assert client.get(f"{API}/portfolio?participant_id={learner['id']}", headers=admin).json()["items"] == items

@@ -232,10 +232,10 @@ def test_recommendations_for_a_mission_stage(client, db, principals):
     assert recommend(learner, "?subtask=1") == stage1  # default limit 5
     assert recommend(learner, "?subtask=1&limit=2") == stage1[:2]
     assert recommend(admin, "?subtask=1&limit=10") == stage1  # staff: for the mission's participant
-    assert recommend(principals["service"], "?limit=50")[0] == ("d-mission", "mission", 3.0)  # the whole mission
+    assert recommend(principals["service"], "?limit=50") == stage1  # no subtask: the learner's current one (1)
     item = client.get(f"{API}/mission-progress/{mid}/recipes?subtask=1", headers=bearer(learner)).json()[0]
     assert item == {"slug": "b-stage", "title": "b-stage", "type": "technical", "minutes": 7, "skills": ["siem"],
-                    "reason": "stage", "score": 1.0}
+                    "reason": "stage", "score": 1.0, "subtask": 1}
 
     # another participant's mission, an unknown mission or subtask are 404; mentors and agents get none
     for who, path in [(other, f"{mid}/recipes"), (learner, f"{UNKNOWN}/recipes"), (learner, f"{mid}/recipes?subtask=9")]:
@@ -246,6 +246,22 @@ def test_recommendations_for_a_mission_stage(client, db, principals):
         assert_problem(client.get(f"{API}/mission-progress/{mid}/recipes{query}", headers=bearer(learner)), 422)
     # a participant's id is no learning mission
     assert_problem(client.get(f"{API}/mission-progress/{other['id']}/recipes", headers=bearer(admin)), 404)
+
+
+def test_the_dashboard_recommends_recipes_for_skill_gaps(client, db, principals):
+    admin, learner = principals["admin"], principals["participant"]
+    db.execute("""insert into missions_private.skill_signals (participant_id, skill, mastery, confidence, evidence_count)
+                  values (%s, 'siem', 35, 0.5, 1), (%s, 'edr', 100, 0.5, 1)""", (learner["id"], learner["id"]))
+    post_recipe(client, admin, slug="siem-basics", skills=["siem"])
+    post_recipe(client, admin, slug="edr-basics", skills=["edr"])
+    board = client.get(f"{API}/missions/dashboard", headers=bearer(learner)).json()
+    assert board["skillGaps"] == [{"skill": "siem", "mastery": 35.0, "confidence": 0.5}]  # edr is mastered
+    assert board["recommendedRecipes"] == [
+        {"slug": "siem-basics", "title": RECIPE["title"], "type": "technical", "minutes": 7, "skills": ["siem"],
+         "gapSkills": ["siem"], "score": 0.65}]
+    # completing it takes it off the list
+    client.post(f"{API}/recipes/siem-basics/usage", headers=bearer(learner), json={"event": "completed"})
+    assert client.get(f"{API}/missions/dashboard", headers=bearer(learner)).json()["recommendedRecipes"] == []
 
 
 def slice_of(row: dict, *keys: str) -> tuple:
@@ -269,7 +285,7 @@ def test_analytics_on_known_data(client, db):
     assert get("/missions/analytics/performance") == []
     assert get(f"/mission-progress/{bob_mission}/recipes", bearer(p["bob"])) == [
         {"slug": "r-logs", "title": "r-logs", "type": "concept", "minutes": 5, "skills": [], "reason": "mission",
-         "score": 1.0}]
+         "score": 1.0, "subtask": None}]  # completed: no subtask left, the whole mission
     for who in (alice, mentor, agent):
         assert_problem(client.post(f"{API}/missions/analytics/refresh", headers=who), 403, "forbidden")
     refreshed = client.post(f"{API}/missions/analytics/refresh", headers=admin)

@@ -576,8 +576,9 @@ BEGIN
       FROM missions_private.missions m
       JOIN missions_private.learning_missions lm ON lm.mission_id = m.id
       JOIN missions_private.learning_templates l ON l.template_id = m.template_id
-      WHERE m.participant_id = p.id AND m.status = 'completed'), '[]'));
+      WHERE m.participant_id = p.id AND m.status = 'completed'), '[]'))
+    || missions_private.skill_gap_recipes(p.id);
 END
 $fn$;
 COMMENT ON FUNCTION missions.learning_dashboard(uuid) IS
-  'The participant''s learning dashboard: this local month''s quota, available templates (can_start, blocked_by, view_only), missions in progress or under review, completed missions.';
+  'The participant''s learning dashboard: this local month''s quota, available templates (can_start, blocked_by, view_only), missions in progress or under review, completed missions, skill_gaps (the 3 weakest skill signals) and recommended_recipes for them (at most 5; missions_private.skill_gap_recipes).';

@@ -203,6 +203,26 @@ class CompletedLearningMission(Out):
     completed_at: datetime | None
 
 
+class SkillGap(Out):
+    """One of the learner's weakest skill signals (lowest mastery first)."""
+
+    skill: str
+    mastery: float
+    confidence: float
+
+
+class GapRecipe(Out):
+    """A recipe teaching one or more of the learner's skill gaps, not yet completed by them."""
+
+    slug: str
+    title: str
+    type: str
+    minutes: int
+    skills: list[str]
+    gap_skills: list[str]
+    score: float
+
+
 class Dashboard(Out):
     participant_id: UUID
     tier: str
@@ -210,6 +230,8 @@ class Dashboard(Out):
     available: list[AvailableTemplate]
     in_progress: list[OpenLearningMission]
     completed: list[CompletedLearningMission]
+    skill_gaps: list[SkillGap]
+    recommended_recipes: list[GapRecipe]
 
 
 class EvidenceSummary(Out):
@@ -555,6 +577,7 @@ class RecipeRecommendation(Out):
     skills: list[str]
     reason: Literal["stage", "mission", "skills"]
     score: float
+    subtask: int | None
 
 
 # ---- learning analytics (as of the last refresh) ------------------------------------------------
