@@ -513,6 +513,15 @@ def test_staff_manage_templates_and_rubrics(client, world, principals):
     assert rubric.json()["version"] == 2 and rubric.json()["templateId"] == tid
     assert client.get(f"{API}/learning-templates/{tid}", headers=me).json()["rubric"]["version"] == 2
     assert client.get(f"{API}/mission-progress/{world['mid']}", headers=me).json()["rubric"]["version"] == 1
+    # auto-submit at the deadline needs a deadline
+    assert_problem(client.post(f"{API}/learning-templates", headers=admin,
+                               json=http_template("AUTO-01", autoSubmit=True)), 422, "validation")
+    auto = client.post(f"{API}/learning-templates", headers=admin,
+                       json=http_template("AUTO-02", autoSubmit=True, timeConstraintHours=4))
+    assert auto.status_code == 201, auto.text
+    assert (auto.json()["autoSubmit"], auto.json()["timeConstraintHours"]) == (True, 4)
+    progress = client.get(f"{API}/mission-progress/{world['mid']}", headers=me).json()
+    assert (progress["autoSubmit"], progress["autoSubmittedAt"]) == (False, None)
 
 
 def test_static_learning_routes_win_over_participant_routes(client, world):

@@ -181,7 +181,7 @@ AS $fn$
     'completed_at', m.completed_at, 'reflection', lm.reflection, 'tools_used', to_jsonb(lm.tools_used),
     'rubric', jsonb_build_object('id', r.id, 'version', r.version, 'criteria', r.criteria),
     'ai_score', lm.ai_score, 'mentor_score', lm.mentor_score, 'final_score', lm.final_score, 'feedback', lm.feedback,
-    'review_rounds', lm.review_rounds,
+    'review_rounds', lm.review_rounds, 'auto_submit', l.auto_submit, 'auto_submitted_at', lm.auto_submitted_at,
     'drop_off_stage', CASE WHEN m.status <> 'completed' THEN
                         (SELECT min(s.position) FROM missions_private.steps s
                          WHERE s.mission_id = m.id AND s.kind = 'subtask' AND s.status NOT IN ('completed', 'skipped')) END,

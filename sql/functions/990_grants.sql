@@ -114,5 +114,6 @@ GRANT EXECUTE ON FUNCTION missions.mission_performance(text, integer, jsonb), mi
   missions.cohort_dashboard(integer, jsonb)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT EXECUTE ON FUNCTION missions.refresh_learning_analytics() TO missions_admin, missions_service;
-GRANT EXECUTE ON FUNCTION missions.warn_learning_deadlines(), missions.set_evidence_limits(bigint, integer, text[])
+GRANT EXECUTE ON FUNCTION missions.warn_learning_deadlines(), missions.auto_submit_learning_missions(),
+  missions.set_evidence_limits(bigint, integer, text[])
   TO missions_admin, missions_service;

@@ -175,6 +175,7 @@ SQL: list[Sql] = [
     Sql("portfolio", "{owner}", OWN),
     Sql("skill_signals", "{owner}", OWN),
     Sql("warn_learning_deadlines", "", STAFF),
+    Sql("auto_submit_learning_missions", "", STAFF),
     # ---- recipes and analytics ------------------------------------------------------------------------
     Sql("upsert_recipe", """'{"slug": "rm-upserted", "title": "T", "type": "concept"}'::jsonb""", STAFF),
     Sql("delete_recipe", "{recipe}", STAFF),

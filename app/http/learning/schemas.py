@@ -88,6 +88,7 @@ class LearningTemplate(Out):
     track: str
     success_criteria: list[str]
     time_constraint_hours: int | None
+    auto_submit: bool
     reflection_required: bool
     is_capstone: bool
     pass_score: int
@@ -150,6 +151,7 @@ class NewLearningTemplate(Body):
     objectives: Names | Unset = UNSET
     success_criteria: Names | Unset = UNSET
     time_constraint_hours: Annotated[int, Meta(ge=1, le=8760)] | Unset = UNSET
+    auto_submit: bool | Unset = UNSET
     reflection_required: bool | Unset = UNSET
     is_capstone: bool | Unset = UNSET
     pass_score: Annotated[int, Meta(ge=0, le=100)] | Unset = UNSET
@@ -287,6 +289,8 @@ class Progress(Out):
     final_score: float | None
     feedback: str | None
     review_rounds: int
+    auto_submit: bool
+    auto_submitted_at: datetime | None
     drop_off_stage: int | None
     subtasks: list[SubtaskProgress]
 
