@@ -266,7 +266,7 @@ def test_effectiveness_reorders_otherwise_equal_recipes(db, principals):
 
     # before the refresh the analytics know nothing: both weigh 1.0, slug decides
     assert recommend(db, newcomer, newcomer, fresh, 1) == [("x-alpha", "mission", 1.0), ("y-beta", "mission", 1.0)]
-    assert call(db, admin, "select missions.refresh_learning_analytics()") == 6
+    assert call(db, admin, "select missions.refresh_learning_analytics()") == 9
     # y-beta: 1 success in 1 attempt with it -> (1+1)/(1+2)*2 = 1.3333; x-alpha: 0 of 1 -> (0+1)/(1+2)*2 = 0.6667
     assert recommend(db, newcomer, newcomer, fresh, 1) == [("y-beta", "mission", 1.3333), ("x-alpha", "mission", 0.6667)]
     eff = {r["slug"]: r for r in rows(db, admin, "select * from missions.recipe_effectiveness()")}

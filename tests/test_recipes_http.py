@@ -8,7 +8,7 @@ import uuid
 
 from litestar import Litestar
 
-from tests.helpers.analytics import build
+from tests.helpers.analytics import build, build_paths
 from tests.helpers.http import assert_problem
 from tests.helpers.learning import create_simple, create_template, start
 from tests.helpers.principals import bearer
@@ -289,8 +289,8 @@ def test_analytics_on_known_data(client, db):
     for who in (alice, mentor, agent):
         assert_problem(client.post(f"{API}/missions/analytics/refresh", headers=who), 403, "forbidden")
     refreshed = client.post(f"{API}/missions/analytics/refresh", headers=admin)
-    assert refreshed.status_code == 200 and refreshed.json() == {"refreshed": 6}
-    assert client.post(f"{API}/missions/analytics/refresh", headers=bearer(p["service"])).json() == {"refreshed": 6}
+    assert refreshed.status_code == 200 and refreshed.json() == {"refreshed": 9}
+    assert client.post(f"{API}/missions/analytics/refresh", headers=bearer(p["service"])).json() == {"refreshed": 9}
 
     cols = ("code", "track", "tier", "attempts", "completed", "completionRate", "avgFinalScore", "avgHours")
     perf = get("/missions/analytics/performance")
@@ -356,6 +356,55 @@ def test_analytics_on_known_data(client, db):
         assert_problem(client.get(f"{API}/missions/analytics{query}", headers=admin), 422, "validation")
 
 
+def walk(client, path: str, who: dict) -> list[dict]:
+    """Every item of a paged list, one per page, by nextCursor."""
+    items: list[dict] = []
+    url = f"{API}{path}{'&' if '?' in path else '?'}limit=1"
+    while True:
+        r = client.get(url, headers=who)
+        assert r.status_code == 200, r.text
+        items += r.json()["items"]
+        cursor = r.json()["nextCursor"]
+        if cursor is None:
+            return items
+        url = f"{API}{path}{'&' if '?' in path else '?'}limit=1&cursor={cursor}"
+
+
+def test_usage_decision_and_tool_analytics_over_http(client, db):
+    data = build(db)
+    p = data["p"]
+    admin, mentor = bearer(p["admin"]), bearer(p["mentor"])
+    client.post(f"{API}/recipes/r-logs/usage", headers=bearer(p["alice"]), json={"event": "time", "seconds": 600})
+    paths = build_paths(db)
+    tid = paths["t"]
+    assert client.post(f"{API}/missions/analytics/refresh", headers=admin).json() == {"refreshed": 9}
+
+    usage = walk(client, "/recipes/analytics/usage-stats", mentor)
+    assert [slice_of(r, "slug", "learners", "viewers", "views", "secondsSpent", "avgMinutes", "completed",
+                     "completionRate", "markedUsed") for r in usage] == [
+        ("r-logs", 4, 2, 2, 600, 2.5, 1, 0.25, 2), ("r-grc", 1, 0, 0, 0, 0.0, 1, 1.0, 0),
+        ("r-none", 0, 0, 0, 0, None, 0, 0.0, 0)]
+    assert usage[0]["lastUsedAt"] is not None and usage[2]["lastUsedAt"] is None
+
+    decisions = walk(client, f"/missions/analytics/decisions?template_id={tid}", admin)
+    assert [slice_of(r, "choiceKey", "chosen", "share", "open", "ended", "completed", "successRate") for r in decisions] == [
+        ("escalate", 0, 0.0, 0, 0, 0, None), ("isolate", 2, 0.5, 0, 2, 1, 0.5), ("monitor", 2, 0.5, 1, 1, 1, 1.0)]
+    assert {(r["templateId"], r["code"], r["subtask"], r["decisionKey"]) for r in decisions} == \
+        {(tid, "PATH-01", 2, "containment")}
+    tools = walk(client, f"/missions/analytics/tools?template_id={tid}", mentor)
+    assert [slice_of(r, "tool", "missions", "share", "completed") for r in tools] == [
+        ("splunk", 3, 0.6, 2), ("edr-console", 1, 0.2, 0), ("wireshark", 1, 0.2, 1)]
+
+    for path in ("/recipes/analytics/usage-stats", f"/missions/analytics/decisions?template_id={tid}",
+                 f"/missions/analytics/tools?template_id={tid}"):
+        for who in (bearer(p["alice"]), bearer(p["agent"])):
+            assert_problem(client.get(API + path, headers=who), 403, "forbidden")
+    for kind in ("decisions", "tools"):
+        assert_problem(client.get(f"{API}/missions/analytics/{kind}?template_id={UNKNOWN}", headers=admin), 404, "not-found")
+        assert_problem(client.get(f"{API}/missions/analytics/{kind}", headers=admin), 422, "validation")
+        assert_problem(client.get(f"{API}/missions/analytics/{kind}?template_id={tid}&limit=0", headers=admin), 422)
+
+
 def test_skipping_an_optional_subtask_over_http(client, db, principals):
     learner = principals["participant"]
     tid = create_simple(db, "OPT-01", subtasks=[{"title": "Step 1"}, {"title": "Extra", "optional": True},
@@ -379,6 +428,8 @@ ENDPOINTS = [
     ("GET", "/missions/analytics/performance"), ("GET", f"/missions/analytics/funnel?template_id={UNKNOWN}"),
     ("GET", "/missions/analytics/heatmap"), ("GET", "/missions/analytics/benchmarks"),
     ("GET", "/missions/analytics/cohorts"), ("GET", "/recipes/analytics/effectiveness"),
+    ("GET", "/recipes/analytics/usage-stats"), ("GET", f"/missions/analytics/decisions?template_id={UNKNOWN}"),
+    ("GET", f"/missions/analytics/tools?template_id={UNKNOWN}"),
     ("POST", "/missions/analytics/refresh"),
 ]
 VALID_BODIES = {("POST", "/recipes"): RECIPE, ("PUT", "/recipes/x-1"): {"title": "X", "type": "tool"},
@@ -407,6 +458,10 @@ def test_static_segments_win(client, db, principals):
     assert handler(f"{API}/recipes/analytics/effectiveness") == "getRecipeEffectiveness"
     assert handler(f"{API}/recipes/analytics") == "getRecipe"               # a recipe may be called analytics
     assert handler(f"{API}/recipes/analytics/links", "POST") == "linkRecipe"
+    assert handler(f"{API}/recipes/analytics/usage", "POST") == "trackRecipeUsage"  # hence usage-stats, not usage
+    assert handler(f"{API}/recipes/analytics/usage-stats") == "getRecipeUsageStats"
+    assert handler(f"{API}/missions/analytics/decisions") == "getDecisionPaths"
+    assert handler(f"{API}/missions/analytics/tools") == "getToolUsage"
     assert handler(f"{API}/mission-progress/{UNKNOWN}/recipes") == "recommendRecipes"
     assert handler(f"{API}/mission-progress/{UNKNOWN}") == "getMissionProgress"
     # and over the wire
@@ -415,7 +470,7 @@ def test_static_segments_win(client, db, principals):
     assert client.put(f"{API}/recipes/analytics", headers=admin, json={"title": "Analytics", "type": "analysis"}).status_code == 201
     assert client.get(f"{API}/recipes/analytics", headers=learner).json()["title"] == "Analytics"
     assert client.get(f"{API}/recipes/analytics/effectiveness", headers=admin).json()["items"] == []  # not refreshed yet
-    assert client.post(f"{API}/missions/analytics/refresh", headers=admin).json() == {"refreshed": 6}
+    assert client.post(f"{API}/missions/analytics/refresh", headers=admin).json() == {"refreshed": 9}
     assert [r["slug"] for r in client.get(f"{API}/recipes/analytics/effectiveness", headers=admin).json()["items"]] == ["analytics"]
     assert client.get(f"{API}/missions/dashboard", headers=learner).json()["participantId"] == principals["participant"]["id"]
     assert client.get(f"{API}/missions/analytics/cohorts", headers=admin).status_code == 200

@@ -652,5 +652,56 @@ class CohortSummary(Out):
     top_skills: list[str]
 
 
+class RecipeUsageStats(Out):
+    """A recipe's usage: totals over every participant's recipe_usage row."""
+
+    recipe_id: UUID
+    slug: str
+    title: str
+    type: str
+    learners: int
+    viewers: int
+    views: int
+    seconds_spent: int
+    avg_minutes: float | None
+    completed: int
+    completion_rate: float
+    marked_used: int
+    last_used_at: datetime | None
+
+
+class DecisionPath(Out):
+    """One choice of a decision point: how often it was taken and how those missions ended."""
+
+    template_id: UUID
+    code: str
+    subtask: int
+    decision_key: str
+    choice_key: str
+    label: str
+    next_subtask: int
+    chosen: int
+    share: float
+    open: int
+    ended: int
+    completed: int
+    success_rate: float | None
+    avg_final_score: float | None
+
+
+class ToolUsage(Out):
+    """A tool learners reported using on a template's missions, and how those missions ended."""
+
+    template_id: UUID
+    code: str
+    tool: str
+    missions: int
+    share: float
+    ended: int
+    completed: int
+    success_rate: float | None
+    avg_final_score: float | None
+
+
 class AnalyticsRefresh(Out):
     refreshed: int
