@@ -226,6 +226,12 @@ _NO_LIFT = "coalesce(to_jsonb(x.lift), to_jsonb('none'::text))"
 RECIPE_EFFECTIVENESS = f"""select to_jsonb(x) as doc, {_key('lift=' + _NO_LIFT, 'slug=x.slug')}
 from missions.recipe_effectiveness({PAGE}) x"""
 COHORT_DASHBOARD = f"select to_jsonb(x) as doc, {_key('cohort=x.cohort')} from missions.cohort_dashboard({PAGE}) x"
+RECIPE_USAGE_STATS = f"""select to_jsonb(x) as doc, {_key('views=x.views', 'slug=x.slug')}
+from missions.recipe_usage_stats({PAGE}) x"""
+DECISION_PATHS = f"""select to_jsonb(x) as doc, {_key('subtask=x.subtask', 'choice_key=x.choice_key')}
+from missions.decision_paths(%(template_id)s::uuid, {PAGE}) x"""
+TOOL_USAGE = f"""select to_jsonb(x) as doc, {_key('missions=x.missions', 'tool=x.tool')}
+from missions.tool_usage(%(template_id)s::uuid, {PAGE}) x"""
 
 # ---- operations: the CLI, the worker, the reviewer, the demo loader, migrate ------------------------
 CHECK_INVARIANTS = "select i.invariant, i.violations, i.examples from missions.check_invariants() i"

@@ -59,6 +59,15 @@ def test_demo_has_a_defender_learning_track(db, dsn):
     board = db.execute("select missions.learning_dashboard(%s) as d", (pat,)).fetchone()["d"]
     blocked = {a["code"]: a["blocked_by"] for a in board["available"]}
     assert blocked == {"SIEM-01": None, "SIEM-02": "locked", "SIEM-03": "locked"}
+    assert siem1["auto_submit"] is True and docs[1]["auto_submit"] is False
+    # the gap analysis: Pat's weakest signals and recipes for them (siem-search-basics is completed)
+    assert [g["skill"] for g in board["skill_gaps"]] == ["log_analysis", "triage", "siem"]
+    assert [r["slug"] for r in board["recommended_recipes"]] == ["auth-log-patterns", "detection-rule-writing"]
+    # recipe usage analytics are there at once (the demo refreshes the views)
+    usage = [(r["slug"], r["learners"], r["views"], r["seconds_spent"], r["completed"], r["marked_used"])
+             for r in db.execute("select * from missions.recipe_usage_stats()")]
+    assert usage[:3] == [("siem-search-basics", 2, 4, 840, 1, 2), ("incident-report-structure", 1, 2, 420, 1, 0),
+                         ("auth-log-patterns", 1, 1, 120, 0, 0)]
 
 
 def test_demo_designates_its_mentor_and_a_revoked_designation_stays_revoked(db, dsn):

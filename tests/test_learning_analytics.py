@@ -3,8 +3,10 @@ reviewer, expiry; then missions.refresh_learning_analytics() and exact figures f
 
 from __future__ import annotations
 
-from tests.helpers.analytics import build
+from tests.helpers.analytics import build, build_paths
 from tests.helpers.calls import call, rows, sqlstate
+from tests.helpers.learning import create_simple
+from tests.helpers.principals import make_principal
 
 
 def plain(r: dict, *keys: str) -> tuple:
@@ -17,7 +19,7 @@ def test_every_view_on_known_data(db):
     p, admin = data["p"], data["p"]["admin"]
     # the views hold what the last refresh saw: nothing yet
     assert rows(db, admin, "select * from missions.mission_performance()") == []
-    assert call(db, admin, "select missions.refresh_learning_analytics()") == 6
+    assert call(db, admin, "select missions.refresh_learning_analytics()") == 9
 
     perf = rows(db, admin, "select * from missions.mission_performance()")
     cols = ("code", "track", "tier", "attempts", "completed", "completion_rate", "avg_final_score", "avg_hours")
@@ -73,9 +75,9 @@ def test_refresh_is_repeatable_and_readers_are_guarded(db):
     readers = ["select * from missions.mission_performance()", "select * from missions.completion_heatmap()",
                "select * from missions.participant_benchmarks()", "select * from missions.recipe_effectiveness()",
                "select * from missions.cohort_dashboard()"]
-    assert call(db, p["service"], "select missions.refresh_learning_analytics()") == 6
+    assert call(db, p["service"], "select missions.refresh_learning_analytics()") == 9
     first = [rows(db, admin, q) for q in readers]
-    assert call(db, None, "select missions.refresh_learning_analytics()") == 6   # as the owner, like pg_cron
+    assert call(db, None, "select missions.refresh_learning_analytics()") == 9   # as the owner, like pg_cron
     assert [rows(db, admin, q) for q in readers] == first
     # mentors read everything
     assert [rows(db, mentor, q) for q in readers] == first
@@ -99,8 +101,9 @@ def test_refresh_is_repeatable_and_readers_are_guarded(db):
         assert sqlstate(db, who, "select * from missions_private.cohort_dashboard") == "42501"
     private = db.execute("""select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
                             where n.nspname = 'missions_private' and c.relkind = 'm' order by 1""").fetchall()
-    assert [r["relname"] for r in private] == ["cohort_dashboard", "completion_heatmap", "mission_performance",
-                                               "participant_benchmarks", "recipe_effectiveness", "step_funnel"]
+    assert [r["relname"] for r in private] == ["cohort_dashboard", "completion_heatmap", "decision_paths",
+                                               "mission_performance", "participant_benchmarks", "recipe_effectiveness",
+                                               "recipe_usage_stats", "step_funnel", "tool_usage"]
     for r in private:
         for role in ("participant", "admin", "mentor", "agent", "service", "app"):
             assert not db.execute("select has_table_privilege(%s, %s, 'SELECT') as ok",
@@ -112,3 +115,57 @@ def test_refresh_job_is_scheduled(db):
     assert (jobs["refresh_learning_analytics"]["schedule"], jobs["refresh_learning_analytics"]["command"],
             jobs["refresh_learning_analytics"]["target"]) == \
         ("*/15 * * * *", "SELECT missions.refresh_learning_analytics()", "engine")
+
+
+def test_recipe_usage_per_recipe(db):
+    data = build(db)
+    p, admin = data["p"], data["p"]["admin"]
+    for name, seconds in (("alice", 600), ("bob", 300)):
+        call(db, p[name], "select missions.track_recipe_usage(%s, 'r-logs', 'time', %s)", p[name]["id"], seconds)
+    assert rows(db, admin, "select * from missions.recipe_usage_stats()") == []  # not refreshed yet
+    call(db, admin, "select missions.refresh_learning_analytics()")
+    cols = ("slug", "learners", "viewers", "views", "seconds_spent", "avg_minutes", "completed", "completion_rate",
+            "marked_used")
+    assert [plain(r, *cols) for r in rows(db, admin, "select * from missions.recipe_usage_stats()")] == [
+        ("r-logs", 4, 2, 2, 900, 3.75, 1, 0.25, 2),   # alice completed; bob and dave viewed; bob and carol marked used
+        ("r-grc", 1, 0, 0, 0, 0.0, 1, 1.0, 0),        # erin completed
+        ("r-none", 0, 0, 0, 0, None, 0, 0.0, 0)]      # nobody: zeros, most viewed first then slug
+    page = rows(db, admin, "select * from missions.recipe_usage_stats(1, %s::jsonb)", '{"views": 2, "slug": "r-logs"}')
+    assert [r["slug"] for r in page] == ["r-grc"]
+    assert rows(db, p["mentor"], "select slug from missions.recipe_usage_stats()")[0]["slug"] == "r-logs"
+    for who in (p["alice"], p["agent"]):
+        assert sqlstate(db, who, "select * from missions.recipe_usage_stats()") == "MS403"
+    assert sqlstate(db, admin, "select * from missions.recipe_usage_stats(0)") == "MS422"
+
+
+def test_decision_paths_and_tools_per_template(db):
+    data = build_paths(db)
+    p, admin, tid, scores = data["p"], data["p"]["admin"], data["t"], data["scores"]
+    call(db, admin, "select missions.refresh_learning_analytics()")
+    cols = ("subtask", "decision_key", "choice_key", "label", "next_subtask", "chosen", "share", "open", "ended",
+            "completed", "success_rate", "avg_final_score")
+    assert [plain(r, *cols) for r in rows(db, admin, "select * from missions.decision_paths(%s)", tid)] == [
+        (2, "containment", "escalate", "Escalate", 5, 0, 0.0, 0, 0, 0, None, None),
+        (2, "containment", "isolate", "Isolate the host", 3, 2, 0.5, 0, 2, 1, 0.5, scores["ann"]),   # ann won, ben expired
+        (2, "containment", "monitor", "Keep monitoring", 4, 2, 0.5, 1, 1, 1, 1.0, scores["cat"])]    # cat won, dan open
+    cols = ("tool", "missions", "share", "ended", "completed", "success_rate", "avg_final_score")
+    assert [plain(r, *cols) for r in rows(db, admin, "select * from missions.tool_usage(%s)", tid)] == [
+        ("splunk", 3, 0.6, 3, 2, 0.6667, round((scores["ann"] + scores["cat"]) / 2, 2)),  # of 5 started
+        ("edr-console", 1, 0.2, 0, 0, None, None),
+        ("wireshark", 1, 0.2, 1, 1, 1.0, scores["ann"])]
+    # paging by the keys
+    page = rows(db, admin, "select choice_key from missions.decision_paths(%s, 1, %s::jsonb)", tid,
+                '{"subtask": 2, "choice_key": "escalate"}')
+    assert [r["choice_key"] for r in page] == ["isolate"]
+    page = rows(db, admin, "select tool from missions.tool_usage(%s, 5, %s::jsonb)", tid, '{"missions": 3, "tool": "splunk"}')
+    assert [r["tool"] for r in page] == ["edr-console", "wireshark"]
+    # readers: staff and mentors; a template without decisions or tools has no rows; unknown ids are 404
+    mentor = make_principal(db, "mentor")
+    assert len(rows(db, mentor, "select * from missions.decision_paths(%s)", tid)) == 3
+    for q in ("select * from missions.decision_paths(%s)", "select * from missions.tool_usage(%s)"):
+        assert sqlstate(db, p["ann"], q, tid) == "MS403"
+        assert sqlstate(db, admin, q, data["m"]["ann"]) == "MS404"
+    other = create_simple(db, "PATH-02")
+    call(db, admin, "select missions.refresh_learning_analytics()")
+    assert rows(db, admin, "select * from missions.decision_paths(%s)", other) == []
+    assert rows(db, admin, "select * from missions.tool_usage(%s)", other) == []

@@ -187,8 +187,10 @@ def test_the_learner_journey_over_http(client, world, connect, evidence_dir):
     skills = {s["skill"]: s for s in client.get(f"{API}/skill-signals", headers=me).json()["items"]}
     assert set(skills) == {"siem", "triage", "log_analysis", "edr"}
     assert skills["siem"]["mastery"] == 82.5 and skills["siem"]["confidence"] == 0.5
-    completed = client.get(f"{API}/missions/dashboard", headers=me).json()["completed"]
-    assert [(c["id"], c["finalScore"]) for c in completed] == [(mid, 82.5)]
+    board = client.get(f"{API}/missions/dashboard", headers=me).json()
+    assert [(c["id"], c["finalScore"]) for c in board["completed"]] == [(mid, 82.5)]
+    # the gap analysis: the three weakest signals (all 82.5 with confidence 0.5: by name)
+    assert board["skillGaps"] == [{"skill": s, "mastery": 82.5, "confidence": 0.5} for s in ("edr", "log_analysis", "siem")]
     # staff read anyone's; the portfolio is the learner's own
     admin = bearer(world["admin"])
     assert client.get(f"{API}/portfolio?participant_id={learner['id']}", headers=admin).json()["items"] == items
@@ -511,6 +513,15 @@ def test_staff_manage_templates_and_rubrics(client, world, principals):
     assert rubric.json()["version"] == 2 and rubric.json()["templateId"] == tid
     assert client.get(f"{API}/learning-templates/{tid}", headers=me).json()["rubric"]["version"] == 2
     assert client.get(f"{API}/mission-progress/{world['mid']}", headers=me).json()["rubric"]["version"] == 1
+    # auto-submit at the deadline needs a deadline
+    assert_problem(client.post(f"{API}/learning-templates", headers=admin,
+                               json=http_template("AUTO-01", autoSubmit=True)), 422, "validation")
+    auto = client.post(f"{API}/learning-templates", headers=admin,
+                       json=http_template("AUTO-02", autoSubmit=True, timeConstraintHours=4))
+    assert auto.status_code == 201, auto.text
+    assert (auto.json()["autoSubmit"], auto.json()["timeConstraintHours"]) == (True, 4)
+    progress = client.get(f"{API}/mission-progress/{world['mid']}", headers=me).json()
+    assert (progress["autoSubmit"], progress["autoSubmittedAt"]) == (False, None)
 
 
 def test_static_learning_routes_win_over_participant_routes(client, world):

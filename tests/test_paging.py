@@ -401,6 +401,7 @@ def list_calls(w: dict) -> list[str]:
         f"missions.portfolio('{me}')", f"missions.skill_signals('{me}')", "missions.recipes()",
         "missions.mission_performance()", f"missions.step_funnel('{lt}')", "missions.completion_heatmap()",
         "missions.participant_benchmarks()", "missions.recipe_effectiveness()", "missions.cohort_dashboard()",
+        "missions.recipe_usage_stats()", f"missions.decision_paths('{lt}')", f"missions.tool_usage('{lt}')",
     ]
 
 
@@ -439,6 +440,7 @@ def test_the_learning_lists_walk_over_http_with_every_key_shape(client, db):
     lists = ["/api/v1/missions/analytics/performance", f"/api/v1/missions/analytics/funnel?template_id={data['t2']}",
              "/api/v1/missions/analytics/heatmap", "/api/v1/missions/analytics/benchmarks",
              "/api/v1/missions/analytics/cohorts", "/api/v1/recipes/analytics/effectiveness",
+             "/api/v1/recipes/analytics/usage-stats",
              f"/api/v1/portfolio?participant_id={alice}", f"/api/v1/skill-signals?participant_id={alice}",
              "/api/v1/learning-templates", "/api/v1/recipes"]
     for path in lists:

@@ -10,7 +10,7 @@ import psycopg
 
 from app import reviewer
 from tests.helpers.calls import at, call, rows, sqlstate
-from tests.helpers.learning import create_template, save
+from tests.helpers.learning import create_simple, create_template, save
 from tests.helpers.principals import make_principal
 
 
@@ -226,11 +226,10 @@ def test_recommendations_rank_stage_then_mission_and_skills(db, principals):
         ("g-stage3", "stage", 0.0),
         ("d-mission", "mission", 2.0), ("b-stage", "skills", 1.0), ("c-mission", "mission", 1.0),
         ("e-skills", "skills", 1.0), ("f-edr", "skills", 1.0)]
-    # the whole mission: any link to the template counts as mission-linked; every subtask's skills count
-    assert recommend(db, admin, learner, mid, None, 10) == [
-        ("d-mission", "mission", 3.0), ("b-stage", "mission", 2.0), ("e-skills", "skills", 2.0),
-        ("a-stage", "mission", 1.0), ("c-mission", "mission", 1.0), ("f-edr", "skills", 1.0),
-        ("g-stage3", "mission", 1.0)]
+    # no subtask: the learner's current one (subtask 1, nothing done yet), and the rows say so
+    assert recommend(db, admin, learner, mid, None, 10) == recommend(db, learner, learner, mid, 1, 10)
+    assert {r["subtask"] for r in rows(db, learner, "select * from missions.recommend_recipes(%s, %s)",
+                                       learner["id"], mid)} == {1}
     # a completed recipe comes back for another learner
     other_mid = call(db, other, "select missions.start_learning_mission(%s, %s)", other["id"], tid)["id"]
     assert "h-done" in [r[0] for r in recommend(db, other, other, other_mid, 1, 10)]
@@ -267,7 +266,7 @@ def test_effectiveness_reorders_otherwise_equal_recipes(db, principals):
 
     # before the refresh the analytics know nothing: both weigh 1.0, slug decides
     assert recommend(db, newcomer, newcomer, fresh, 1) == [("x-alpha", "mission", 1.0), ("y-beta", "mission", 1.0)]
-    assert call(db, admin, "select missions.refresh_learning_analytics()") == 6
+    assert call(db, admin, "select missions.refresh_learning_analytics()") == 9
     # y-beta: 1 success in 1 attempt with it -> (1+1)/(1+2)*2 = 1.3333; x-alpha: 0 of 1 -> (0+1)/(1+2)*2 = 0.6667
     assert recommend(db, newcomer, newcomer, fresh, 1) == [("y-beta", "mission", 1.3333), ("x-alpha", "mission", 0.6667)]
     eff = {r["slug"]: r for r in rows(db, admin, "select * from missions.recipe_effectiveness()")}
@@ -275,3 +274,60 @@ def test_effectiveness_reorders_otherwise_equal_recipes(db, principals):
         [1, 1, 1, 0]
     assert [float(eff["y-beta"][k]) for k in ("success_rate_with", "success_rate_without", "lift")] == [1.0, 0.0, 1.0]
     assert float(eff["x-alpha"]["lift"]) == -1.0
+
+
+def test_without_a_subtask_the_current_stage_then_the_whole_mission(db, principals):
+    admin, learner = principals["admin"], principals["participant"]
+    tid = create_simple(db, "CUR-01", 3, skills=["siem"],
+                        subtasks=[{"title": "Logs", "skills": ["logs"]}, {"title": "Triage", "skills": ["triage"]},
+                                  {"title": "Report", "optional": True}])
+    for slug, skills, subtask in [("s1-logs", ["logs"], 1), ("s2-triage", ["triage"], 2), ("whole", [], None)]:
+        upsert(db, admin, slug=slug, title=slug, type="concept", skills=skills)
+        call(db, admin, "select missions.link_recipe(%s, %s, %s)", slug, tid, subtask)
+    mid = call(db, learner, "select missions.start_learning_mission(%s, %s)", learner["id"], tid)["id"]
+
+    def current() -> list[tuple]:
+        found = rows(db, learner, "select * from missions.recommend_recipes(%s, %s)", learner["id"], mid)
+        return [(r["slug"], r["reason"], r["subtask"]) for r in found]
+
+    assert current() == [("s1-logs", "stage", 1), ("whole", "mission", 1)]
+    save(db, learner, mid, subtask=1, done=True)
+    assert current() == [("s2-triage", "stage", 2), ("whole", "mission", 2)]
+    save(db, learner, mid, subtask=2, done=True)
+    # subtask 3 (optional) is still open: it is the current stage, with no link of its own
+    assert current() == [("whole", "mission", 3)]
+    save(db, learner, mid, subtask=3, skip=True)
+    # nothing left: the whole mission (every link to the template, every subtask's skills)
+    assert current() == [("s1-logs", "mission", None), ("s2-triage", "mission", None), ("whole", "mission", None)]
+    # an explicit subtask still wins
+    assert [r["slug"] for r in rows(db, learner, "select * from missions.recommend_recipes(%s, %s, 2)",
+                                    learner["id"], mid)] == ["s2-triage", "whole"]
+
+
+def dashboard_gaps(db: psycopg.Connection, who: dict) -> tuple[list, list]:
+    board = call(db, who, "select missions.learning_dashboard(%s)", who["id"])
+    return ([(g["skill"], float(g["mastery"])) for g in board["skill_gaps"]],
+            [(r["slug"], r["gap_skills"], float(r["score"])) for r in board["recommended_recipes"]])
+
+
+def test_the_dashboard_recommends_recipes_for_the_weakest_skill_signals(db, principals):
+    admin, learner, other = principals["admin"], principals["participant"], principals["other"]
+    # no skill signals yet: no gaps, no recommendations
+    assert dashboard_gaps(db, learner) == ([], [])
+    for skill, mastery, confidence in [("siem", 40, 0.5), ("triage", 60, 0.75), ("edr", 60, 0.5),
+                                       ("policy", 90, 0.5), ("logs", 100, 0.875)]:
+        db.execute("""insert into missions_private.skill_signals (participant_id, skill, mastery, confidence, evidence_count)
+                      values (%s, %s, %s, %s, 1)""", (learner["id"], skill, mastery, confidence))
+    for slug, skills in [("r-siem", ["siem"]), ("r-siem-edr", ["siem", "edr"]), ("r-triage", ["triage"]),
+                         ("r-policy", ["policy"]), ("r-logs", ["logs"]), ("r-done", ["siem"]), ("r-cloud", ["cloud"])]:
+        upsert(db, admin, slug=slug, title=slug, type="concept", skills=skills)
+    call(db, learner, "select missions.track_recipe_usage(%s, 'r-done', 'completed')", learner["id"])
+
+    gaps, recipes = dashboard_gaps(db, learner)
+    # the three weakest below 100: siem 40, then edr before triage (same mastery, lower confidence); policy is 4th
+    assert gaps == [("siem", 40.0), ("edr", 60.0), ("triage", 60.0)]
+    # score: sum of (100 - mastery) / 100 over the gaps taught; completed recipes and non-gap skills left out
+    assert recipes == [("r-siem-edr", ["siem", "edr"], 1.0), ("r-siem", ["siem"], 0.6), ("r-triage", ["triage"], 0.4)]
+    # another participant's dashboard is theirs alone; their gaps are their own (none)
+    assert sqlstate(db, other, "select missions.learning_dashboard(%s)", learner["id"]) == "MS403"
+    assert dashboard_gaps(db, other) == ([], [])

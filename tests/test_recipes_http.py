@@ -8,7 +8,7 @@ import uuid
 
 from litestar import Litestar
 
-from tests.helpers.analytics import build
+from tests.helpers.analytics import build, build_paths
 from tests.helpers.http import assert_problem
 from tests.helpers.learning import create_simple, create_template, start
 from tests.helpers.principals import bearer
@@ -232,10 +232,10 @@ def test_recommendations_for_a_mission_stage(client, db, principals):
     assert recommend(learner, "?subtask=1") == stage1  # default limit 5
     assert recommend(learner, "?subtask=1&limit=2") == stage1[:2]
     assert recommend(admin, "?subtask=1&limit=10") == stage1  # staff: for the mission's participant
-    assert recommend(principals["service"], "?limit=50")[0] == ("d-mission", "mission", 3.0)  # the whole mission
+    assert recommend(principals["service"], "?limit=50") == stage1  # no subtask: the learner's current one (1)
     item = client.get(f"{API}/mission-progress/{mid}/recipes?subtask=1", headers=bearer(learner)).json()[0]
     assert item == {"slug": "b-stage", "title": "b-stage", "type": "technical", "minutes": 7, "skills": ["siem"],
-                    "reason": "stage", "score": 1.0}
+                    "reason": "stage", "score": 1.0, "subtask": 1}
 
     # another participant's mission, an unknown mission or subtask are 404; mentors and agents get none
     for who, path in [(other, f"{mid}/recipes"), (learner, f"{UNKNOWN}/recipes"), (learner, f"{mid}/recipes?subtask=9")]:
@@ -246,6 +246,22 @@ def test_recommendations_for_a_mission_stage(client, db, principals):
         assert_problem(client.get(f"{API}/mission-progress/{mid}/recipes{query}", headers=bearer(learner)), 422)
     # a participant's id is no learning mission
     assert_problem(client.get(f"{API}/mission-progress/{other['id']}/recipes", headers=bearer(admin)), 404)
+
+
+def test_the_dashboard_recommends_recipes_for_skill_gaps(client, db, principals):
+    admin, learner = principals["admin"], principals["participant"]
+    db.execute("""insert into missions_private.skill_signals (participant_id, skill, mastery, confidence, evidence_count)
+                  values (%s, 'siem', 35, 0.5, 1), (%s, 'edr', 100, 0.5, 1)""", (learner["id"], learner["id"]))
+    post_recipe(client, admin, slug="siem-basics", skills=["siem"])
+    post_recipe(client, admin, slug="edr-basics", skills=["edr"])
+    board = client.get(f"{API}/missions/dashboard", headers=bearer(learner)).json()
+    assert board["skillGaps"] == [{"skill": "siem", "mastery": 35.0, "confidence": 0.5}]  # edr is mastered
+    assert board["recommendedRecipes"] == [
+        {"slug": "siem-basics", "title": RECIPE["title"], "type": "technical", "minutes": 7, "skills": ["siem"],
+         "gapSkills": ["siem"], "score": 0.65}]
+    # completing it takes it off the list
+    client.post(f"{API}/recipes/siem-basics/usage", headers=bearer(learner), json={"event": "completed"})
+    assert client.get(f"{API}/missions/dashboard", headers=bearer(learner)).json()["recommendedRecipes"] == []
 
 
 def slice_of(row: dict, *keys: str) -> tuple:
@@ -269,12 +285,12 @@ def test_analytics_on_known_data(client, db):
     assert get("/missions/analytics/performance") == []
     assert get(f"/mission-progress/{bob_mission}/recipes", bearer(p["bob"])) == [
         {"slug": "r-logs", "title": "r-logs", "type": "concept", "minutes": 5, "skills": [], "reason": "mission",
-         "score": 1.0}]
+         "score": 1.0, "subtask": None}]  # completed: no subtask left, the whole mission
     for who in (alice, mentor, agent):
         assert_problem(client.post(f"{API}/missions/analytics/refresh", headers=who), 403, "forbidden")
     refreshed = client.post(f"{API}/missions/analytics/refresh", headers=admin)
-    assert refreshed.status_code == 200 and refreshed.json() == {"refreshed": 6}
-    assert client.post(f"{API}/missions/analytics/refresh", headers=bearer(p["service"])).json() == {"refreshed": 6}
+    assert refreshed.status_code == 200 and refreshed.json() == {"refreshed": 9}
+    assert client.post(f"{API}/missions/analytics/refresh", headers=bearer(p["service"])).json() == {"refreshed": 9}
 
     cols = ("code", "track", "tier", "attempts", "completed", "completionRate", "avgFinalScore", "avgHours")
     perf = get("/missions/analytics/performance")
@@ -340,6 +356,55 @@ def test_analytics_on_known_data(client, db):
         assert_problem(client.get(f"{API}/missions/analytics{query}", headers=admin), 422, "validation")
 
 
+def walk(client, path: str, who: dict) -> list[dict]:
+    """Every item of a paged list, one per page, by nextCursor."""
+    items: list[dict] = []
+    url = f"{API}{path}{'&' if '?' in path else '?'}limit=1"
+    while True:
+        r = client.get(url, headers=who)
+        assert r.status_code == 200, r.text
+        items += r.json()["items"]
+        cursor = r.json()["nextCursor"]
+        if cursor is None:
+            return items
+        url = f"{API}{path}{'&' if '?' in path else '?'}limit=1&cursor={cursor}"
+
+
+def test_usage_decision_and_tool_analytics_over_http(client, db):
+    data = build(db)
+    p = data["p"]
+    admin, mentor = bearer(p["admin"]), bearer(p["mentor"])
+    client.post(f"{API}/recipes/r-logs/usage", headers=bearer(p["alice"]), json={"event": "time", "seconds": 600})
+    paths = build_paths(db)
+    tid = paths["t"]
+    assert client.post(f"{API}/missions/analytics/refresh", headers=admin).json() == {"refreshed": 9}
+
+    usage = walk(client, "/recipes/analytics/usage-stats", mentor)
+    assert [slice_of(r, "slug", "learners", "viewers", "views", "secondsSpent", "avgMinutes", "completed",
+                     "completionRate", "markedUsed") for r in usage] == [
+        ("r-logs", 4, 2, 2, 600, 2.5, 1, 0.25, 2), ("r-grc", 1, 0, 0, 0, 0.0, 1, 1.0, 0),
+        ("r-none", 0, 0, 0, 0, None, 0, 0.0, 0)]
+    assert usage[0]["lastUsedAt"] is not None and usage[2]["lastUsedAt"] is None
+
+    decisions = walk(client, f"/missions/analytics/decisions?template_id={tid}", admin)
+    assert [slice_of(r, "choiceKey", "chosen", "share", "open", "ended", "completed", "successRate") for r in decisions] == [
+        ("escalate", 0, 0.0, 0, 0, 0, None), ("isolate", 2, 0.5, 0, 2, 1, 0.5), ("monitor", 2, 0.5, 1, 1, 1, 1.0)]
+    assert {(r["templateId"], r["code"], r["subtask"], r["decisionKey"]) for r in decisions} == \
+        {(tid, "PATH-01", 2, "containment")}
+    tools = walk(client, f"/missions/analytics/tools?template_id={tid}", mentor)
+    assert [slice_of(r, "tool", "missions", "share", "completed") for r in tools] == [
+        ("splunk", 3, 0.6, 2), ("edr-console", 1, 0.2, 0), ("wireshark", 1, 0.2, 1)]
+
+    for path in ("/recipes/analytics/usage-stats", f"/missions/analytics/decisions?template_id={tid}",
+                 f"/missions/analytics/tools?template_id={tid}"):
+        for who in (bearer(p["alice"]), bearer(p["agent"])):
+            assert_problem(client.get(API + path, headers=who), 403, "forbidden")
+    for kind in ("decisions", "tools"):
+        assert_problem(client.get(f"{API}/missions/analytics/{kind}?template_id={UNKNOWN}", headers=admin), 404, "not-found")
+        assert_problem(client.get(f"{API}/missions/analytics/{kind}", headers=admin), 422, "validation")
+        assert_problem(client.get(f"{API}/missions/analytics/{kind}?template_id={tid}&limit=0", headers=admin), 422)
+
+
 def test_skipping_an_optional_subtask_over_http(client, db, principals):
     learner = principals["participant"]
     tid = create_simple(db, "OPT-01", subtasks=[{"title": "Step 1"}, {"title": "Extra", "optional": True},
@@ -363,6 +428,8 @@ ENDPOINTS = [
     ("GET", "/missions/analytics/performance"), ("GET", f"/missions/analytics/funnel?template_id={UNKNOWN}"),
     ("GET", "/missions/analytics/heatmap"), ("GET", "/missions/analytics/benchmarks"),
     ("GET", "/missions/analytics/cohorts"), ("GET", "/recipes/analytics/effectiveness"),
+    ("GET", "/recipes/analytics/usage-stats"), ("GET", f"/missions/analytics/decisions?template_id={UNKNOWN}"),
+    ("GET", f"/missions/analytics/tools?template_id={UNKNOWN}"),
     ("POST", "/missions/analytics/refresh"),
 ]
 VALID_BODIES = {("POST", "/recipes"): RECIPE, ("PUT", "/recipes/x-1"): {"title": "X", "type": "tool"},
@@ -391,6 +458,10 @@ def test_static_segments_win(client, db, principals):
     assert handler(f"{API}/recipes/analytics/effectiveness") == "getRecipeEffectiveness"
     assert handler(f"{API}/recipes/analytics") == "getRecipe"               # a recipe may be called analytics
     assert handler(f"{API}/recipes/analytics/links", "POST") == "linkRecipe"
+    assert handler(f"{API}/recipes/analytics/usage", "POST") == "trackRecipeUsage"  # hence usage-stats, not usage
+    assert handler(f"{API}/recipes/analytics/usage-stats") == "getRecipeUsageStats"
+    assert handler(f"{API}/missions/analytics/decisions") == "getDecisionPaths"
+    assert handler(f"{API}/missions/analytics/tools") == "getToolUsage"
     assert handler(f"{API}/mission-progress/{UNKNOWN}/recipes") == "recommendRecipes"
     assert handler(f"{API}/mission-progress/{UNKNOWN}") == "getMissionProgress"
     # and over the wire
@@ -399,7 +470,7 @@ def test_static_segments_win(client, db, principals):
     assert client.put(f"{API}/recipes/analytics", headers=admin, json={"title": "Analytics", "type": "analysis"}).status_code == 201
     assert client.get(f"{API}/recipes/analytics", headers=learner).json()["title"] == "Analytics"
     assert client.get(f"{API}/recipes/analytics/effectiveness", headers=admin).json()["items"] == []  # not refreshed yet
-    assert client.post(f"{API}/missions/analytics/refresh", headers=admin).json() == {"refreshed": 6}
+    assert client.post(f"{API}/missions/analytics/refresh", headers=admin).json() == {"refreshed": 9}
     assert [r["slug"] for r in client.get(f"{API}/recipes/analytics/effectiveness", headers=admin).json()["items"]] == ["analytics"]
     assert client.get(f"{API}/missions/dashboard", headers=learner).json()["participantId"] == principals["participant"]["id"]
     assert client.get(f"{API}/missions/analytics/cohorts", headers=admin).status_code == 200

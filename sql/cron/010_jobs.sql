@@ -20,6 +20,7 @@ AS $fn$
     ('check_autonomous_missions', '*/5 * * * *', 'SELECT missions.check_autonomous_missions()', 'engine'),
     ('refresh_learning_analytics', '*/15 * * * *', 'SELECT missions.refresh_learning_analytics()', 'engine'),
     ('warn_learning_deadlines', '*/15 * * * *', 'SELECT missions.warn_learning_deadlines()', 'engine'),
+    ('auto_submit_learning_missions', '*/15 * * * *', 'SELECT missions.auto_submit_learning_missions()', 'engine'),
     ('purge_idempotency_keys', '40 * * * *', 'SELECT missions.purge_idempotency_keys()', 'engine'),
     ('trim_cron_history', '17 3 * * *', 'SELECT missions_cron.trim_job_run_details()', 'cron')
 $fn$;

@@ -1,5 +1,6 @@
 -- Demo learning track: defender SIEM-01..03 (beginner, intermediate, advanced capstone) with story,
--- subtasks, levelled hints, a decision point, rubrics and recipes. Idempotent: found by code and slug.
+-- subtasks, levelled hints, a decision point, rubrics and recipes; SIEM-01 auto-submits at its 48 h deadline.
+-- Idempotent: found by code and slug.
 INSERT INTO missions_private.recipes (slug, title, type, skills, minutes, content) VALUES
   ('siem-search-basics', 'SIEM search basics', 'technical', '{siem,log_analysis}', 8,
    'Filter by time first, then host, then event id. Save the query you used as evidence.'),
@@ -23,7 +24,8 @@ BEGIN
       'story', 'The pager goes off at 03:00: 40 failed logins on the VPN gateway in five minutes. You are on call.',
       'objectives', jsonb_build_array('Find the source of the failed logins', 'Decide how to contain it', 'Report what happened'),
       'success_criteria', jsonb_build_array('Source IP and account named', 'Containment justified'),
-      'reflection_required', true, 'time_constraint_hours', 48, 'skills', jsonb_build_array('siem', 'triage'),
+      'reflection_required', true, 'time_constraint_hours', 48, 'auto_submit', true,
+      'skills', jsonb_build_array('siem', 'triage'),
       'subtasks', jsonb_build_array(
         jsonb_build_object('title', 'Pull the authentication logs', 'required_evidence', 1,
           'instructions', 'Query the last hour of VPN authentication events and export them.',

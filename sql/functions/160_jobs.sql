@@ -183,6 +183,8 @@ DECLARE
   v_count integer;
   v_participants uuid[];
 BEGIN
+  -- learning missions of auto-submit templates holding work are submitted for review instead (360_learning_jobs.sql)
+  PERFORM missions.auto_submit_learning_missions();
   WITH expired AS (
     UPDATE missions_private.missions m SET status = 'expired'
     WHERE m.status IN ('assigned', 'in_progress') AND m.expires_at <= v_now
@@ -194,7 +196,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.expire_missions() IS
-  'Job (every 6 hours): expires assigned and in-progress missions past their deadline, then raises MISSED_MISSIONS alerts. Returns missions expired.';
+  'Job (every 6 hours): first auto-submits the due learning missions of auto_submit templates (missions.auto_submit_learning_missions), then expires assigned and in-progress missions past their deadline and raises MISSED_MISSIONS alerts. Returns missions expired.';
 
 -- missions.pause_inactive_participants: pauses participants with inactivity_days+ local days without check-in and momentum under low_momentum_threshold.
 CREATE OR REPLACE FUNCTION missions.pause_inactive_participants() RETURNS integer

@@ -174,7 +174,7 @@ BEGIN
   SELECT string_agg(k, ', ') INTO v_unknown FROM pg_catalog.jsonb_object_keys(p_spec) k
   WHERE k NOT IN ('code', 'title', 'description', 'story', 'objectives', 'tier', 'track', 'success_criteria',
                   'time_constraint_hours', 'reflection_required', 'is_capstone', 'pass_score', 'skills', 'momentum',
-                  'skill_xp', 'subtasks', 'rubric', 'recipes', 'face');
+                  'skill_xp', 'subtasks', 'rubric', 'recipes', 'face', 'auto_submit');
   IF v_unknown IS NOT NULL THEN
     RAISE EXCEPTION 'unknown template field(s): %', v_unknown USING ERRCODE = 'MS422';
   END IF;
@@ -191,7 +191,7 @@ BEGIN
     RETURNING id INTO v_id;
     INSERT INTO missions_private.learning_templates
       (template_id, code, story, objectives, tier, track, success_criteria, time_constraint_hours, reflection_required,
-       is_capstone, pass_score, skills, momentum, skill_xp)
+       is_capstone, pass_score, skills, momentum, skill_xp, auto_submit)
     VALUES (v_id, p_spec->>'code', coalesce(p_spec->>'story', ''),
             coalesce(missions_private.text_array(p_spec->'objectives', 'objectives'), '{}'),
             coalesce(p_spec->>'tier', 'beginner'), p_spec->>'track',
@@ -199,7 +199,8 @@ BEGIN
             (p_spec->>'time_constraint_hours')::integer, coalesce((p_spec->>'reflection_required')::boolean, false),
             coalesce((p_spec->>'is_capstone')::boolean, false), coalesce((p_spec->>'pass_score')::integer, 70),
             coalesce(missions_private.text_array(p_spec->'skills', 'skills'), '{}'),
-            coalesce((p_spec->>'momentum')::integer, 20), coalesce((p_spec->>'skill_xp')::integer, 100));
+            coalesce((p_spec->>'momentum')::integer, 20), coalesce((p_spec->>'skill_xp')::integer, 100),
+            coalesce((p_spec->>'auto_submit')::boolean, false));
   EXCEPTION
     WHEN unique_violation THEN
       RAISE EXCEPTION 'a learning template with code % exists', p_spec->>'code'
@@ -239,7 +240,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.create_learning_template(jsonb) IS
-  'Creates a learning template (admins/services): code, title, story, objectives, tier, track, success_criteria, time_constraint_hours, reflection_required, is_capstone, pass_score, skills, momentum, skill_xp, subtasks, rubric, recipes.';
+  'Creates a learning template (admins/services): code, title, story, objectives, tier, track, success_criteria, time_constraint_hours, auto_submit (at the deadline: submit for review instead of expiring), reflection_required, is_capstone, pass_score, skills, momentum, skill_xp, subtasks, rubric, recipes.';
 
 -- missions.set_template_rubric: replaces an unused rubric version in place, or adds a new version when the current one is used.
 CREATE OR REPLACE FUNCTION missions.set_template_rubric(p_template_id uuid, p_criteria jsonb)
@@ -304,7 +305,7 @@ AS $fn$
     'id', t.id, 'code', l.code, 'title', t.title, 'description', t.description, 'story', l.story,
     'objectives', to_jsonb(l.objectives), 'tier', l.tier, 'track', l.track,
     'success_criteria', to_jsonb(l.success_criteria), 'time_constraint_hours', l.time_constraint_hours,
-    'reflection_required', l.reflection_required, 'is_capstone', l.is_capstone, 'pass_score', l.pass_score,
+    'auto_submit', l.auto_submit, 'reflection_required', l.reflection_required, 'is_capstone', l.is_capstone, 'pass_score', l.pass_score,
     'skills', to_jsonb(l.skills), 'momentum', l.momentum, 'skill_xp', l.skill_xp, 'is_active', t.is_active,
     'subtasks', (SELECT jsonb_agg(jsonb_build_object(
                    'position', ts.position, 'title', ts.title, 'instructions', ts.spec->>'instructions',

@@ -181,7 +181,7 @@ AS $fn$
     'completed_at', m.completed_at, 'reflection', lm.reflection, 'tools_used', to_jsonb(lm.tools_used),
     'rubric', jsonb_build_object('id', r.id, 'version', r.version, 'criteria', r.criteria),
     'ai_score', lm.ai_score, 'mentor_score', lm.mentor_score, 'final_score', lm.final_score, 'feedback', lm.feedback,
-    'review_rounds', lm.review_rounds,
+    'review_rounds', lm.review_rounds, 'auto_submit', l.auto_submit, 'auto_submitted_at', lm.auto_submitted_at,
     'drop_off_stage', CASE WHEN m.status <> 'completed' THEN
                         (SELECT min(s.position) FROM missions_private.steps s
                          WHERE s.mission_id = m.id AND s.kind = 'subtask' AND s.status NOT IN ('completed', 'skipped')) END,
@@ -576,8 +576,9 @@ BEGIN
       FROM missions_private.missions m
       JOIN missions_private.learning_missions lm ON lm.mission_id = m.id
       JOIN missions_private.learning_templates l ON l.template_id = m.template_id
-      WHERE m.participant_id = p.id AND m.status = 'completed'), '[]'));
+      WHERE m.participant_id = p.id AND m.status = 'completed'), '[]'))
+    || missions_private.skill_gap_recipes(p.id);
 END
 $fn$;
 COMMENT ON FUNCTION missions.learning_dashboard(uuid) IS
-  'The participant''s learning dashboard: this local month''s quota, available templates (can_start, blocked_by, view_only), missions in progress or under review, completed missions.';
+  'The participant''s learning dashboard: this local month''s quota, available templates (can_start, blocked_by, view_only), missions in progress or under review, completed missions, skill_gaps (the 3 weakest skill signals) and recommended_recipes for them (at most 5; missions_private.skill_gap_recipes).';

@@ -306,13 +306,15 @@ COMMENT ON FUNCTION missions.track_recipe_usage(uuid, text, text, integer, uuid)
 -- missions.recommend_recipes: the recipes to suggest for a learning mission's stage, best first.
 CREATE OR REPLACE FUNCTION missions.recommend_recipes(p_participant_id uuid, p_mission_id uuid, p_subtask integer DEFAULT NULL,
                                                       p_limit integer DEFAULT 5)
-RETURNS TABLE (slug text, title text, type text, minutes integer, skills text[], reason text, score numeric)
+RETURNS TABLE (slug text, title text, type text, minutes integer, skills text[], reason text, score numeric,
+               subtask integer)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_template_id uuid;
   v_skills text[];
+  v_subtask integer := p_subtask;
 BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
   IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 50 THEN
@@ -329,22 +331,28 @@ BEGIN
                                            WHERE ts.template_id = v_template_id AND ts.position = p_subtask) THEN
     RAISE EXCEPTION 'mission % has no subtask %', p_mission_id, p_subtask USING ERRCODE = 'MS404';
   END IF;
+  IF p_subtask IS NULL THEN
+    -- the learner's current stage: the first subtask neither completed nor skipped (none left: the whole mission)
+    SELECT min(s.position) INTO v_subtask
+    FROM missions_private.steps s
+    WHERE s.mission_id = p_mission_id AND s.kind = 'subtask' AND s.status NOT IN ('completed', 'skipped');
+  END IF;
   -- the skills of the stage: the template's, and the subtask's (every subtask's for the whole mission)
   SELECT ARRAY(SELECT DISTINCT x FROM (
            SELECT unnest(l.skills) AS x FROM missions_private.learning_templates l WHERE l.template_id = v_template_id
            UNION ALL
            SELECT pg_catalog.jsonb_array_elements_text(ts.spec->'skills') FROM missions_private.template_steps ts
-           WHERE ts.template_id = v_template_id AND (p_subtask IS NULL OR ts.position = p_subtask)) u)
+           WHERE ts.template_id = v_template_id AND (v_subtask IS NULL OR ts.position = v_subtask)) u)
   INTO v_skills;
   RETURN QUERY
   WITH candidates AS (
     SELECT r.id, r.slug, r.title, r.type, r.minutes, r.skills,
-           p_subtask IS NOT NULL AND EXISTS (SELECT FROM missions_private.recipe_links rl
+           v_subtask IS NOT NULL AND EXISTS (SELECT FROM missions_private.recipe_links rl
                                               WHERE rl.recipe_id = r.id AND rl.template_id = v_template_id
-                                                AND rl.subtask = p_subtask) AS stage,
+                                                AND rl.subtask = v_subtask) AS stage,
            EXISTS (SELECT FROM missions_private.recipe_links rl
                    WHERE rl.recipe_id = r.id AND rl.template_id = v_template_id
-                     AND (rl.subtask IS NULL OR p_subtask IS NULL)) AS mission,
+                     AND (rl.subtask IS NULL OR v_subtask IS NULL)) AS mission,
            (SELECT count(*) FROM unnest(r.skills) s WHERE s = ANY (v_skills))::integer AS overlap,
            coalesce((e.successes_with + 1)::numeric / (e.attempts_with + 2) * 2, 1.0) AS weight
     FROM missions_private.recipes r
@@ -354,7 +362,7 @@ BEGIN
   )
   SELECT c.slug, c.title, c.type, c.minutes, c.skills,
          CASE WHEN c.stage THEN 'stage' WHEN c.mission THEN 'mission' ELSE 'skills' END,
-         round((c.mission::integer + c.overlap) * c.weight, 4)
+         round((c.mission::integer + c.overlap) * c.weight, 4), v_subtask
   FROM candidates c
   WHERE c.stage OR c.mission OR c.overlap > 0
   ORDER BY c.stage DESC, (c.mission::integer + c.overlap) * c.weight DESC, c.slug
@@ -362,7 +370,45 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.recommend_recipes(uuid, uuid, integer, integer) IS
-  'Recipes for a learning mission of the participant (themselves, admins, services; MS404 not theirs), at subtask p_subtask (NULL: the whole mission). '
+  'Recipes for a learning mission of the participant (themselves, admins, services; MS404 not theirs), at subtask p_subtask (NULL: the learner''s current subtask, the first neither completed nor skipped; the whole mission when none is left); column subtask says which stage was used (NULL: the whole mission). '
   'Candidates: linked to that subtask (reason stage), linked to the whole template - or, with no subtask, to any of its subtasks - (mission), or sharing a skill with the template''s skills and the subtask''s (every subtask''s with no subtask) (skills); recipes the participant completed are skipped. '
   'Order: stage-linked first, then score = (1 if mission-linked + number of overlapping skills) x effectiveness weight, then slug. '
   'Weight = (successes_with + 1) / (attempts_with + 2) x 2 from the recipe_effectiveness analytics (1.0 without data; it changes after missions.refresh_learning_analytics()).';
+
+-- missions_private.skill_gap_recipes: the participant's weakest skill signals (gap analysis) and recipes that teach them.
+CREATE OR REPLACE FUNCTION missions_private.skill_gap_recipes(p_participant_id uuid) RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  WITH gaps AS (  -- the three weakest signals with room to grow (mastery < 100)
+    SELECT s.skill, s.mastery, s.confidence
+    FROM missions_private.skill_signals s
+    WHERE s.participant_id = p_participant_id AND s.mastery < 100
+    ORDER BY s.mastery, s.confidence, s.skill
+    LIMIT 3
+  ), ranked AS (  -- recipes teaching a gap skill, not yet completed: sum of the gaps' (100 - mastery) / 100 x weight
+    SELECT r.slug, r.title, r.type, r.minutes, r.skills,
+           array_agg(g.skill ORDER BY g.mastery, g.skill) AS gap_skills,
+           round(sum((100 - g.mastery) / 100)
+                 * coalesce((e.successes_with + 1)::numeric / (e.attempts_with + 2) * 2, 1.0), 4) AS score
+    FROM gaps g
+    JOIN missions_private.recipes r ON r.skills @> ARRAY[g.skill]
+    LEFT JOIN missions_private.recipe_effectiveness e ON e.recipe_id = r.id
+    WHERE NOT EXISTS (SELECT FROM missions_private.recipe_usage u
+                      WHERE u.participant_id = p_participant_id AND u.recipe_id = r.id AND u.completed_at IS NOT NULL)
+    GROUP BY r.id, r.slug, r.title, r.type, r.minutes, r.skills, e.successes_with, e.attempts_with
+    ORDER BY score DESC, r.slug
+    LIMIT 5
+  )
+  SELECT jsonb_build_object(
+    'skill_gaps', coalesce((SELECT jsonb_agg(jsonb_build_object('skill', g.skill, 'mastery', g.mastery,
+                                                                'confidence', g.confidence)
+                                             ORDER BY g.mastery, g.confidence, g.skill) FROM gaps g), '[]'),
+    'recommended_recipes', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                               'slug', x.slug, 'title', x.title, 'type', x.type, 'minutes', x.minutes,
+                                               'skills', to_jsonb(x.skills), 'gap_skills', to_jsonb(x.gap_skills),
+                                               'score', x.score) ORDER BY x.score DESC, x.slug)
+                                     FROM ranked x), '[]'))
+$fn$;
+COMMENT ON FUNCTION missions_private.skill_gap_recipes(uuid) IS
+  'Gap analysis for the learning dashboard: skill_gaps = the participant''s 3 weakest skill signals below mastery 100 (lowest mastery, then confidence, then name); recommended_recipes = up to 5 recipes teaching one of them that the participant has not completed, by score = sum over the gap skills taught of (100 - mastery) / 100, times the effectiveness weight of recommend_recipes, then slug.';

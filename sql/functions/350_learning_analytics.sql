@@ -1,7 +1,7 @@
 -- Learning analytics: the refresh job of the materialized views of sql/schema/10_learning_analytics.sql
 -- and their readers. Only the owner may SELECT the views; these SECURITY DEFINER functions are the way in.
 
--- missions.refresh_learning_analytics: refreshes the six learning analytics views concurrently (readers are never blocked).
+-- missions.refresh_learning_analytics: refreshes the nine learning analytics views concurrently (readers are never blocked).
 CREATE OR REPLACE FUNCTION missions.refresh_learning_analytics() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -14,11 +14,14 @@ BEGIN
   REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.participant_benchmarks;
   REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.recipe_effectiveness;
   REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.cohort_dashboard;
-  RETURN 6;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.recipe_usage_stats;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.decision_paths;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY missions_private.tool_usage;
+  RETURN 9;
 END
 $fn$;
 COMMENT ON FUNCTION missions.refresh_learning_analytics() IS
-  'Job (every 15 minutes; admins, services): refreshes CONCURRENTLY mission_performance, step_funnel, completion_heatmap, participant_benchmarks, recipe_effectiveness and cohort_dashboard. Returns 6, the views refreshed.';
+  'Job (every 15 minutes; admins, services): refreshes CONCURRENTLY mission_performance, step_funnel, completion_heatmap, participant_benchmarks, recipe_effectiveness, cohort_dashboard, recipe_usage_stats, decision_paths and tool_usage. Returns 9, the views refreshed.';
 
 -- missions.mission_performance: per learning template attempts, completions, completion rate, mean score and hours, paged (key: track, tier, code).
 CREATE OR REPLACE FUNCTION missions.mission_performance(p_track text DEFAULT NULL, p_limit integer DEFAULT 50,
@@ -166,3 +169,87 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.cohort_dashboard(integer, jsonb) IS
   'Cohort (enterprise) dashboard (admins, services, mentors): participants, learners, learning missions started and completed, completion_rate, avg_final_score, top_skills per cohort; a page of p_limit (1..200) after the key {"cohort"}.';
+
+-- missions.recipe_usage_stats: per recipe views, time spent, completion rate and marked used, most viewed first, paged (key: views, slug).
+CREATE OR REPLACE FUNCTION missions.recipe_usage_stats(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.recipe_usage_stats
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['views', 'slug']);
+  v_views bigint := (v_after->>'views')::bigint;
+  v_slug text := v_after->>'slug';
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  RETURN QUERY
+  SELECT * FROM missions_private.recipe_usage_stats x
+  WHERE v_after IS NULL OR (-x.views, x.slug) > (-v_views, v_slug)
+  ORDER BY -x.views, x.slug
+  LIMIT v_limit;
+END
+$fn$;
+COMMENT ON FUNCTION missions.recipe_usage_stats(integer, jsonb) IS
+  'Recipe usage analytics (admins, services, mentors): per recipe learners, viewers, views, seconds_spent, avg_minutes, completed, completion_rate, marked_used, last_used_at; most viewed first; as of the last refresh; a page of p_limit (1..200) after the key {"views", "slug"}.';
+
+-- missions_private.analytics_template: MS404 unless p_template_id is a learning template.
+CREATE OR REPLACE FUNCTION missions_private.analytics_template(p_template_id uuid) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF NOT EXISTS (SELECT FROM missions_private.learning_templates l WHERE l.template_id = p_template_id) THEN
+    RAISE EXCEPTION 'learning template % not found', p_template_id USING ERRCODE = 'MS404';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.analytics_template(uuid) IS 'Raises MS404 unless the id is a learning template.';
+
+-- missions.decision_paths: per decision point and choice of a learning template, how often chosen and the outcome, paged (key: subtask, choice_key).
+CREATE OR REPLACE FUNCTION missions.decision_paths(p_template_id uuid, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.decision_paths
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['subtask', 'choice_key']);
+  v_subtask integer := coalesce((v_after->>'subtask')::integer, -2147483648);
+  v_choice text := coalesce(v_after->>'choice_key', '');
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  PERFORM missions_private.analytics_template(p_template_id);
+  RETURN QUERY
+  SELECT * FROM missions_private.decision_paths x
+  WHERE x.template_id = p_template_id AND (x.subtask, x.choice_key) > (v_subtask, v_choice)
+  ORDER BY x.subtask, x.choice_key
+  LIMIT v_limit;
+END
+$fn$;
+COMMENT ON FUNCTION missions.decision_paths(uuid, integer, jsonb) IS
+  'Decision paths of a learning template (admins, services, mentors): per decision point (subtask) and choice: chosen, share, open, ended, completed, success_rate, avg_final_score; choices nobody took included; MS404 unknown template; as of the last refresh; a page of p_limit (1..200) after the key {"subtask", "choice_key"}.';
+
+-- missions.tool_usage: the tools learners reported on a learning template's missions, most used first, with outcomes, paged (key: missions, tool).
+CREATE OR REPLACE FUNCTION missions.tool_usage(p_template_id uuid, p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
+RETURNS SETOF missions_private.tool_usage
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_limit integer := missions_private.page_size(p_limit);
+  v_after jsonb := missions_private.page_after(p_after, ARRAY['missions', 'tool']);
+  v_missions integer := (v_after->>'missions')::integer;
+  v_tool text := v_after->>'tool';
+BEGIN
+  PERFORM missions_private.authorize_analytics();
+  PERFORM missions_private.analytics_template(p_template_id);
+  RETURN QUERY
+  SELECT * FROM missions_private.tool_usage x
+  WHERE x.template_id = p_template_id AND (v_after IS NULL OR (-x.missions, x.tool) > (-v_missions, v_tool))
+  ORDER BY -x.missions, x.tool
+  LIMIT v_limit;
+END
+$fn$;
+COMMENT ON FUNCTION missions.tool_usage(uuid, integer, jsonb) IS
+  'Tools used on a learning template''s missions (admins, services, mentors): per tool missions, share of started missions, ended, completed, success_rate, avg_final_score; most used first; MS404 unknown template; as of the last refresh; a page of p_limit (1..200) after the key {"missions", "tool"}.';

@@ -117,8 +117,10 @@ GRANT EXECUTE ON FUNCTION missions.upsert_recipe(jsonb), missions.delete_recipe(
 -- mentors; benchmarks also participants, their own row); the views themselves are readable by the owner only
 GRANT EXECUTE ON FUNCTION missions.mission_performance(text, integer, jsonb), missions.step_funnel(uuid, integer, jsonb),
   missions.completion_heatmap(text, integer, jsonb), missions.participant_benchmarks(text, integer, jsonb), missions.recipe_effectiveness(integer, jsonb),
-  missions.cohort_dashboard(integer, jsonb)
+  missions.cohort_dashboard(integer, jsonb), missions.recipe_usage_stats(integer, jsonb),
+  missions.decision_paths(uuid, integer, jsonb), missions.tool_usage(uuid, integer, jsonb)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT EXECUTE ON FUNCTION missions.refresh_learning_analytics() TO missions_admin, missions_service;
-GRANT EXECUTE ON FUNCTION missions.warn_learning_deadlines(), missions.set_evidence_limits(bigint, integer, text[])
+GRANT EXECUTE ON FUNCTION missions.warn_learning_deadlines(), missions.auto_submit_learning_missions(),
+  missions.set_evidence_limits(bigint, integer, text[])
   TO missions_admin, missions_service;

@@ -19,10 +19,13 @@ CREATE TABLE missions_private.learning_templates (
   pass_score             integer NOT NULL DEFAULT 70 CONSTRAINT learning_templates_pass_score_range CHECK (pass_score BETWEEN 0 AND 100),
   skills                 text[] NOT NULL DEFAULT '{}',
   momentum               integer NOT NULL DEFAULT 20 CONSTRAINT learning_templates_momentum_range CHECK (momentum BETWEEN 0 AND 1000000),
-  skill_xp               integer NOT NULL DEFAULT 100 CONSTRAINT learning_templates_skill_xp_range CHECK (skill_xp BETWEEN 0 AND 1000000)
+  skill_xp               integer NOT NULL DEFAULT 100 CONSTRAINT learning_templates_skill_xp_range CHECK (skill_xp BETWEEN 0 AND 1000000),
+  -- at the deadline a mission with work in it is submitted for review instead of expiring (missions.auto_submit_learning_missions)
+  auto_submit            boolean NOT NULL DEFAULT false,
+  CONSTRAINT learning_templates_auto_submit_needs_deadline CHECK (NOT auto_submit OR time_constraint_hours IS NOT NULL)
 );
 COMMENT ON TABLE missions_private.learning_templates IS
-  'Learning attributes of a template: code, story, objectives, tier and track, time limit, reflection, capstone, pass score, skills, rewards.';
+  'Learning attributes of a template: code, story, objectives, tier and track, time limit, reflection, capstone, pass score, skills, rewards, auto-submit at the deadline.';
 -- The list order: track, tier rank (the expression missions.learning_templates uses), code.
 CREATE INDEX learning_templates_track_tier_idx ON missions_private.learning_templates
   (track, (pg_catalog.array_position('{beginner,intermediate,advanced,mastery}'::text[], tier)), code);
@@ -62,7 +65,8 @@ CREATE TABLE missions_private.learning_missions (
   final_score          numeric(5, 2) CONSTRAINT learning_missions_final_score_range CHECK (final_score BETWEEN 0 AND 100),
   feedback             text CONSTRAINT learning_missions_feedback_length CHECK (length(feedback) <= 20000),
   review_rounds        integer NOT NULL DEFAULT 0,
-  deadline_warned_at   timestamptz
+  deadline_warned_at   timestamptz,
+  auto_submitted_at    timestamptz  -- the deadline job submitted it (at most once per mission)
 );
 COMMENT ON TABLE missions_private.learning_missions IS
   'Progress of a learning mission beyond its steps: rubric version, reflection, tools used, AI and mentor reviews, final score.';

@@ -186,3 +186,99 @@ WITH DATA;
 COMMENT ON MATERIALIZED VIEW missions_private.cohort_dashboard IS
   'Per cohort: participants, learners, learning missions started and completed, completion_rate, avg_final_score, top_skills (top 3 by mean mastery).';
 CREATE UNIQUE INDEX cohort_dashboard_cohort_idx ON missions_private.cohort_dashboard (cohort);
+
+-- Per recipe: its usage as recorded by missions.track_recipe_usage (one recipe_usage row per participant):
+-- learners (participants with a row), viewers (views > 0), views, seconds spent (total, and mean minutes per
+-- learner), completed (participants who completed it), completion_rate (completed / learners), marked_used
+-- ("mark as used") and the last usage. Recipes nobody used have a row of zeros.
+CREATE MATERIALIZED VIEW missions_private.recipe_usage_stats AS
+SELECT r.id AS recipe_id, r.slug, r.title, r.type,
+       count(u.participant_id)::integer AS learners,
+       (count(u.participant_id) FILTER (WHERE u.views > 0))::integer AS viewers,
+       coalesce(sum(u.views), 0)::bigint AS views,
+       coalesce(sum(u.seconds_spent), 0)::bigint AS seconds_spent,
+       round(avg(u.seconds_spent) / 60, 2) AS avg_minutes,
+       (count(u.participant_id) FILTER (WHERE u.completed_at IS NOT NULL))::integer AS completed,
+       coalesce(round((count(u.participant_id) FILTER (WHERE u.completed_at IS NOT NULL))::numeric
+                      / nullif(count(u.participant_id), 0), 4), 0) AS completion_rate,
+       (count(u.participant_id) FILTER (WHERE u.marked_used_at IS NOT NULL))::integer AS marked_used,
+       max(u.updated_at) AS last_used_at
+FROM missions_private.recipes r
+LEFT JOIN missions_private.recipe_usage u ON u.recipe_id = r.id
+GROUP BY r.id, r.slug, r.title, r.type
+WITH DATA;
+COMMENT ON MATERIALIZED VIEW missions_private.recipe_usage_stats IS
+  'Per recipe: learners, viewers, views, seconds_spent, avg_minutes per learner, completed, completion_rate (completed / learners), marked_used, last_used_at.';
+CREATE UNIQUE INDEX recipe_usage_stats_recipe_idx ON missions_private.recipe_usage_stats (recipe_id);
+CREATE INDEX recipe_usage_stats_order_idx ON missions_private.recipe_usage_stats ((-views), slug);
+
+-- Per learning template, decision point and choice (from the template's subtasks, so a choice nobody took has a
+-- row of zeros): how often it was chosen, its share of the choices made at that decision, and the outcome of the
+-- missions that took it: still open, ended (completed, failed, expired, cancelled), completed, success rate
+-- (completed / ended) and mean final score of the completed ones.
+CREATE MATERIALIZED VIEW missions_private.decision_paths AS
+WITH choices AS (
+  SELECT ts.template_id, ts.position AS subtask, ts.spec->'decision'->>'key' AS decision_key,
+         c->>'key' AS choice_key, c->>'label' AS label, (c->>'next')::integer AS next_subtask
+  FROM missions_private.template_steps ts
+  CROSS JOIN jsonb_array_elements(ts.spec->'decision'->'choices') c
+  WHERE ts.spec ? 'decision'
+), made AS (
+  SELECT m.template_id, d.decision_key, d.choice_key, m.status, lm.final_score
+  FROM missions_private.decisions d
+  JOIN missions_private.missions m ON m.id = d.mission_id
+  JOIN missions_private.learning_missions lm ON lm.mission_id = m.id
+), counted AS (
+  SELECT ch.template_id, ch.subtask, ch.decision_key, ch.choice_key, ch.label, ch.next_subtask,
+         count(made.template_id)::integer AS chosen,
+         (count(made.template_id) FILTER (WHERE made.status IN ('completed', 'failed', 'expired', 'cancelled')))::integer
+           AS ended,
+         (count(made.template_id) FILTER (WHERE made.status = 'completed'))::integer AS completed,
+         round(avg(made.final_score) FILTER (WHERE made.status = 'completed'), 2) AS avg_final_score
+  FROM choices ch
+  LEFT JOIN made ON made.template_id = ch.template_id AND made.decision_key = ch.decision_key
+                AND made.choice_key = ch.choice_key
+  GROUP BY ch.template_id, ch.subtask, ch.decision_key, ch.choice_key, ch.label, ch.next_subtask
+)
+SELECT c.template_id, l.code, c.subtask, c.decision_key, c.choice_key, c.label, c.next_subtask, c.chosen,
+       coalesce(round(c.chosen::numeric / nullif(sum(c.chosen) OVER (PARTITION BY c.template_id, c.subtask), 0), 4), 0)
+         AS share,
+       c.chosen - c.ended AS open, c.ended, c.completed,
+       round(c.completed::numeric / nullif(c.ended, 0), 4) AS success_rate, c.avg_final_score
+FROM counted c
+JOIN missions_private.learning_templates l ON l.template_id = c.template_id
+WITH DATA;
+COMMENT ON MATERIALIZED VIEW missions_private.decision_paths IS
+  'Per learning template, decision point and choice: chosen, share of the choices made there, open, ended, completed, success_rate (completed / ended), avg_final_score.';
+CREATE UNIQUE INDEX decision_paths_choice_idx ON missions_private.decision_paths (template_id, subtask, choice_key);
+
+-- Per learning template and tool (learning_missions.tools_used, as learners report them): missions that used it,
+-- their share of the template's started missions, and their outcome as in decision_paths.
+CREATE MATERIALIZED VIEW missions_private.tool_usage AS
+WITH started AS (
+  SELECT lm.template_id, m.status, lm.final_score, lm.tools_used
+  FROM missions_private.learning_missions lm
+  JOIN missions_private.missions m ON m.id = lm.mission_id
+  WHERE m.started_at IS NOT NULL
+), attempts AS (
+  SELECT s.template_id, count(*) AS n FROM started s GROUP BY s.template_id
+)
+SELECT s.template_id, l.code, t.tool,
+       count(*)::integer AS missions,
+       round(count(*)::numeric / max(a.n), 4) AS share,
+       (count(*) FILTER (WHERE s.status IN ('completed', 'failed', 'expired', 'cancelled')))::integer AS ended,
+       (count(*) FILTER (WHERE s.status = 'completed'))::integer AS completed,
+       round((count(*) FILTER (WHERE s.status = 'completed'))::numeric
+             / nullif(count(*) FILTER (WHERE s.status IN ('completed', 'failed', 'expired', 'cancelled')), 0), 4)
+         AS success_rate,
+       round(avg(s.final_score) FILTER (WHERE s.status = 'completed'), 2) AS avg_final_score
+FROM started s
+CROSS JOIN unnest(s.tools_used) AS t(tool)
+JOIN attempts a ON a.template_id = s.template_id
+JOIN missions_private.learning_templates l ON l.template_id = s.template_id
+GROUP BY s.template_id, l.code, t.tool
+WITH DATA;
+COMMENT ON MATERIALIZED VIEW missions_private.tool_usage IS
+  'Per learning template and tool reported used: missions, share of the template''s started missions, ended, completed, success_rate (completed / ended), avg_final_score.';
+CREATE UNIQUE INDEX tool_usage_tool_idx ON missions_private.tool_usage (template_id, tool);
+CREATE INDEX tool_usage_order_idx ON missions_private.tool_usage (template_id, (-missions), tool);

@@ -113,3 +113,55 @@ def build(db: psycopg.Connection) -> dict[str, Any]:
         "select mission_id::text, final_score from missions_private.learning_missions where final_score is not null")}
     assert scores == {m["alice1"]: 75.0, m["bob1"]: 67.0, m["carol2"]: 85.0, m["erin2"]: 75.0, m["alice2"]: 55.0}
     return {"t1": t1, "t2": t2, "p": p, "m": m}
+
+
+PATHS_SUBTASKS = [
+    {"title": "Read the alert"},
+    {"title": "Choose containment", "decision": {
+        "key": "containment", "prompt": "What now?",
+        "choices": [{"key": "isolate", "label": "Isolate the host", "next": 3},
+                    {"key": "monitor", "label": "Keep monitoring", "next": 4},
+                    {"key": "escalate", "label": "Escalate", "next": 5}]}},
+    {"title": "Isolate"}, {"title": "Monitor"}, {"title": "Escalate"}, {"title": "Report"}]
+
+
+def build_paths(db: psycopg.Connection) -> dict[str, Any]:
+    """PATH-01 (48 h, pass score 0) with a decision at subtask 2 (isolate, monitor, escalate), five learners:
+
+      ann   isolate, tools splunk + wireshark, approved
+      ben   isolate, tools splunk, expired (started Monday 09:00, swept Wednesday 10:00)
+      cat   monitor, tools splunk, approved
+      dan   monitor, no tools, still in progress (started Tuesday 17:00)
+      eve   no decision yet, tools edr-console, in progress (started Tuesday 17:00)
+    Nobody escalated."""
+    from tests.helpers.learning import create_simple, finish_subtasks, start
+
+    tid = create_simple(db, "PATH-01", subtasks=PATHS_SUBTASKS, time_constraint_hours=48)
+    p = {name: make_principal(db, "participant", name.title(), tier="STARTER") for name in ("ann", "ben", "cat", "dan", "eve")}
+    p["admin"] = make_principal(db, "admin")
+    m: dict[str, str] = {}
+
+    def choose(name: str, choice: str, tools: list[str]) -> None:
+        save(db, p[name], m[name], subtask=1, done=True, tools_used=tools)
+        call(db, p[name], "select missions.choose_decision(%s, 'containment', %s)", m[name], choice)
+
+    at(db, f"{MONDAY} 09:00+00")
+    for name in ("ann", "ben", "cat"):
+        m[name] = start(db, p[name], tid)["id"]
+    choose("ann", "isolate", ["splunk", "wireshark"])
+    choose("ben", "isolate", ["splunk"])
+    choose("cat", "monitor", ["splunk"])
+    for name, path in (("ann", [2, 3, 6]), ("cat", [2, 4, 6])):
+        finish_subtasks(db, p[name], m[name], path)
+        call(db, p[name], "select missions.submit_learning_mission(%s)", m[name])
+    assert reviewer.review_pending(db) == 2
+    at(db, "2030-01-08 17:00+00")
+    for name in ("dan", "eve"):
+        m[name] = start(db, p[name], tid)["id"]
+    choose("dan", "monitor", [])
+    save(db, p["eve"], m["eve"], subtask=1, done=True, tools_used=["edr-console"])
+    at(db, "2030-01-09 10:00+00")  # ben's 48 h are over, dan's and eve's are not
+    assert call(db, None, "select missions.expire_missions()") == 1
+    scores = {name: float(call(db, None, "select final_score from missions_private.learning_missions where mission_id = %s",
+                               m[name])) for name in ("ann", "cat")}
+    return {"t": tid, "p": p, "m": m, "scores": scores}

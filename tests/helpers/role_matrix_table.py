@@ -183,6 +183,7 @@ SQL: list[Sql] = [
     Sql("portfolio", "{owner}", OWN),
     Sql("skill_signals", "{owner}", OWN),
     Sql("warn_learning_deadlines", "", STAFF),
+    Sql("auto_submit_learning_missions", "", STAFF),
     # ---- recipes and analytics ------------------------------------------------------------------------
     Sql("upsert_recipe", """'{"slug": "rm-upserted", "title": "T", "type": "concept"}'::jsonb""", STAFF),
     Sql("delete_recipe", "{recipe}", STAFF),
@@ -198,6 +199,9 @@ SQL: list[Sql] = [
     Sql("participant_benchmarks", "", "- + + + + - +", "a participant gets their own row"),
     Sql("recipe_effectiveness", "", ANALYSTS),
     Sql("cohort_dashboard", "", ANALYSTS),
+    Sql("recipe_usage_stats", "", ANALYSTS),
+    Sql("decision_paths", "{lt}", ANALYSTS),
+    Sql("tool_usage", "{lt}", ANALYSTS),
     Sql("refresh_learning_analytics", "", STAFF),
 ]
 
@@ -340,6 +344,9 @@ HTTP: list[Http] = [
     Http("getParticipantBenchmarks", "GET /api/v1/missions/analytics/benchmarks", "- + + + + - +"),
     Http("getCohortDashboard", "GET /api/v1/missions/analytics/cohorts", ANALYSTS),
     Http("getRecipeEffectiveness", "GET /api/v1/recipes/analytics/effectiveness", ANALYSTS),
+    Http("getRecipeUsageStats", "GET /api/v1/recipes/analytics/usage-stats", ANALYSTS),
+    Http("getDecisionPaths", "GET /api/v1/missions/analytics/decisions?template_id={lt}", ANALYSTS),
+    Http("getToolUsage", "GET /api/v1/missions/analytics/tools?template_id={lt}", ANALYSTS),
     Http("refreshLearningAnalytics", "POST /api/v1/missions/analytics/refresh", STAFF),
 ]
 

@@ -1,4 +1,4 @@
-"""Learning analytics over HTTP: the six materialized views as of their last refresh (every 15 minutes
+"""Learning analytics over HTTP: the nine materialized views as of their last refresh (every 15 minutes
 by pg_cron, or `POST /api/v1/missions/analytics/refresh`).
 
 Admins, services and mentors read them all; participants only their own benchmark row (403 for the
@@ -20,10 +20,13 @@ from app.http.learning.schemas import (
     AnalyticsRefresh,
     Benchmark,
     CohortSummary,
+    DecisionPath,
     FunnelStage,
     HeatmapCell,
     MissionPerformance,
     RecipeEffectiveness,
+    RecipeUsageStats,
+    ToolUsage,
     Track,
 )
 from app.http.openapi import BEARER, problems
@@ -34,6 +37,10 @@ HeatmapPage = paging.page_of(HeatmapCell)
 BenchmarkPage = paging.page_of(Benchmark)
 CohortPage = paging.page_of(CohortSummary)
 EffectivenessPage = paging.page_of(RecipeEffectiveness)
+UsagePage = paging.page_of(RecipeUsageStats)
+DecisionPage = paging.page_of(DecisionPath)
+ToolPage = paging.page_of(ToolUsage)
+TemplateFilter = Parameter(description="The learning template")
 TrackFilter = Parameter(default=None, description="Only this track")
 STAFF = " (admins, services, mentors)"
 
@@ -97,8 +104,37 @@ class LearningAnalyticsController(Controller):
         rows = await db.rows(request, queries.RECIPE_EFFECTIVENESS, paging.params(limit, cursor))
         return paging.envelope(request, EffectivenessPage, [load(RecipeEffectiveness, r["doc"]) for r in rows], rows, limit)
 
+    @get("/recipes/analytics/usage-stats", operation_id="getRecipeUsageStats",
+         summary="Per recipe: learners, views, time spent, completion rate, marked used; most viewed first" + STAFF,
+         description="Totals of what `POST /recipes/{slug}/usage` recorded (viewed, time, completed, used); "
+                     "completionRate = completed / learners (participants who used the recipe at all).",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 422))
+    async def usage(self, request: Request, db: DB,
+                    limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[UsagePage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
+        rows = await db.rows(request, queries.RECIPE_USAGE_STATS, paging.params(limit, cursor))
+        return paging.envelope(request, UsagePage, [load(RecipeUsageStats, r["doc"]) for r in rows], rows, limit)
+
+    @get("/missions/analytics/decisions", operation_id="getDecisionPaths",
+         summary="A learning template's decision paths: per decision point and choice, how often chosen and the "
+                 "outcome" + STAFF,
+         description="Choices nobody took have zeros; successRate = completed / ended missions that took the choice.",
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def decisions(self, request: Request, db: DB, template_id: UUID = TemplateFilter,
+                        limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[DecisionPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
+        rows = await db.rows(request, queries.DECISION_PATHS, {"template_id": template_id, **paging.params(limit, cursor)})
+        return paging.envelope(request, DecisionPage, [load(DecisionPath, r["doc"]) for r in rows], rows, limit)
+
+    @get("/missions/analytics/tools", operation_id="getToolUsage",
+         summary="The tools learners reported on a learning template's missions, most used first, with the "
+                 "outcome" + STAFF,
+         response_headers=paging.HEADERS, responses=problems(401, 403, 404, 422))
+    async def tools(self, request: Request, db: DB, template_id: UUID = TemplateFilter,
+                    limit: int = paging.Limit, cursor: str | None = paging.Cursor) -> Response[ToolPage]:  # type: ignore[valid-type]  # a page_of() Struct, built at runtime
+        rows = await db.rows(request, queries.TOOL_USAGE, {"template_id": template_id, **paging.params(limit, cursor)})
+        return paging.envelope(request, ToolPage, [load(ToolUsage, r["doc"]) for r in rows], rows, limit)
+
     @post("/missions/analytics/refresh", operation_id="refreshLearningAnalytics", status_code=200,
-          summary="Refresh the six analytics views now, concurrently (admins, services)",
+          summary="Refresh the nine analytics views now, concurrently (admins, services)",
           responses=problems(401, 403))
     async def refresh(self, request: Request, db: DB) -> AnalyticsRefresh:
         row = await db.one(request, queries.REFRESH_LEARNING_ANALYTICS)

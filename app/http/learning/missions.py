@@ -46,6 +46,9 @@ class LearningController(Controller):
 
     @get("/missions/dashboard", operation_id="getLearningDashboard",
          summary="The learner's dashboard: monthly quota, startable templates, open and completed missions",
+         description="Also the gap analysis: `skillGaps`, the learner's three weakest skill signals (mastery under "
+                     "100, lowest first), and `recommendedRecipes`, at most five recipes teaching them that the "
+                     "learner has not completed, best first.",
          responses=problems(401, 403, 404))
     async def dashboard(self, request: Request, db: DB, participant_id: UUID | None = ParticipantId) -> Dashboard:
         row = await db.one(request, queries.LEARNING_DASHBOARD, {"participant_id": participant_id})

@@ -148,13 +148,15 @@ class RecipeController(Controller):
 
     @get("/mission-progress/{mission_id:uuid}/recipes", operation_id="recommendRecipes",
          summary="Recipes to suggest for a learning mission's stage, best first",
-         description="For the mission's participant: stage-linked first, then mission-linked and skill matches by "
+         description="Without `subtask`, the stage is the learner's current subtask (the first neither completed "
+                     "nor skipped; none left: the whole mission); each item's `subtask` says which stage was used. "
+                     "For the mission's participant: stage-linked first, then mission-linked and skill matches by "
                      "score (weighted by measured effectiveness); recipes they completed are left out. Participants "
                      "ask for their own missions (others' are 404); admins and services for any.",
          responses=problems(401, 403, 404, 422))
     async def recommend(self, request: Request, db: DB, mission_id: UUID = MissionId,
                         subtask: int | None = Parameter(default=None, ge=1, le=1000,
-                                                        description="The stage (none: the whole mission)"),
+                                                        description="The stage (none: the current subtask)"),
                         limit: int = Parameter(default=5, ge=1, le=50)) -> list[RecipeRecommendation]:
         rows = await db.rows(request, queries.RECOMMEND_RECIPES, {"id": mission_id, "subtask": subtask, "limit": limit})
         return [load(RecipeRecommendation, r["recipe"]) for r in rows]

@@ -88,6 +88,7 @@ class LearningTemplate(Out):
     track: str
     success_criteria: list[str]
     time_constraint_hours: int | None
+    auto_submit: bool
     reflection_required: bool
     is_capstone: bool
     pass_score: int
@@ -150,6 +151,7 @@ class NewLearningTemplate(Body):
     objectives: Names | Unset = UNSET
     success_criteria: Names | Unset = UNSET
     time_constraint_hours: Annotated[int, Meta(ge=1, le=8760)] | Unset = UNSET
+    auto_submit: bool | Unset = UNSET
     reflection_required: bool | Unset = UNSET
     is_capstone: bool | Unset = UNSET
     pass_score: Annotated[int, Meta(ge=0, le=100)] | Unset = UNSET
@@ -203,6 +205,26 @@ class CompletedLearningMission(Out):
     completed_at: datetime | None
 
 
+class SkillGap(Out):
+    """One of the learner's weakest skill signals (lowest mastery first)."""
+
+    skill: str
+    mastery: float
+    confidence: float
+
+
+class GapRecipe(Out):
+    """A recipe teaching one or more of the learner's skill gaps, not yet completed by them."""
+
+    slug: str
+    title: str
+    type: str
+    minutes: int
+    skills: list[str]
+    gap_skills: list[str]
+    score: float
+
+
 class Dashboard(Out):
     participant_id: UUID
     tier: str
@@ -210,6 +232,8 @@ class Dashboard(Out):
     available: list[AvailableTemplate]
     in_progress: list[OpenLearningMission]
     completed: list[CompletedLearningMission]
+    skill_gaps: list[SkillGap]
+    recommended_recipes: list[GapRecipe]
 
 
 class EvidenceSummary(Out):
@@ -265,6 +289,8 @@ class Progress(Out):
     final_score: float | None
     feedback: str | None
     review_rounds: int
+    auto_submit: bool
+    auto_submitted_at: datetime | None
     drop_off_stage: int | None
     subtasks: list[SubtaskProgress]
 
@@ -555,6 +581,7 @@ class RecipeRecommendation(Out):
     skills: list[str]
     reason: Literal["stage", "mission", "skills"]
     score: float
+    subtask: int | None
 
 
 # ---- learning analytics (as of the last refresh) ------------------------------------------------
@@ -623,6 +650,57 @@ class CohortSummary(Out):
     completion_rate: float
     avg_final_score: float | None
     top_skills: list[str]
+
+
+class RecipeUsageStats(Out):
+    """A recipe's usage: totals over every participant's recipe_usage row."""
+
+    recipe_id: UUID
+    slug: str
+    title: str
+    type: str
+    learners: int
+    viewers: int
+    views: int
+    seconds_spent: int
+    avg_minutes: float | None
+    completed: int
+    completion_rate: float
+    marked_used: int
+    last_used_at: datetime | None
+
+
+class DecisionPath(Out):
+    """One choice of a decision point: how often it was taken and how those missions ended."""
+
+    template_id: UUID
+    code: str
+    subtask: int
+    decision_key: str
+    choice_key: str
+    label: str
+    next_subtask: int
+    chosen: int
+    share: float
+    open: int
+    ended: int
+    completed: int
+    success_rate: float | None
+    avg_final_score: float | None
+
+
+class ToolUsage(Out):
+    """A tool learners reported using on a template's missions, and how those missions ended."""
+
+    template_id: UUID
+    code: str
+    tool: str
+    missions: int
+    share: float
+    ended: int
+    completed: int
+    success_rate: float | None
+    avg_final_score: float | None
 
 
 class AnalyticsRefresh(Out):
