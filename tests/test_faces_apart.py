@@ -63,6 +63,7 @@ def world(db, principals):
     missions = {"engagement": eng, "learning": lrn, "agent": agt}
     assert {f: face_of(db, m) for f, m in missions.items()} == {f: f for f in missions}
     return {"me": me, "admin": admin, "agent": agent, "mentor": mentor, "missions": missions,
+            "templates": {"engagement": challenge, "learning": tid},
             "held": held, "held_review": held_review, "ops": ops, "ops_claim": ops_claim}
 
 
@@ -191,6 +192,33 @@ def test_the_same_calls_work_on_their_own_face(db, world):
                 m["engagement"], admin["id"])["status"] == "completed"
     assert call(db, me, "select missions.learning_progress(%s)", m["learning"])["status"] == "submitted"
     assert call(db, me, "select missions.agent_mission(%s)", m["agent"])["id"] == m["agent"]
+
+
+TEMPLATE_CROSSINGS = [
+    ("engagement", "admin", "select missions.assign_mission({me}, {t})"),
+    ("engagement", "admin", """select missions.update_template({t}, '{{"momentum": 99}}')"""),
+    ("engagement", "admin", "select missions.set_template_active({t}, false)"),
+    ("learning", "participant", "select missions.start_learning_mission({me}, {t})"),
+    ("learning", "participant", "select missions.learning_template({t})"),
+    ("learning", "admin", """select missions.set_template_rubric({t}, '[{{"subtask": 1, "criterion": "c", "weight": 1}}]')"""),
+    ("learning", "admin", "select missions.link_recipe('faces-recipe', {t})"),
+    ("learning", "admin", "select * from missions.step_funnel({t})"),
+]
+
+
+@pytest.mark.parametrize(("face", "caller", "sql"), TEMPLATE_CROSSINGS,
+                         ids=[f"{f}.{q.split('missions.')[1].split('(')[0]}" for f, _, q in TEMPLATE_CROSSINGS])
+def test_a_face_function_does_not_find_another_face_template(db, world, face, caller, sql):
+    """Templates are kept apart the same way (agent missions have none): a challenge template is not a learning
+    template and the other way round."""
+    other = "learning" if face == "engagement" else "engagement"
+    who = world["me"] if caller == "participant" else world["admin"]
+    before = snapshot(db)
+    templates = [tuple(r.values()) for r in db.execute("select * from missions_private.templates order by id")]
+    assert sqlstate_named(db, who, sql.format(me="%(me)s", t="%(t)s"),
+                          {"me": world["me"]["id"], "t": world["templates"][other]}) == "MS404"
+    assert snapshot(db) == before
+    assert [tuple(r.values()) for r in db.execute("select * from missions_private.templates order by id")] == templates
 
 
 def test_a_leased_review_step_is_not_found_by_the_agent_task_functions_whoever_holds_it(db, world):
