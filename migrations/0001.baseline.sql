@@ -147,8 +147,10 @@ COMMENT ON TABLE missions_private.missions IS
   'Mission instances: a template assigned to a participant, or an ad-hoc agent mission.';
 CREATE INDEX missions_participant_status_idx ON missions_private.missions (participant_id, status);
 CREATE INDEX missions_template_idx ON missions_private.missions (template_id);
--- Keyset paging orders (see missions_private.page_size): a participant's history, agent missions by priority.
-CREATE INDEX missions_participant_created_idx ON missions_private.missions (participant_id, created_at, id);
+-- Keyset paging orders (see missions_private.page_size): a participant's engagement history (participant_missions
+-- lists challenges only), agent missions by priority.
+CREATE INDEX missions_participant_created_idx ON missions_private.missions (participant_id, created_at, id)
+  WHERE face = 'engagement';
 CREATE INDEX missions_agent_list_idx ON missions_private.missions (priority, created_at, id) WHERE face = 'agent';
 -- One open assignment (assigned, in progress or submitted) per participant and template.
 CREATE UNIQUE INDEX missions_one_open_assignment ON missions_private.missions (participant_id, template_id)
@@ -160,9 +162,12 @@ CREATE UNIQUE INDEX missions_one_per_period ON missions_private.missions (partic
 -- ('once', 'day:<local date>', 'week:<local Monday>', 'after:<last paid mission>', 'cap:<local date>#<n>').
 CREATE UNIQUE INDEX missions_one_per_repeat_key ON missions_private.missions (participant_id, template_id, repeat_key)
   WHERE repeat_key IS NOT NULL AND status NOT IN ('failed', 'expired', 'cancelled');
+-- expire_missions: running missions with a deadline (agent missions also while proposed, waiting or paused).
 CREATE INDEX missions_expiry_idx ON missions_private.missions (expires_at)
-  WHERE status IN ('assigned', 'in_progress');
-CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at, id) WHERE status = 'submitted';
+  WHERE status IN ('proposed', 'assigned', 'in_progress', 'waiting', 'paused');
+-- The engagement review queue (pending_reviews); submitted learning missions are reviewed by their own steps.
+CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at, id)
+  WHERE status = 'submitted' AND face = 'engagement';
 
 CREATE TABLE missions_private.steps (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -5,6 +5,7 @@ INSERT INTO wanted_transitions (entity, from_status, to_status) VALUES
   -- missions: proposed -> assigned -> in_progress <-> waiting / paused -> submitted -> completed
   ('mission', NULL, 'proposed'), ('mission', NULL, 'assigned'),
   ('mission', 'proposed', 'assigned'), ('mission', 'proposed', 'cancelled'),
+  ('mission', 'proposed', 'expired'),  -- an agent mission whose due_at passed before anyone approved it
   ('mission', 'assigned', 'in_progress'), ('mission', 'assigned', 'expired'),
   ('mission', 'assigned', 'cancelled'), ('mission', 'assigned', 'failed'),
   ('mission', 'in_progress', 'waiting'), ('mission', 'in_progress', 'paused'),

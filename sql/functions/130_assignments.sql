@@ -1,6 +1,6 @@
 -- The assignment lifecycle of challenges: assign, start, submit (EASY auto-verifies), approve, fail, list.
 
--- missions_private.lock_mission: locks a mission for a change by the caller; MS404 when missing, MS403 when not theirs.
+-- missions_private.lock_mission: locks an engagement mission for a change by the caller; MS404 when missing (or of another face), MS403 when not theirs.
 CREATE OR REPLACE FUNCTION missions_private.lock_mission(p_mission_id uuid, p_participant_id uuid DEFAULT NULL)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
@@ -12,7 +12,8 @@ BEGIN
   IF p_participant_id IS NOT NULL THEN
     PERFORM missions_private.authorize_participant(p_participant_id);
   END IF;
-  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
+  -- the engagement face acts on its own missions only: a learning or agent mission is not found here
+  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'engagement' FOR UPDATE;
   IF NOT FOUND OR (p_participant_id IS NOT NULL AND v.participant_id IS DISTINCT FROM p_participant_id) THEN
     RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
   END IF;
@@ -21,7 +22,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.lock_mission(uuid, uuid) IS
-  'Locks a mission row for an update by the caller: MS404 when missing (or not p_participant_id''s), MS403 when the caller may not act for its participant.';
+  'Locks an engagement mission row for an update by the caller: MS404 when missing, of another face (learning, agent) or not p_participant_id''s; MS403 when the caller may not act for its participant.';
 
 -- missions_private.assert_before_deadline: MS409 when the mission's deadline has passed (even before the expiry job ran).
 CREATE OR REPLACE FUNCTION missions_private.assert_before_deadline(p_mission missions_private.missions) RETURNS void
@@ -222,7 +223,7 @@ $fn$;
 COMMENT ON FUNCTION missions.submit_mission(uuid, text, text, uuid, text) IS
   'Submits an in-progress mission before its deadline: EASY -> completed with rewards; MEDIUM/HARD need proof -> submitted. p_participant_id, when given, must own it; the same p_idempotency_key again returns the first answer.';
 
--- missions_private.lock_submission: locks a submitted mission for review by p_reviewer_id (not its own participant).
+-- missions_private.lock_submission: locks a submitted engagement mission for review by p_reviewer_id (not its own participant).
 CREATE OR REPLACE FUNCTION missions_private.lock_submission(p_mission_id uuid, p_reviewer_id uuid)
 RETURNS missions_private.missions
 LANGUAGE plpgsql VOLATILE
@@ -232,7 +233,8 @@ DECLARE
   v missions_private.missions;
 BEGIN
   PERFORM missions_private.authorize_actor(p_reviewer_id);
-  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
+  -- a submitted learning mission is reviewed by its AI and mentor reviews, never here: not found
+  SELECT * INTO v FROM missions_private.missions m WHERE m.id = p_mission_id AND m.face = 'engagement' FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
   END IF;
@@ -247,7 +249,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.lock_submission(uuid, uuid) IS
-  'Locks a submitted mission for review: MS404 missing, MS403 self-review or reviewer not the caller, MS409 not submitted.';
+  'Locks a submitted engagement mission for review: MS404 missing or of another face, MS403 self-review or reviewer not the caller, MS409 not submitted.';
 
 -- missions.approve_mission: submitted -> completed with rewards (admins); returns the mission.
 CREATE OR REPLACE FUNCTION missions.approve_mission(p_mission_id uuid, p_reviewer_id uuid, p_idempotency_key text DEFAULT NULL)
@@ -301,7 +303,7 @@ $fn$;
 COMMENT ON FUNCTION missions.fail_mission(uuid, uuid, text, text) IS
   'Rejects a submitted mission with a reason: failed; the same idempotency key again returns the first answer.';
 
--- missions.participant_missions: a participant's missions, newest first, optionally only some statuses, paged (key: created_at, id).
+-- missions.participant_missions: a participant's engagement missions, newest first, optionally only some statuses, paged (key: created_at, id).
 CREATE OR REPLACE FUNCTION missions.participant_missions(p_participant_id uuid, p_statuses text[] DEFAULT NULL,
                                                          p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.missions
@@ -317,16 +319,17 @@ BEGIN
   PERFORM missions_private.authorize_participant(p_participant_id);
   RETURN QUERY
   SELECT * FROM missions_private.missions m
-  WHERE m.participant_id = p_participant_id AND (p_statuses IS NULL OR m.status = ANY (p_statuses))
+  WHERE m.participant_id = p_participant_id AND m.face = 'engagement'
+    AND (p_statuses IS NULL OR m.status = ANY (p_statuses))
     AND (m.created_at, m.id) < (v_created, v_id)
   ORDER BY m.created_at DESC, m.id DESC
   LIMIT v_limit;
 END
 $fn$;
 COMMENT ON FUNCTION missions.participant_missions(uuid, text[], integer, jsonb) IS
-  'A participant''s missions (history), newest first; filter by statuses; a page of p_limit (1..200) after the key {"created_at", "id"}.';
+  'A participant''s engagement missions (history; learning and agent missions are not listed), newest first; filter by statuses; a page of p_limit (1..200) after the key {"created_at", "id"}.';
 
--- missions.pending_reviews: submitted missions awaiting review, oldest first (admins), paged (key: submitted_at, id).
+-- missions.pending_reviews: submitted engagement missions awaiting review, oldest first (admins), paged (key: submitted_at, id).
 CREATE OR REPLACE FUNCTION missions.pending_reviews(p_limit integer DEFAULT 50, p_after jsonb DEFAULT NULL)
 RETURNS SETOF missions_private.missions
 LANGUAGE plpgsql STABLE
@@ -340,10 +343,10 @@ DECLARE
 BEGIN
   RETURN QUERY
   SELECT * FROM missions_private.missions m
-  WHERE m.status = 'submitted' AND (m.submitted_at, m.id) > (v_submitted, v_id)
+  WHERE m.status = 'submitted' AND m.face = 'engagement' AND (m.submitted_at, m.id) > (v_submitted, v_id)
   ORDER BY m.submitted_at, m.id
   LIMIT v_limit;
 END
 $fn$;
 COMMENT ON FUNCTION missions.pending_reviews(integer, jsonb) IS
-  'The review queue: submitted missions, oldest submission first; a page of p_limit (1..200) after the key {"submitted_at", "id"}.';
+  'The engagement review queue: submitted engagement missions (learning missions have their own reviews), oldest submission first; a page of p_limit (1..200) after the key {"submitted_at", "id"}.';

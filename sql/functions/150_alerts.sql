@@ -19,19 +19,19 @@ $fn$;
 COMMENT ON FUNCTION missions_private.raise_alerts(uuid[], text, text) IS
   'Opens one alert of the type per listed participant unless one is already open (de-duplicated by a unique index).';
 
--- missions_private.raise_missed_missions_alerts: MISSED_MISSIONS for those with 3+ expired/failed missions in 7 days.
+-- missions_private.raise_missed_missions_alerts: MISSED_MISSIONS for those with 3+ expired/failed engagement missions in 7 days.
 CREATE OR REPLACE FUNCTION missions_private.raise_missed_missions_alerts(p_participants uuid[]) RETURNS integer
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT missions_private.raise_alerts(ARRAY(
     SELECT m.participant_id FROM missions_private.missions m
-    WHERE m.participant_id = ANY (p_participants) AND m.status IN ('expired', 'failed')
+    WHERE m.participant_id = ANY (p_participants) AND m.status IN ('expired', 'failed') AND m.face = 'engagement'
       AND m.status_changed_at > missions.now() - interval '7 days'
     GROUP BY m.participant_id HAVING count(*) >= 3), 'MISSED_MISSIONS', 'HIGH')
 $fn$;
 COMMENT ON FUNCTION missions_private.raise_missed_missions_alerts(uuid[]) IS
-  'MISSED_MISSIONS (HIGH) for listed participants with 3 or more missions expired or failed in the last 7 days.';
+  'MISSED_MISSIONS (HIGH) for listed participants with 3 or more engagement missions (challenges) expired or failed in the last 7 days.';
 
 -- missions_private.raise_triad_imbalance_alerts: TRIAD_IMBALANCE when one domain < 20 while another > 50.
 CREATE OR REPLACE FUNCTION missions_private.raise_triad_imbalance_alerts(p_participants uuid[]) RETURNS integer

@@ -173,30 +173,95 @@ $fn$;
 COMMENT ON FUNCTION missions.apply_momentum_decay() IS
   'Job (hourly): for each active participant whose local day ended without a check-in, once per day: -5 momentum (DECAY_INACTIVE, floored at 0), streak 0, LOW_MOMENTUM alert under 30. Returns participants decayed.';
 
--- missions.expire_missions: assigned/in-progress missions past their deadline -> expired, then the missed-missions rule.
+-- missions_private.expire_agent_missions: agent missions whose due_at passed -> expired, with their open work closed.
+CREATE OR REPLACE FUNCTION missions_private.expire_agent_missions(p_now timestamptz) RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
+  v_due uuid[];
+  v_busy uuid[];
+  v_expired uuid[];
+BEGIN
+  SELECT array_agg(m.id) INTO v_due FROM missions_private.missions m  -- missions_expiry_idx
+  WHERE m.status IN ('proposed', 'assigned', 'in_progress', 'waiting', 'paused') AND m.expires_at <= p_now
+    AND m.face = 'agent';
+  IF v_due IS NULL THEN
+    RETURN 0;
+  END IF;
+  -- The engine's lock order is step, then mission: lock every unfinished step of the due missions first,
+  -- then the missions, both without waiting (SKIP LOCKED), so the job never deadlocks with an agent
+  -- completing a step. A mission with a step or its row held by someone else right now (an agent in the
+  -- middle of a call) is left for the next run; every later claim or completion finds it expired.
+  WITH unfinished AS (
+    SELECT s.id, s.mission_id FROM missions_private.steps s
+    WHERE s.mission_id = ANY (v_due) AND s.status NOT IN ('completed', 'skipped', 'failed')
+  ), locked AS MATERIALIZED (
+    SELECT s.id FROM missions_private.steps s WHERE s.id IN (SELECT u.id FROM unfinished u)
+    FOR UPDATE OF s SKIP LOCKED
+  )
+  SELECT array_agg(DISTINCT u.mission_id) INTO v_busy
+  FROM unfinished u WHERE NOT EXISTS (SELECT FROM locked l WHERE l.id = u.id);
+  SELECT array_agg(m.id ORDER BY m.id) INTO v_expired FROM (
+    SELECT m.id FROM missions_private.missions m
+    WHERE m.id = ANY (v_due) AND m.id <> ALL (coalesce(v_busy, '{}'))
+      AND m.status IN ('proposed', 'assigned', 'in_progress', 'waiting', 'paused') AND m.expires_at <= p_now
+    FOR UPDATE SKIP LOCKED) m;
+  IF v_expired IS NULL THEN
+    RETURN 0;
+  END IF;
+  v_sealed := missions_private.set_transition_context('{"reason": "due_at passed"}');
+  UPDATE missions_private.missions m SET status = 'expired' WHERE m.id = ANY (v_expired);
+  -- nobody answers for an expired mission: its pending questions are cancelled
+  UPDATE missions_private.input_requests r SET status = 'cancelled'
+  WHERE r.mission_id = ANY (v_expired) AND r.status = 'pending';
+  -- the attempt a live (or lapsed) lease was running ends with an error, so the agent's history says why
+  INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, error)
+  SELECT s.id, s.attempt, s.leased_by, 'failed', 'mission expired: its due_at passed'
+  FROM missions_private.steps s
+  WHERE s.mission_id = ANY (v_expired) AND s.status = 'in_progress' AND s.leased_by IS NOT NULL
+  ON CONFLICT (step_id, attempt) DO NOTHING;
+  -- its open work closes: leases end (the status change clears them: a holder's next call is MS412), waits
+  -- stop (a later event on their key no longer matches them) and nothing is left in the agents' claim queue
+  v_sealed := missions_private.set_transition_context('{"reason": "mission expired"}');
+  UPDATE missions_private.steps s SET status = 'failed'
+  WHERE s.mission_id = ANY (v_expired) AND s.status NOT IN ('completed', 'skipped', 'failed');
+  PERFORM missions_private.clear_transition_context();
+  RETURN pg_catalog.array_length(v_expired, 1);
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.expire_agent_missions(timestamptz) IS
+  'Agent missions not finished (proposed, assigned, in progress, waiting, paused) whose due_at passed -> expired; their pending input requests -> cancelled; their unfinished steps -> failed (leases end, waits stop, a held attempt gets a failed result). Locks steps, then missions, with SKIP LOCKED: a mission busy right now is left for the next run. Returns missions expired.';
+
+-- missions.expire_missions: challenges and learning missions past their deadline -> expired (then the missed-missions rule), agent missions past due_at -> expired.
 CREATE OR REPLACE FUNCTION missions.expire_missions() RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
   v_now timestamptz := missions.now();
   v_count integer;
   v_participants uuid[];
 BEGIN
   -- learning missions of auto-submit templates holding work are submitted for review instead (360_learning_jobs.sql)
   PERFORM missions.auto_submit_learning_missions();
+  v_sealed := missions_private.set_transition_context('{"reason": "deadline passed"}');
   WITH expired AS (
     UPDATE missions_private.missions m SET status = 'expired'
-    WHERE m.status IN ('assigned', 'in_progress') AND m.expires_at <= v_now
-    RETURNING m.participant_id
+    WHERE m.status IN ('assigned', 'in_progress') AND m.expires_at <= v_now AND m.face <> 'agent'
+    RETURNING m.participant_id, m.face
   )
-  SELECT count(*), array_agg(DISTINCT expired.participant_id) INTO v_count, v_participants FROM expired;
+  SELECT count(*), array_agg(DISTINCT expired.participant_id) FILTER (WHERE expired.face = 'engagement')
+  INTO v_count, v_participants FROM expired;
+  PERFORM missions_private.clear_transition_context();
   PERFORM missions_private.raise_missed_missions_alerts(coalesce(v_participants, '{}'));
-  RETURN v_count;
+  RETURN v_count + missions_private.expire_agent_missions(v_now);
 END
 $fn$;
 COMMENT ON FUNCTION missions.expire_missions() IS
-  'Job (every 6 hours): first auto-submits the due learning missions of auto_submit templates (missions.auto_submit_learning_missions), then expires assigned and in-progress missions past their deadline and raises MISSED_MISSIONS alerts. Returns missions expired.';
+  'Job (every 6 hours): first auto-submits the due learning missions of auto_submit templates (missions.auto_submit_learning_missions), then expires assigned and in-progress challenges and learning missions past their deadline (then MISSED_MISSIONS alerts), and agent missions past their due_at in any unfinished status, waiting and paused included (missions_private.expire_agent_missions). Missions without a deadline never expire. Returns missions expired.';
 
 -- missions.pause_inactive_participants: pauses participants with inactivity_days+ local days without check-in and momentum under low_momentum_threshold.
 CREATE OR REPLACE FUNCTION missions.pause_inactive_participants() RETURNS integer

@@ -1,6 +1,6 @@
 -- Statistics: one participant's progress, and the programme's aggregates for admins.
 
--- missions.participant_stats: level, tier, streaks, triad, balances, missions per status and completion rate.
+-- missions.participant_stats: level, tier, streaks, triad, balances, engagement missions per status and completion rate.
 CREATE OR REPLACE FUNCTION missions.participant_stats(p_participant_id uuid) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -17,10 +17,10 @@ BEGIN
     'balances', (SELECT pg_catalog.jsonb_object_agg(b.currency, b.amount) FROM missions.balances(p.id) b),
     'missions', coalesce((SELECT pg_catalog.jsonb_object_agg(s.status, s.n)
                           FROM (SELECT m.status, count(*) AS n FROM missions_private.missions m
-                                WHERE m.participant_id = p.id GROUP BY m.status) s), '{}'),
+                                WHERE m.participant_id = p.id AND m.face = 'engagement' GROUP BY m.status) s), '{}'),
     'completion_rate', (SELECT coalesce(round(count(*) FILTER (WHERE m.status = 'completed')::numeric
                                                / nullif(count(*), 0), 2), 0)
-                        FROM missions_private.missions m WHERE m.participant_id = p.id))
+                        FROM missions_private.missions m WHERE m.participant_id = p.id AND m.face = 'engagement'))
   INTO v
   FROM missions_private.principals p
   JOIN missions_private.participant_progress pp ON pp.participant_id = p.id
@@ -29,7 +29,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.participant_stats(uuid) IS
-  'One participant''s stats: level, tier, paused, streaks, last_check_in (local date), triad, balances, missions per status, completion_rate (completed / all assigned).';
+  'One participant''s stats: level, tier, paused, streaks, last_check_in (local date), triad, balances, engagement missions per status, completion_rate (completed / all assigned engagement missions).';
 
 -- missions.admin_stats: programme aggregates: participants, missions per status, reviews, alerts, currency totals.
 CREATE OR REPLACE FUNCTION missions.admin_stats() RETURNS jsonb
@@ -47,7 +47,8 @@ AS $fn$
     'completion_rate', (SELECT coalesce(round(count(*) FILTER (WHERE m.status = 'completed')::numeric
                                                / nullif(count(*), 0), 2), 0)
                         FROM missions_private.missions m WHERE m.face = 'engagement'),
-    'pending_reviews', (SELECT count(*) FROM missions_private.missions m WHERE m.status = 'submitted'),
+    'pending_reviews', (SELECT count(*) FROM missions_private.missions m
+                        WHERE m.status = 'submitted' AND m.face = 'engagement'),
     'open_alerts', coalesce((SELECT pg_catalog.jsonb_object_agg(a.type, a.n)
                              FROM (SELECT a.type, count(*) AS n FROM missions_private.alerts a
                                    WHERE a.status = 'triggered' GROUP BY a.type) a), '{}'),
@@ -60,4 +61,4 @@ AS $fn$
                   FROM missions_private.challenges c))
 $fn$;
 COMMENT ON FUNCTION missions.admin_stats() IS
-  'Aggregates for admins: participants (total/active/paused), engagement missions per status, completion rate, pending reviews, open alerts per type, currency totals, templates.';
+  'Aggregates for admins: participants (total/active/paused), engagement missions per status, completion rate, pending reviews (engagement submissions), open alerts per type, currency totals, templates.';

@@ -1,6 +1,6 @@
 -- Persistent missions over time: update, tasks added and updated, events logged, resumed from any conversation.
 
--- missions_private.lock_step_first: locks a step of a mission before its mission (the engine's lock order is step, then mission).
+-- missions_private.lock_step_first: locks a step of an agent mission before its mission (the engine's lock order is step, then mission).
 CREATE OR REPLACE FUNCTION missions_private.lock_step_first(p_mission_id uuid, p_step_id uuid) RETURNS missions_private.steps
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -9,9 +9,14 @@ DECLARE
   v missions_private.steps;
   v_caller uuid := missions_private.caller_id();
 BEGIN
-  SELECT * INTO v FROM missions_private.steps s WHERE s.id = p_step_id AND s.mission_id = p_mission_id FOR UPDATE;
+  -- only steps of agent missions: a learner's subtask or review step is not found here (checked before its
+  -- lease, so the answer never depends on who holds a step of another face); the mission row is not locked
+  SELECT s.* INTO v FROM missions_private.steps s
+  JOIN missions_private.missions m ON m.id = s.mission_id AND m.face = 'agent'
+  WHERE s.id = p_step_id AND s.mission_id = p_mission_id
+  FOR UPDATE OF s;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'step % not found in mission %', p_step_id, p_mission_id USING ERRCODE = 'MS404';
+    RAISE EXCEPTION 'step % not found in agent mission %', p_step_id, p_mission_id USING ERRCODE = 'MS404';
   END IF;
   IF v.lease_token IS NOT NULL AND v.lease_expires_at > missions.now() AND v.leased_by IS DISTINCT FROM v_caller
      AND coalesce(missions_private.current_principal_role(), 'owner') NOT IN ('admin', 'service', 'owner') THEN
@@ -21,7 +26,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.lock_step_first(uuid, uuid) IS
-  'Locks a step (before its mission: lock order step, then mission); MS404 when not in the mission, MS409 when another agent holds a live lease on it.';
+  'Locks a step of an agent mission (before its mission: lock order step, then mission); MS404 when not in the mission or the mission is of another face, MS409 when another agent holds a live lease on it.';
 
 -- missions_private.lock_agent_mission: locks an agent mission the caller may work on (agents, owner, staff); MS404 otherwise.
 CREATE OR REPLACE FUNCTION missions_private.lock_agent_mission(p_mission_id uuid) RETURNS missions_private.missions

@@ -59,14 +59,14 @@ AS $fn$
 DECLARE
   s missions_private.steps := missions_private.lock_lease(p_step_id, p_agent_id, p_lease_token);
 BEGIN
-  IF s.kind <> 'ai_review' THEN
-    RAISE EXCEPTION 'step % is a % step, not an ai_review', p_step_id, s.kind USING ERRCODE = 'MS409';
+  IF s.kind <> 'ai_review' THEN  -- e.g. an ops step of an agent mission: not a step of this face
+    RAISE EXCEPTION 'ai_review step % not found (it is a % step)', p_step_id, s.kind USING ERRCODE = 'MS404';
   END IF;
   RETURN missions_private.rules_scores(s.mission_id);
 END
 $fn$;
 COMMENT ON FUNCTION missions.rules_review(uuid, uuid, uuid) IS
-  'Scores the submission of an ai_review step the agent holds (MS412 without the lease) with the built-in rules; complete_step records it.';
+  'Scores the submission of an ai_review step the agent holds (MS412 without the lease) with the built-in rules; complete_step records it. Any other step (an ops step the agent holds) is MS404.';
 
 -- missions_private.record_ai_review: takes a completed ai_review step's result: scores, verdict; applies it unless the learner may ask a mentor.
 CREATE OR REPLACE FUNCTION missions_private.record_ai_review(p_step missions_private.steps, p_result jsonb) RETURNS void

@@ -272,8 +272,9 @@ BEGIN
   END IF;
   r := missions_private.recipe_by_slug(p_slug);
   IF p_mission_id IS NOT NULL AND NOT EXISTS (SELECT FROM missions_private.missions m
-                                              WHERE m.id = p_mission_id AND m.participant_id = p_participant_id) THEN
-    RAISE EXCEPTION 'mission % not found', p_mission_id USING ERRCODE = 'MS404';
+                                              WHERE m.id = p_mission_id AND m.participant_id = p_participant_id
+                                                AND m.face = 'learning') THEN
+    RAISE EXCEPTION 'learning mission % not found', p_mission_id USING ERRCODE = 'MS404';
   END IF;
   BEGIN
     INSERT INTO missions_private.recipe_usage AS u
@@ -301,7 +302,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.track_recipe_usage(uuid, text, text, integer, uuid) IS
-  'Records recipe usage for a participant (themselves, admins, services): viewed (views + 1, first_viewed_at), time (seconds 1..86400 added; any event may add 0..86400), completed (completed_at, set once), used ("mark as used": marked_used_at, set once); with a mission of theirs, also a learning.recipe_<event> event on it.';
+  'Records recipe usage for a participant (themselves, admins, services): viewed (views + 1, first_viewed_at), time (seconds 1..86400 added; any event may add 0..86400), completed (completed_at, set once), used ("mark as used": marked_used_at, set once); with a learning mission of theirs, also a learning.recipe_<event> event on it (another face''s mission: MS404).';
 
 -- missions.recommend_recipes: the recipes to suggest for a learning mission's stage, best first.
 CREATE OR REPLACE FUNCTION missions.recommend_recipes(p_participant_id uuid, p_mission_id uuid, p_subtask integer DEFAULT NULL,
