@@ -4,6 +4,7 @@ which stipend tier a participant qualifies for. Over SQL (as missions.authentica
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from tests.helpers.engagement import (
     approve,
     check_in,
     credit,
+    job,
     debit,
     ledger,
     make_template,
@@ -138,6 +140,41 @@ def test_parallel_first_requests_check_in_once_and_pay_one_streak_bonus(db, conn
     assert len(check_ins(db, me["id"])) == 7 and progress(db, me["id"])["current_streak"] == 7
     assert [(e["reason"], e["amount"]) for e in ledger(db, me["id"], "STREAK_BONUS_7")] == [("STREAK_BONUS_7", 50)]
     assert achievements(db, me["id"]) == [("streak_milestone", "7:2030-03-07")]
+
+
+def test_a_reward_locks_progress_before_balances_as_check_in_and_decay_do(db, connect, principals):
+    """Lock order against deadlocks: a check-in and the decay job lock a participant's progress, then balances;
+    so does a reward. While another transaction holds the progress row, an approval waits there holding no
+    balance (the other can still lock the balances: NOWAIT succeeds)."""
+    me, admin = principals["participant"], principals["admin"]
+    m = submitted_mission(db, me["id"], make_template(db, difficulty="HARD"))
+    holder, approver = connect(), connect(autocommit=True)
+    holder.execute("select 1 from missions_private.participant_progress where participant_id = %s for update",
+                   (me["id"],))
+
+    def approving(barrier):
+        barrier.wait()
+        return approve(approver, m["id"], admin["id"])["status"]
+
+    def waiting_then_locking_balances(barrier):
+        barrier.wait()
+        pid = approver.info.backend_pid
+        for _ in range(200):
+            row = db.execute("select wait_event_type from pg_stat_activity where pid = %s", (pid,)).fetchone()
+            if row and row["wait_event_type"] == "Lock":
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the approval never waited for the progress row")
+        try:
+            return len(holder.execute("select currency from missions_private.balances where participant_id = %s "
+                                      "for update nowait", (me["id"],)).fetchall())
+        finally:
+            holder.commit()
+
+    (status, approve_exc), (locked, lock_exc) = run_together([approving, waiting_then_locking_balances])
+    assert (approve_exc, lock_exc) == (None, None)
+    assert status == "completed" and locked >= 1
 
 
 def test_http_the_first_request_of_the_day_checks_in_and_an_error_rolls_it_back(client, db, principals):

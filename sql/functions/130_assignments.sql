@@ -156,12 +156,13 @@ BEGIN
   IF r.mission_id IS NULL THEN
     RETURN false;  -- already rewarded, or not a completed challenge
   END IF;
-  PERFORM missions_private.pay_reward(r);
+  -- lock order progress, then balances, as check-in and the decay job take them (no deadlock with a check-in)
   UPDATE missions_private.participant_progress pp SET
     triad_technical = pp.triad_technical + CASE r.skill_domain WHEN 'TECHNICAL' THEN r.triad_points ELSE 0 END,
     triad_soft = pp.triad_soft + CASE r.skill_domain WHEN 'SOFT' THEN r.triad_points ELSE 0 END,
     triad_commercial = pp.triad_commercial + CASE r.skill_domain WHEN 'COMMERCIAL' THEN r.triad_points ELSE 0 END
   WHERE pp.participant_id = r.participant_id;
+  PERFORM missions_private.pay_reward(r);
   PERFORM missions_private.raise_triad_imbalance_alerts(ARRAY[r.participant_id]);
   -- a HARD completion is an achievement on the wall (after the reward, so its rank counts it)
   PERFORM missions_private.post_achievement(r.participant_id, 'hard_completion', r.mission_id::text,

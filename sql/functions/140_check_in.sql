@@ -38,7 +38,7 @@ DECLARE
   v_bonus integer;
   v_mine boolean;
 BEGIN
-  SELECT * INTO v_principal FROM missions_private.principals p WHERE p.id = p_participant_id FOR UPDATE;
+  SELECT * INTO v_principal FROM missions_private.principals p WHERE p.id = p_participant_id FOR NO KEY UPDATE;
   IF p_on_request AND (v_principal.role IS DISTINCT FROM 'participant' OR NOT v_principal.active OR v_principal.paused) THEN
     RETURN;
   END IF;
