@@ -20,6 +20,8 @@ MIRRORS: dict[str, list[str]] = {
     "NewPrincipal.role": ["principals.role"],
     "NewPrincipal.level": ["principals.level"],
     "NewPrincipal.tier": ["principals.tier"],
+    "PrincipalPatch.level": ["principals.level"],
+    "PrincipalPatch.tier": ["principals.tier"],
     "NewChallenge.skill_domain": ["challenge_templates.skill_domain"],
     "NewChallenge.difficulty": ["challenge_templates.difficulty"],
     "NewChallenge.required_level": ["challenge_templates.required_level"],
