@@ -105,7 +105,8 @@ STIPEND_TIER = "select missions.stipend_tier(%(user_id)s::uuid) as eligibility"
 
 # ---- agent face -------------------------------------------------------------------------------
 STEP_COLUMNS = """s.id, s.mission_id, s.position, s.title, s.kind, s.status, s.optional, s.attempt, s.not_before,
-  s.leased_by, s.lease_expires_at, s.wait_key, s.started_at, s.completed_at"""
+  s.leased_by, s.lease_expires_at, s.wait_key, s.blocked_by, s.blocked_reason, s.blocked_since, s.started_at,
+  s.completed_at"""
 LIST_AGENT_MISSIONS = f"""select m as mission, {_key("priority=m->'priority'", "created_at=m->'created_at'", "id=m->'id'")}
 from missions.list_agent_missions(%(statuses)s::text[], %(priorities)s::text[], %(include_tasks)s::boolean,
   %(recent_events)s::integer, {PAGE}) m"""
@@ -118,6 +119,11 @@ from missions.approve_agent_mission(%(id)s::uuid, {_ME}, %(reason)s::text, %(ide
 RESUME_MISSION = "select missions.resume_mission(%(id)s::uuid, %(recent_events)s::integer, %(conversation_id)s::text) as mission"
 ADD_TASK = f"select {STEP_COLUMNS} from missions.add_task(%(id)s::uuid, %(spec)s::jsonb) s"
 UPDATE_TASK = f"select {STEP_COLUMNS} from missions.update_task(%(id)s::uuid, %(task_id)s::uuid, %(spec)s::jsonb) s"
+BLOCK_TASK = f"""select {STEP_COLUMNS}
+from missions.block_task(%(id)s::uuid, %(task_id)s::uuid, %(blocked_by)s::text, %(blocked_reason)s::text) s"""
+UNBLOCK_TASK = f"select {STEP_COLUMNS} from missions.unblock_task(%(id)s::uuid, %(task_id)s::uuid, %(reason)s::text) s"
+REPLAN_MISSION = "select missions.replan_mission(%(id)s::uuid, %(spec)s::jsonb) as mission"
+RECENT_AGENT_MISSIONS = "select r.* from missions.recent_agent_missions(%(limit)s::integer) r"
 LOG_MISSION_EVENT = "select missions.log_mission_event(%(id)s::uuid, %(type)s::text, %(payload)s::jsonb) as id"
 WAIT_FOR_EVENT = f"select {STEP_COLUMNS} from missions.wait_for_external_event(%(id)s::uuid, %(task_id)s::uuid, %(key)s::text) s"
 REQUEST_INPUT = """select r.* from missions.request_human_input(%(id)s::uuid, %(step_id)s::uuid, %(prompt)s::text,
@@ -126,6 +132,7 @@ INPUT_REQUESTS = f"""select r.*, {_key('created_at=r.created_at', 'id=r.id')}
 from missions.input_requests(%(status)s::text, {PAGE}) r"""
 RESPOND_INPUT = f"""select r.*
 from missions.respond_to_input_request(%(id)s::uuid, {_ME}, %(response)s::jsonb, %(idempotency_key)s::text) r"""
+CANCEL_INPUT = "select r.* from missions.cancel_input_request(%(id)s::uuid, %(reason)s::text) r"
 DELIVER_EVENT = "select missions.deliver_external_event(%(key)s::text, %(payload)s::jsonb, %(event_id)s::text) as missions_unblocked"
 
 CLAIM_STEP = f"select c.* from missions.claim_mission_step(%(step_id)s::uuid, {_ME}) c"

@@ -168,6 +168,9 @@ CREATE INDEX missions_expiry_idx ON missions_private.missions (expires_at)
 -- The engagement review queue (pending_reviews); submitted learning missions are reviewed by their own steps.
 CREATE INDEX missions_review_queue_idx ON missions_private.missions (submitted_at, id)
   WHERE status = 'submitted' AND face = 'engagement';
+-- recently finished agent missions, newest first (missions.recent_agent_missions, seed 003's ops view)
+CREATE INDEX missions_agent_finished_idx ON missions_private.missions (status_changed_at, id)
+  WHERE face = 'agent' AND status IN ('completed', 'failed', 'expired', 'cancelled');
 
 CREATE TABLE missions_private.steps (
   id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -194,10 +197,26 @@ CREATE TABLE missions_private.steps (
   agent_queue        boolean NOT NULL DEFAULT false,  -- agents claim it (set on insert from its kind and mission)
   wait_key           text CONSTRAINT steps_wait_key_length CHECK (length(wait_key) <= 500),
   waited_by          uuid,                         -- who made it wait on wait_key: an agent it names may deliver
+  -- a blocked task (seed 004): what blocks it (an opaque reference such as email_reply:<id>, or task:<id> of
+  -- another task of the same mission, then also in blocked_by_step and cleared when that task is done) and why
+  blocked_by         text CONSTRAINT steps_blocked_by_length CHECK (length(blocked_by) BETWEEN 1 AND 255),
+  blocked_by_step    uuid,
+  blocked_reason     text CONSTRAINT steps_blocked_reason_length CHECK (length(blocked_reason) BETWEEN 1 AND 2000),
+  blocked_since      timestamptz,
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT steps_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
   CONSTRAINT steps_position_unique UNIQUE (mission_id, position),
-  CONSTRAINT steps_lease_only_in_progress CHECK ((status = 'in_progress') OR lease_token IS NULL)
+  CONSTRAINT steps_mission_id_unique UNIQUE (mission_id, id),  -- the target of steps_blocked_by_same_mission
+  CONSTRAINT steps_lease_only_in_progress CHECK ((status = 'in_progress') OR lease_token IS NULL),
+  -- a task blocked by a task is blocked by another task of its own mission
+  CONSTRAINT steps_blocked_by_same_mission FOREIGN KEY (mission_id, blocked_by_step)
+    REFERENCES missions_private.steps (mission_id, id),
+  CONSTRAINT steps_not_blocked_by_itself CHECK (blocked_by_step <> id),
+  CONSTRAINT steps_blocked_by_step_named CHECK (blocked_by_step IS NULL OR blocked_by = 'task:' || blocked_by_step::text),
+  -- blocked exactly while the status is blocked, always with a reference or a reason; no blocker otherwise
+  CONSTRAINT steps_blocker_while_blocked CHECK (
+    CASE WHEN status = 'blocked' THEN blocked_since IS NOT NULL AND (blocked_by IS NOT NULL OR blocked_reason IS NOT NULL)
+         ELSE blocked_since IS NULL AND blocked_by IS NULL AND blocked_by_step IS NULL AND blocked_reason IS NULL END)
 ) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
         autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE missions_private.steps IS
@@ -212,6 +231,8 @@ CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE stat
 -- change neither column, so they stay HOT updates.
 CREATE INDEX steps_leased_by ON missions_private.steps (leased_by) WHERE status = 'in_progress';
 CREATE INDEX steps_waiting_external ON missions_private.steps (wait_key) WHERE status = 'waiting_external';
+-- blocked tasks by reference: deliver_external_event unblocks the tasks blocked by its key
+CREATE INDEX steps_blocked_by ON missions_private.steps (blocked_by) WHERE status = 'blocked';
 
 -- Allowed status transitions are data; triggers on missions and steps check every change against it.
 CREATE TABLE missions_private.transitions (
@@ -593,7 +614,12 @@ CREATE TABLE missions_private.input_requests (
   requested_by     uuid,
   created_at       timestamptz NOT NULL DEFAULT missions.now(),
   expires_at       timestamptz NOT NULL,
-  CONSTRAINT input_requests_response_consistent CHECK ((status = 'responded') = (responded_at IS NOT NULL))
+  cancelled_by     uuid REFERENCES missions_private.principals (id),  -- NULL: the engine (a re-plan by an owner session)
+  cancelled_at     timestamptz,
+  cancel_reason    text CONSTRAINT input_requests_cancel_reason_length CHECK (length(cancel_reason) <= 2000),
+  CONSTRAINT input_requests_response_consistent CHECK ((status = 'responded') = (responded_at IS NOT NULL)),
+  CONSTRAINT input_requests_cancel_consistent CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL)
+                                                     AND (status = 'cancelled' OR cancelled_by IS NULL))
 );
 COMMENT ON TABLE missions_private.input_requests IS 'A question to a person; the step waits (waiting_human) until it is answered or expires.';
 CREATE INDEX input_requests_pending_idx ON missions_private.input_requests (expires_at) WHERE status = 'pending';

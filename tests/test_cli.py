@@ -111,7 +111,7 @@ def test_check_reports_the_invariants_and_fails_on_a_violation(env):
     missions(env, "db", "start")
     missions(env, "db", "migrate")
     out = missions(env, "check").stdout
-    assert out.count("ok  ") == 6 and "FAIL" not in out
+    assert out.count("ok  ") == 7 and "FAIL" not in out
     url = missions(env, "db", "url").stdout.strip()
     participant = missions(env, "principals", "create", "participant", "Broken Ledger").stdout
     pid = re.search(r"principal ([0-9a-f-]{36})", participant).group(1)

@@ -32,7 +32,7 @@ def broken(db, *statements: str) -> dict[str, int]:
 
 
 def test_a_fresh_database_with_activity_has_no_violation(db, principals):
-    assert set(violations(db).values()) == {0} and len(violations(db)) == 6
+    assert set(violations(db).values()) == {0} and len(violations(db)) == 7
 
 
 @pytest.fixture
@@ -74,6 +74,17 @@ def test_claims_and_completions_are_checked(db, principals):
     assert broken(db, "drop index missions_private.step_results_one_completion",
                   f"insert into missions_private.step_results (step_id, attempt, outcome) values "
                   f"('{step}', 1, 'completed'), ('{step}', 2, 'completed')") == {"no step completed twice": 1}
+
+
+def test_a_task_left_blocked_by_a_finished_task_is_reported(db):
+    mission = db.execute("""select missions.create_agent_mission('{"title": "m", "steps": [{"title": "a", "kind": "task"},
+                            {"title": "b", "kind": "task", "depends_on": []}]}') as id""").fetchone()["id"]
+    first, second = [r["id"] for r in db.execute(
+        "select id from missions_private.steps where mission_id = %s order by position", (mission,))]
+    db.execute("select missions.block_task(%s, %s, %s)", (mission, second, f"task:{first}"))
+    assert violations(db)["no task blocked by a finished task"] == 0
+    assert broken(db, f"update missions_private.steps set status = 'completed' where id = '{first}'") == {
+        "no task blocked by a finished task": 1}
 
 
 def test_only_staff_and_owners_may_run_it(db):

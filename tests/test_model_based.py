@@ -390,6 +390,66 @@ class EngineMachine(RuleBasedStateMachine):
         got = call(self.db, agent, "select * from missions.heartbeat_step(%s, %s, %s)", (step.id, agent["id"], token))
         agree("heartbeat_step", got, self.model.heartbeat(agent["id"], step.id, token), first("expires_at"))
 
+    @precondition(lambda self: self.model.steps)
+    @rule(i=INDEX, j=INDEX, aim=AIM, a=st.integers(0, 1), by_step=st.booleans())
+    def block_task(self, i: int, j: int, aim: int, a: int, by_step: bool) -> None:
+        """block_task on a step (mostly an unfinished one), blocked by another step of its mission (mostly an
+        unfinished one; sometimes itself or a done one: MS422) or by a reference."""
+        steps = self._steps()
+        unfinished = [s for s in steps if s.status in ("pending", "ready", "in_progress")]
+        pool = unfinished if aim and unfinished else steps
+        step, agent = pool[i % len(pool)], self.agents[a]
+        siblings = [self.model.steps[s] for s in self.model.agent_missions[step.mission_id].steps]
+        open_siblings = [s for s in siblings if s.id != step.id and s.status not in ("completed", "skipped")]
+        pick = open_siblings if aim and open_siblings else siblings
+        blocker = pick[j % len(pick)].id if by_step else "ref:model"
+        reference = f"task:{blocker}" if by_step else blocker
+        got = call(self.db, agent, "select * from missions.block_task(%s, %s, %s)", (step.mission_id, step.id, reference))
+        agree("block_task", got, self.model.block(agent["id"], step.id, blocker), first("status"))
+
+    @precondition(lambda self: self.model.steps)
+    @rule(i=INDEX, aim=AIM, a=st.integers(0, 1))
+    def unblock_task(self, i: int, aim: int, a: int) -> None:
+        steps = self._steps()
+        blocked = [s for s in steps if s.status == "blocked"]
+        pool = blocked if aim and blocked else steps
+        step, agent = pool[i % len(pool)], self.agents[a]
+        got = call(self.db, agent, "select * from missions.unblock_task(%s, %s)", (step.mission_id, step.id))
+        agree("unblock_task", got, self.model.unblock(agent["id"], step.id), first("status"))
+
+    @precondition(lambda self: self.model.agent_missions)
+    @rule(data=st.data())
+    def replan_mission(self, data: st.DataObject) -> None:
+        """replan_mission as the admin or an agent: 1-3 new steps of the trusted kind (default or explicit
+        dependencies within the new plan)."""
+        ids = list(self.model.agent_missions)
+        live = [m for m in ids if self.model.agent_missions[m].status in ("assigned", "in_progress")]
+        pool = live if data.draw(AIM, label="aim") and live else ids
+        mid = pool[data.draw(INDEX, label="mission") % len(pool)]
+        who = data.draw(st.sampled_from(["admin", "agent 0", "agent 1"]), label="caller")
+        actor = self.admin if who == "admin" else self.agents[int(who[-1])]
+        n = data.draw(st.integers(1, 3), label="new steps")
+        tasks, deps, optional = [], [], []
+        for i in range(n):
+            explicit = data.draw(st.none() | st.sets(st.integers(0, i - 1), max_size=i) if i else st.none(),
+                                 label=f"new depends_on {i}")
+            optional.append(data.draw(st.booleans(), label=f"new optional {i}"))
+            task = {"title": f"replanned {i + 1}", "kind": self.model.kind.name, "optional": optional[-1]}
+            if explicit is not None:
+                task["depends_on"] = [d + 1 for d in sorted(explicit)]
+            deps.append(sorted(explicit) if explicit is not None else None)
+            tasks.append(task)
+        before = {str(r["id"]) for r in self.db.execute(
+            "select id from missions_private.steps where mission_id = %s", (mid,))}
+        got = call(self.db, actor, "select missions.replan_mission(%s, %s::jsonb) ->> 'status' as status",
+                   (mid, json.dumps({"tasks": tasks, "reason": "model"})))
+        new_ids = [str(r["id"]) for r in self.db.execute(
+            "select id from missions_private.steps where mission_id = %s order by position", (mid,))
+            if str(r["id"]) not in before]
+        expected = self.model.replan(actor["id"], mid, new_ids if got.error is None else [], deps, optional) \
+            if got.error is None else self.model.replan(actor["id"], mid, [], [], [])
+        agree("replan_mission", got, expected, first("status"))
+
     @rule()
     def expire_claims(self) -> None:
         got = call(self.db, self.admin, "select missions.expire_claims() as n")

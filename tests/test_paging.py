@@ -205,7 +205,7 @@ NOT_PAGED = {
     "authenticate": "at most one row (a key's principal)",
     "revoke_api_key": "one row",
     "metrics": "a fixed set of metric families",
-    "check_invariants": "one row per invariant (six)",
+    "check_invariants": "one row per invariant (seven)",
     "balances": "one row per currency (four)",
     "update_template": "one row", "set_template_active": "one row",
     "check_in": "one row", "resolve_alert": "one row", "post_to_wall": "one row",
@@ -215,6 +215,7 @@ NOT_PAGED = {
     "cron_jobs": "the engine's fixed list of pg_cron jobs",
     "designate_reviewer": "one row", "revoke_reviewer": "one row",
     "stipend_tiers": "at most 20 rows (ranks 1..20 are unique)",
+    "recent_agent_missions": "the last N finished missions: p_limit 1..100, no later pages (seed 003's ops view)",
 }
 
 
@@ -320,7 +321,8 @@ BOUNDED_LISTS = {
     "getBalances": "one entry per currency (four)",
     "listDecisions": "the decision points of one mission's template",
 }
-TOP_N = {"recommendRecipes": "a ranked top-N (limit 1..50), no later pages"}
+TOP_N = {"recommendRecipes": "a ranked top-N (limit 1..50), no later pages",
+         "listRecentAgentMissions": "the last N finished missions (limit 1..100), no later pages"}
 
 
 def test_every_list_operation_declares_limit_and_cursor(client):

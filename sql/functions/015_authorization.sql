@@ -186,7 +186,7 @@ CREATE OR REPLACE FUNCTION missions_private.clean_text(p_text text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT nullif(pg_catalog.btrim(p_text, E' \t\r\n\f\v'), '')
+  SELECT nullif(pg_catalog.btrim(p_text, E' \t\r\n\f\x0B'), '')  -- \x0B: vertical tab (E'' knows no \v)
 $fn$;
 COMMENT ON FUNCTION missions_private.clean_text(text) IS
   'Trims spaces, tabs and line breaks; NULL for NULL or whitespace-only text (so blank input counts as missing).';

@@ -2,7 +2,7 @@
 -- Re-applied on every migrate, so this file is the single source of the rules.
 CREATE TEMP TABLE wanted_transitions (entity text, from_status text, to_status text) ON COMMIT DROP;
 INSERT INTO wanted_transitions (entity, from_status, to_status) VALUES
-  -- missions: proposed -> assigned -> in_progress <-> waiting / paused -> submitted -> completed
+  -- missions: proposed -> assigned -> in_progress <-> waiting / paused -> submitted -> completed; re-plan -> proposed
   ('mission', NULL, 'proposed'), ('mission', NULL, 'assigned'),
   ('mission', 'proposed', 'assigned'), ('mission', 'proposed', 'cancelled'),
   ('mission', 'proposed', 'expired'),  -- an agent mission whose due_at passed before anyone approved it
@@ -19,6 +19,10 @@ INSERT INTO wanted_transitions (entity, from_status, to_status) VALUES
   ('mission', 'paused', 'failed'), ('mission', 'paused', 'expired'), ('mission', 'paused', 'cancelled'),
   ('mission', 'submitted', 'completed'), ('mission', 'submitted', 'failed'),
   ('mission', 'submitted', 'in_progress'),  -- changes requested by a reviewer
+  -- re-plan (seed 004: executing -> replan -> planning): a running agent mission goes back to proposed with
+  -- its new plan, and on to assigned at once when every kind of the new plan is trusted (replan_mission)
+  ('mission', 'assigned', 'proposed'), ('mission', 'in_progress', 'proposed'), ('mission', 'waiting', 'proposed'),
+  ('mission', 'paused', 'proposed'),
   -- steps: pending -> ready -> in_progress -> completed, with waits, blocks, skips and failures
   ('step', NULL, 'pending'), ('step', NULL, 'ready'),
   ('step', 'pending', 'ready'), ('step', 'pending', 'blocked'), ('step', 'pending', 'skipped'),

@@ -130,6 +130,14 @@ BEGIN
     NEW.lease_token := NULL;
     NEW.lease_expires_at := NULL;
   END IF;
+  IF NEW.status = 'blocked' THEN  -- entering blocked starts the blocker's clock
+    NEW.blocked_since := v_now;
+  ELSE  -- leaving blocked (unblocked, skipped, failed …) drops the blocker, whoever moves the step
+    NEW.blocked_by := NULL;
+    NEW.blocked_by_step := NULL;
+    NEW.blocked_reason := NULL;
+    NEW.blocked_since := NULL;
+  END IF;
   IF NEW.status = 'in_progress' THEN
     NEW.started_at := coalesce(NEW.started_at, v_now);
   ELSIF NEW.status IN ('completed', 'skipped', 'failed') THEN
@@ -139,7 +147,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.stamp_step_status() IS
-  'Row trigger: stamps status_changed_at, started_at and completed_at on step status changes, and clears the lease when a step leaves in_progress.';
+  'Row trigger: stamps status_changed_at, started_at and completed_at on step status changes, clears the lease when a step leaves in_progress, stamps blocked_since on entering blocked and drops the blocker on leaving it.';
 
 -- missions_private.track_mission_status: statement trigger; checks mission status changes and logs them as events.
 CREATE OR REPLACE FUNCTION missions_private.track_mission_status() RETURNS trigger

@@ -81,6 +81,13 @@ BEGIN
     JOIN missions_private.steps s ON s.id = r.step_id
     WHERE r.outcome = 'completed'
     GROUP BY r.step_id HAVING count(*) > 1 OR min(s.status) <> 'completed'
+    UNION ALL
+    -- a task blocked by a task of its mission waits only while that task is unfinished
+    SELECT 'no task blocked by a finished task',
+           pg_catalog.jsonb_build_object('step_id', s.id, 'blocked_by_step', s.blocked_by_step, 'blocker_status', b.status)
+    FROM missions_private.steps s
+    JOIN missions_private.steps b ON b.id = s.blocked_by_step
+    WHERE s.status = 'blocked' AND b.status IN ('completed', 'skipped')
   )
   SELECT i.name, count(f.example),
          coalesce((SELECT pg_catalog.jsonb_agg(x.example)
@@ -90,11 +97,12 @@ BEGIN
                (3, 'at most one live claim per step, only on in-progress steps'),
                (4, 'one reward per completed mission'),
                (5, 'quotas never exceeded'),
-               (6, 'no step completed twice')) AS i(position, name)
+               (6, 'no step completed twice'),
+               (7, 'no task blocked by a finished task')) AS i(position, name)
   LEFT JOIN found f ON f.invariant = i.name
   GROUP BY i.position, i.name
   ORDER BY i.position;
 END
 $fn$;
 COMMENT ON FUNCTION missions.check_invariants() IS
-  'The engine''s invariants (ledger = balances, one open assignment, claims only on in-progress steps, one reward per completed mission, quotas, no double completion): violations and up to 5 examples each.';
+  'The engine''s invariants (ledger = balances, one open assignment, claims only on in-progress steps, one reward per completed mission, quotas, no double completion, no task blocked by a finished task): violations and up to 5 examples each.';

@@ -77,6 +77,11 @@ DECLARE
 BEGIN
   -- The mission row lock serializes sibling completions, so the last one sees all the others.
   SELECT m.status, m.face INTO v_status, v_face FROM missions_private.missions m WHERE m.id = p_mission_id FOR UPDATE;
+  -- a task blocked by a task of the mission that is now done is unblocked (pending, then ready below)
+  UPDATE missions_private.steps s SET status = 'pending'
+  WHERE s.mission_id = p_mission_id AND s.status = 'blocked' AND s.blocked_by_step IS NOT NULL
+    AND EXISTS (SELECT FROM missions_private.steps b
+                WHERE b.id = s.blocked_by_step AND b.status IN ('completed', 'skipped'));
   UPDATE missions_private.steps s SET status = 'ready', ready_at = p_now
   WHERE s.mission_id = p_mission_id AND s.status = 'pending'
     AND NOT EXISTS (SELECT FROM missions_private.step_dependencies d
@@ -91,7 +96,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.advance_mission(uuid, timestamptz) IS
-  'Makes pending steps whose dependencies are completed/skipped ready; completes an agent mission when all its steps are completed or skipped.';
+  'Unblocks steps blocked by a step of the mission that is completed/skipped; makes pending steps whose dependencies are completed/skipped ready; completes an agent mission when all its steps are completed or skipped.';
 
 -- missions.create_agent_mission: creates an ops or persistent mission with its steps; auto-approved when all kinds are trusted.
 CREATE OR REPLACE FUNCTION missions.create_agent_mission(p_spec jsonb)
@@ -229,10 +234,10 @@ $fn$;
 COMMENT ON FUNCTION missions.approve_agent_mission(uuid, uuid, text, text) IS
   'A person (admin, service or the owner) approves a proposed agent mission; the decision and reason are in the status event; the same idempotency key again returns the first answer.';
 
--- missions.agent_mission: an agent mission as JSON with its agents, optionally its tasks and its N most recent events.
-CREATE OR REPLACE FUNCTION missions.agent_mission(p_mission_id uuid, p_recent_events integer DEFAULT 5,
-                                                  p_include_tasks boolean DEFAULT true) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+-- missions_private.agent_mission_document: an agent mission as JSON without its task counts (agent_mission and list_agent_missions add them).
+CREATE OR REPLACE FUNCTION missions_private.agent_mission_document(p_mission_id uuid, p_recent_events integer,
+                                                                   p_include_tasks boolean) RETURNS jsonb
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -257,6 +262,7 @@ BEGIN
       SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'id', s.id, 'position', s.position, 'title', s.title, 'kind', s.kind, 'status', s.status,
         'optional', s.optional, 'attempt', s.attempt, 'spec', s.attrs, 'wait_key', s.wait_key,
+        'blocked_by', s.blocked_by, 'blocked_reason', s.blocked_reason, 'blocked_since', s.blocked_since,
         'leased_by', s.leased_by, 'lease_expires_at', s.lease_expires_at, 'completed_at', s.completed_at,
         'depends_on', coalesce((SELECT pg_catalog.jsonb_agg(d.depends_on) FROM missions_private.step_dependencies d
                                 WHERE d.step_id = s.id), '[]'),
@@ -280,8 +286,24 @@ BEGIN
   RETURN v;
 END
 $fn$;
+COMMENT ON FUNCTION missions_private.agent_mission_document(uuid, integer, boolean) IS
+  'An agent mission the caller can see as JSON (MS404 otherwise): attributes, agents, tasks (with dependencies, blockers and results) and the N most recent events, newest first; no task counts.';
+
+-- missions.agent_mission: an agent mission as JSON with its agents, task counts, optionally its tasks and its N most recent events.
+CREATE OR REPLACE FUNCTION missions.agent_mission(p_mission_id uuid, p_recent_events integer DEFAULT 5,
+                                                  p_include_tasks boolean DEFAULT true) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  RETURN missions_private.agent_mission_document(p_mission_id, p_recent_events, p_include_tasks)
+         || (SELECT pg_catalog.jsonb_build_object('tasks_done', count(*) FILTER (WHERE s.status IN ('completed', 'skipped')),
+                                                  'tasks_total', count(*))
+             FROM missions_private.steps s WHERE s.mission_id = p_mission_id);
+END
+$fn$;
 COMMENT ON FUNCTION missions.agent_mission(uuid, integer, boolean) IS
-  'An agent mission as JSON: attributes, agents, tasks (with dependencies and results) and the N most recent events, newest first.';
+  'An agent mission as JSON: attributes, agents, tasks_done (completed or skipped) / tasks_total, tasks (with dependencies, blockers and results) and the N most recent events, newest first.';
 
 -- missions.list_agent_missions: the agent missions the caller may see, filtered by statuses and priority names, paged (key: priority, created_at, id).
 CREATE OR REPLACE FUNCTION missions.list_agent_missions(
@@ -302,18 +324,54 @@ BEGIN
     RAISE EXCEPTION 'priority filter must use low, normal, high, urgent' USING ERRCODE = 'MS422';
   END IF;
   RETURN QUERY
-  -- walks missions_agent_list_idx in order and stops after v_limit visible rows: the documents are built
-  -- for the page only
-  SELECT missions.agent_mission(m.id, p_recent_events, p_include_tasks)
-  FROM missions_private.missions m
-  WHERE m.face = 'agent'
-    AND (m.priority, m.created_at, m.id) < (v_priority, v_created, v_id)
-    AND (v_statuses IS NULL OR m.status = ANY (v_statuses))
-    AND (p_priorities IS NULL OR missions_private.priority_name(m.priority) = ANY (p_priorities))
-    AND missions_private.can_see_mission(m.id)
-  ORDER BY m.priority DESC, m.created_at DESC, m.id DESC
-  LIMIT v_limit;
+  -- walks missions_agent_list_idx in order and stops after v_limit visible rows: the documents and the task
+  -- counts (one aggregate per page row over steps_mission_id_unique, in this one query) are for the page only
+  SELECT missions_private.agent_mission_document(m.id, p_recent_events, p_include_tasks)
+         || pg_catalog.jsonb_build_object('tasks_done', c.done, 'tasks_total', c.total)
+  FROM (SELECT m.id, m.priority, m.created_at
+        FROM missions_private.missions m
+        WHERE m.face = 'agent'
+          AND (m.priority, m.created_at, m.id) < (v_priority, v_created, v_id)
+          AND (v_statuses IS NULL OR m.status = ANY (v_statuses))
+          AND (p_priorities IS NULL OR missions_private.priority_name(m.priority) = ANY (p_priorities))
+          AND missions_private.can_see_mission(m.id)
+        ORDER BY m.priority DESC, m.created_at DESC, m.id DESC
+        LIMIT v_limit) m
+  CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE s.status IN ('completed', 'skipped')) AS done, count(*) AS total
+                      FROM missions_private.steps s WHERE s.mission_id = m.id) c
+  ORDER BY m.priority DESC, m.created_at DESC, m.id DESC;
 END
 $fn$;
 COMMENT ON FUNCTION missions.list_agent_missions(text[], text[], boolean, integer, integer, jsonb) IS
-  'Agent missions visible to the caller (users: their own; agents: the ones they may work on), by priority then newest; status ''active'' means every running state (assigned, in_progress: missions_private.agent_status_filter); a page of p_limit (1..200) after the key {"priority", "created_at", "id"}.';
+  'Agent missions visible to the caller (users: their own; agents: the ones they may work on), by priority then newest, each with tasks_done / tasks_total; status ''active'' means every running state (assigned, in_progress: missions_private.agent_status_filter); a page of p_limit (1..200) after the key {"priority", "created_at", "id"}.';
+
+-- missions.recent_agent_missions: the last N finished agent missions the caller can see, with duration, outcome and task counts (seed 003's "Recently Completed").
+CREATE OR REPLACE FUNCTION missions.recent_agent_missions(p_limit integer DEFAULT 10)
+RETURNS TABLE (id uuid, title text, type text, outcome text, priority smallint, started_at timestamptz,
+               finished_at timestamptz, duration_seconds bigint, tasks_done bigint, tasks_total bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 100 THEN
+    RAISE EXCEPTION 'limit must be 1..100' USING ERRCODE = 'MS422';
+  END IF;
+  RETURN QUERY
+  -- walks missions_agent_finished_idx backwards (newest first) and stops after p_limit visible rows
+  SELECT m.id, m.title, a.kind, m.status, m.priority, coalesce(m.started_at, m.assigned_at, m.created_at),
+         m.status_changed_at,
+         pg_catalog.floor(EXTRACT(EPOCH FROM m.status_changed_at - coalesce(m.started_at, m.assigned_at, m.created_at)))::bigint,
+         c.done, c.total
+  FROM (SELECT f.* FROM missions_private.missions f
+        WHERE f.face = 'agent' AND f.status IN ('completed', 'failed', 'expired', 'cancelled')
+          AND missions_private.can_see_mission(f.id)
+        ORDER BY f.status_changed_at DESC, f.id DESC
+        LIMIT p_limit) m
+  JOIN missions_private.agent_missions a ON a.mission_id = m.id
+  CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE s.status IN ('completed', 'skipped')) AS done, count(*) AS total
+                      FROM missions_private.steps s WHERE s.mission_id = m.id) c
+  ORDER BY m.status_changed_at DESC, m.id DESC;
+END
+$fn$;
+COMMENT ON FUNCTION missions.recent_agent_missions(integer) IS
+  'The last p_limit (1..100, default 10) agent missions that finished (outcome completed, failed, expired or cancelled) that the caller can see, newest first: title, type, priority, started_at (or assigned/created), finished_at, duration_seconds, tasks_done / tasks_total.';

@@ -146,10 +146,18 @@ DECLARE
   v_step missions_private.steps := missions_private.lock_step_first(p_mission_id, p_task_id);
   v missions_private.missions := missions_private.lock_agent_mission(p_mission_id);
   v_status text := p_spec->>'status';
+  v_blocks boolean := missions_private.clean_text(p_spec->>'blocked_by') IS NOT NULL
+                      OR missions_private.clean_text(p_spec->>'blocked_reason') IS NOT NULL;
 BEGIN
   IF p_spec IS NULL OR pg_catalog.jsonb_typeof(p_spec) <> 'object'
-     OR EXISTS (SELECT FROM pg_catalog.jsonb_object_keys(p_spec) k WHERE k NOT IN ('status', 'result', 'title')) THEN
-    RAISE EXCEPTION 'a task update has status, result and/or title' USING ERRCODE = 'MS422';
+     OR EXISTS (SELECT FROM pg_catalog.jsonb_object_keys(p_spec) k
+                WHERE k NOT IN ('status', 'result', 'title', 'blocked_by', 'blocked_reason')) THEN
+    RAISE EXCEPTION 'a task update has status, result, title, blocked_by and/or blocked_reason' USING ERRCODE = 'MS422';
+  END IF;
+  IF v_status = 'blocked' AND NOT v_blocks THEN
+    RAISE EXCEPTION 'a blocked task needs blocked_by and/or blocked_reason' USING ERRCODE = 'MS422';
+  ELSIF v_blocks AND v_status IS NOT NULL AND v_status <> 'blocked' THEN
+    RAISE EXCEPTION 'a blocker makes the task blocked: status % contradicts it', v_status USING ERRCODE = 'MS422';
   END IF;
   IF NOT EXISTS (SELECT FROM missions_private.agent_missions a WHERE a.mission_id = p_mission_id AND a.kind = 'persistent') THEN
     RAISE EXCEPTION 'the steps of ops missions are claimed, not updated (claim_mission_step, complete_step)'
@@ -163,6 +171,12 @@ BEGIN
   END IF;
   IF v_status IN ('waiting_human', 'waiting_external') THEN
     RAISE EXCEPTION 'use request_human_input or wait_for_external_event to make a task wait' USING ERRCODE = 'MS422';
+  END IF;
+  IF v_blocks THEN  -- blocked_by / blocked_reason given: the task is blocked (or its blocker replaced)
+    v_step := missions_private.block_step(v, v_step, p_spec->>'blocked_by', p_spec->>'blocked_reason');
+    v_status := NULL;
+  ELSIF (p_spec ? 'blocked_by' OR p_spec ? 'blocked_reason') AND v_status IS NULL THEN
+    v_step := missions_private.unblock_step(p_mission_id, p_task_id, 'cleared');  -- both null: unblocked
   END IF;
   UPDATE missions_private.steps s SET
     title = coalesce(missions_private.clean_text(p_spec->>'title'), s.title),
@@ -183,7 +197,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.update_task(uuid, uuid, jsonb) IS
-  'Updates an unclaimed task of an approved persistent mission (status through the state machine, result, title); completing it records the result and advances the mission. Ops steps are claimed instead (MS409).';
+  'Updates an unclaimed task of an approved persistent mission (status through the state machine, result, title, blocked_by / blocked_reason: set = blocked (see block_task), both null = unblocked); completing it records the result and advances the mission. Ops steps are claimed instead (MS409).';
 
 -- missions.log_mission_event: records a conversation or outside event in a mission's history; returns the event id.
 CREATE OR REPLACE FUNCTION missions.log_mission_event(p_mission_id uuid, p_type text, p_payload jsonb DEFAULT '{}')
@@ -226,3 +240,76 @@ END
 $fn$;
 COMMENT ON FUNCTION missions.resume_mission(uuid, integer, text) IS
   'Loads a mission for an agent in any conversation: mission, tasks and the N most recent events; logs mission.resumed and un-pauses it.';
+
+-- missions.replan_mission: seed 004's re-plan (executing -> planning): the unfinished tasks are skipped, pending questions cancelled, the new tasks added; returns the mission JSON.
+CREATE OR REPLACE FUNCTION missions.replan_mission(p_mission_id uuid, p_spec jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_sealed boolean;  -- set_transition_context is called as an assignment (see its comment)
+  v missions_private.missions;
+  v_caller uuid := missions_private.caller_id();
+  v_tasks jsonb := coalesce(p_spec->'tasks', p_spec->'steps');
+  v_reason text := missions_private.clean_text(p_spec->>'reason');
+  v_untrusted text;
+  v_skipped integer;
+  v_cancelled integer;
+  v_added integer;
+BEGIN
+  PERFORM missions_private.visible_mission(p_mission_id);
+  IF p_spec IS NULL OR pg_catalog.jsonb_typeof(p_spec) <> 'object'
+     OR EXISTS (SELECT FROM pg_catalog.jsonb_object_keys(p_spec) k WHERE k NOT IN ('tasks', 'steps', 'reason'))
+     OR (p_spec ? 'tasks' AND p_spec ? 'steps') THEN
+    RAISE EXCEPTION 'a re-plan is {"tasks": [...], "reason"?}' USING ERRCODE = 'MS422';
+  END IF;
+  IF v_tasks IS NULL OR pg_catalog.jsonb_typeof(v_tasks) <> 'array' OR pg_catalog.jsonb_array_length(v_tasks) = 0 THEN
+    RAISE EXCEPTION 'a re-plan needs at least one task (to drop the rest of a mission, cancel it)' USING ERRCODE = 'MS422';
+  END IF;
+  IF length(v_reason) > 2000 THEN
+    RAISE EXCEPTION 'a reason is at most 2000 characters' USING ERRCODE = 'MS422';
+  END IF;
+  -- lock order step, then mission: the unfinished steps first (a concurrent claim holds its step and then waits
+  -- for the mission; claim_next_step skips locked steps)
+  PERFORM FROM missions_private.steps s
+  WHERE s.mission_id = p_mission_id AND s.status NOT IN ('completed', 'skipped', 'failed')
+  ORDER BY s.id FOR UPDATE;
+  v := missions_private.lock_agent_mission(p_mission_id);
+  IF v.status NOT IN ('assigned', 'in_progress', 'waiting', 'paused') THEN
+    RAISE EXCEPTION 'mission % is %: only an approved, unfinished mission is re-planned%', p_mission_id, v.status,
+      CASE WHEN v.status = 'proposed' THEN ' (a proposed one is still being planned: add_task)' ELSE '' END
+      USING ERRCODE = 'MS409';
+  END IF;
+  SELECT string_agg(DISTINCT coalesce(t->>'kind', 'task'), ', ') INTO v_untrusted
+  FROM pg_catalog.jsonb_array_elements(v_tasks) t
+  WHERE NOT EXISTS (SELECT FROM missions_private.step_kinds k WHERE k.kind = coalesce(t->>'kind', 'task') AND k.trusted);
+
+  PERFORM missions_private.transition_mission(p_mission_id, 'proposed',
+            pg_catalog.jsonb_build_object('reason', 'replan', 'note', v_reason));
+  v_sealed := missions_private.set_transition_context(pg_catalog.jsonb_build_object('reason', 'replan', 'note', v_reason));
+  -- the old plan's unfinished tasks are skipped (leases withdrawn, waits and blockers dropped: the triggers and
+  -- wait_key below); completed tasks and their results stay
+  UPDATE missions_private.steps s SET status = 'skipped', wait_key = NULL, waited_by = NULL
+  WHERE s.mission_id = p_mission_id
+    AND s.status IN ('pending', 'ready', 'in_progress', 'blocked', 'waiting_human', 'waiting_external');
+  GET DIAGNOSTICS v_skipped = ROW_COUNT;
+  UPDATE missions_private.input_requests r
+  SET status = 'cancelled', cancelled_by = v_caller, cancelled_at = missions.now(), cancel_reason = 're-planned'
+  WHERE r.mission_id = p_mission_id AND r.status = 'pending';
+  GET DIAGNOSTICS v_cancelled = ROW_COUNT;
+  PERFORM missions_private.clear_transition_context();
+  v_added := missions_private.add_steps(p_mission_id, v_tasks);
+  PERFORM missions_private.log_event(p_mission_id, 'mission.replanned', pg_catalog.jsonb_build_object(
+            'reason', v_reason, 'tasks_skipped', v_skipped, 'tasks_added', v_added,
+            'input_requests_cancelled', v_cancelled));
+  IF v_untrusted IS NULL THEN  -- as at creation: a plan of trusted kinds only is approved at once
+    PERFORM missions_private.transition_mission(p_mission_id, 'assigned', pg_catalog.jsonb_build_object(
+              'approval', 'auto', 'reason', 'every step kind of the new plan is trusted'));
+  ELSE
+    UPDATE missions_private.agent_missions a SET approved_by = NULL WHERE a.mission_id = p_mission_id;
+  END IF;
+  RETURN missions.agent_mission(p_mission_id, 5, true);
+END
+$fn$;
+COMMENT ON FUNCTION missions.replan_mission(uuid, jsonb) IS
+  'Re-plans an approved, unfinished agent mission (assigned, in_progress, waiting or paused; else MS409): it goes back to proposed (planning), its unfinished tasks are skipped (leases withdrawn: the holder gets MS412; waits and blockers dropped), its pending input requests cancelled, the new tasks {"tasks": [...], "reason"?} appended (at least one; depends_on counts within the new plan); then assigned at once when every new kind is trusted, else it waits for a person''s approval. Completed tasks and their results stay. Logs mission.replanned.';

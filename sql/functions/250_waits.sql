@@ -298,6 +298,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT external_events_sender_event_unique DO NOTHING;
     IF FOUND THEN  -- else delivered by another session of the same sender that just committed: one effect
       v_unblocked := missions_private.match_external_events(p_key);
+      PERFORM missions_private.unblock_by_key(p_key);  -- tasks blocked by the key (they do not consume it)
     END IF;
   END IF;
   PERFORM missions_private.remember('deliver_external_event', p_event_id, pg_catalog.to_jsonb(v_unblocked));
@@ -305,4 +306,49 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions.deliver_external_event(text, jsonb, text) IS
-  'Delivers an event by key (e.g. email_reply:<tracking_id>); unblocks waiting steps and resumes their missions; returns the missions unblocked. Services, admins and the worker deliver any key; an agent only keys that steps of its own missions wait on (else MS403). p_event_id is the idempotency key within the sender''s scope (the caller; the engine for the worker): the same id twice has one effect and the same answer; no id, a random one.';
+  'Delivers an event by key (e.g. email_reply:<tracking_id>); unblocks waiting steps and resumes their missions, and clears the blocker of tasks blocked by the key; returns the missions unblocked (from waits). Services, admins and the worker deliver any key; an agent only keys that steps of its own missions wait on (else MS403). p_event_id is the idempotency key within the sender''s scope (the caller; the engine for the worker): the same id twice has one effect and the same answer; no id, a random one.';
+
+-- missions.cancel_input_request: the requester or staff withdraws a pending question; its step goes back to ready and the mission resumes when unblocked.
+CREATE OR REPLACE FUNCTION missions.cancel_input_request(p_request_id uuid, p_reason text DEFAULT NULL)
+RETURNS missions_private.input_requests
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v missions_private.input_requests;
+  v_caller uuid := missions_private.caller_id();
+  v_role text := missions_private.current_principal_role();
+BEGIN
+  -- the row lock respond_to_input_request takes first too: of a response and a cancel, exactly one wins
+  SELECT * INTO v FROM missions_private.input_requests r WHERE r.id = p_request_id FOR UPDATE;
+  IF NOT FOUND OR NOT missions_private.can_see_mission(v.mission_id) THEN
+    RAISE EXCEPTION 'input request % not found', p_request_id USING ERRCODE = 'MS404';
+  END IF;
+  IF NOT (v_caller IS NULL OR v_role IN ('admin', 'service') OR v.requested_by = v_caller) THEN
+    RAISE EXCEPTION 'an input request is cancelled by whoever asked it or by staff' USING ERRCODE = 'MS403';
+  END IF;
+  IF length(p_reason) > 2000 THEN
+    RAISE EXCEPTION 'a reason is at most 2000 characters' USING ERRCODE = 'MS422';
+  END IF;
+  IF v.status = 'cancelled' THEN
+    RETURN v;  -- cancelled already: the same row, no second effect
+  ELSIF v.status <> 'pending' THEN
+    RAISE EXCEPTION 'input request % is %: only a pending request can be cancelled', p_request_id, v.status
+      USING ERRCODE = 'MS409';
+  END IF;
+  UPDATE missions_private.input_requests r
+  SET status = 'cancelled', cancelled_by = v_caller, cancelled_at = missions.now(),
+      cancel_reason = missions_private.clean_text(p_reason)
+  WHERE r.id = p_request_id RETURNING * INTO v;
+  PERFORM missions_private.log_event(v.mission_id, 'mission.input_cancelled',
+            pg_catalog.jsonb_build_object('request_id', v.id, 'reason', v.cancel_reason), v.step_id);
+  -- as on expiry: the step carries on without an answer once no other question of it is pending
+  UPDATE missions_private.steps s SET status = 'ready', ready_at = missions.now()
+  WHERE s.id = v.step_id AND s.status = 'waiting_human'
+    AND NOT EXISTS (SELECT FROM missions_private.input_requests o WHERE o.step_id = s.id AND o.status = 'pending');
+  PERFORM missions_private.resume_unblocked(ARRAY[v.mission_id]);
+  RETURN v;
+END
+$fn$;
+COMMENT ON FUNCTION missions.cancel_input_request(uuid, text) IS
+  'Cancels a pending input request (the agent that asked it, admins, services; MS403 others, MS404 not visible): cancelled, never answerable again (respond: MS409); its waiting_human step becomes ready (no other question pending) and the waiting mission resumes when nothing else blocks it; logs mission.input_cancelled. Cancelling again returns the row; a responded or expired request is MS409.';

@@ -69,7 +69,11 @@ GRANT EXECUTE ON FUNCTION
   missions.add_task(uuid, jsonb), missions.update_task(uuid, uuid, jsonb), missions.log_mission_event(uuid, text, jsonb),
   missions.resume_mission(uuid, integer, text), missions.request_human_input(uuid, uuid, text, jsonb),
   missions.input_requests(text, integer, jsonb),
+  missions.block_task(uuid, uuid, text, text), missions.unblock_task(uuid, uuid, text),
+  missions.replan_mission(uuid, jsonb), missions.recent_agent_missions(integer),
   missions_private.priority_value(jsonb), missions_private.priority_name(smallint)
+  TO missions_agent, missions_participant, missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.cancel_input_request(uuid, text)
   TO missions_agent, missions_participant, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.approve_agent_mission(uuid, uuid, text, text),
   missions.respond_to_input_request(uuid, uuid, jsonb, text)

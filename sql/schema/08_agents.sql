@@ -109,7 +109,12 @@ CREATE TABLE missions_private.input_requests (
   requested_by     uuid,
   created_at       timestamptz NOT NULL DEFAULT missions.now(),
   expires_at       timestamptz NOT NULL,
-  CONSTRAINT input_requests_response_consistent CHECK ((status = 'responded') = (responded_at IS NOT NULL))
+  cancelled_by     uuid REFERENCES missions_private.principals (id),  -- NULL: the engine (a re-plan by an owner session)
+  cancelled_at     timestamptz,
+  cancel_reason    text CONSTRAINT input_requests_cancel_reason_length CHECK (length(cancel_reason) <= 2000),
+  CONSTRAINT input_requests_response_consistent CHECK ((status = 'responded') = (responded_at IS NOT NULL)),
+  CONSTRAINT input_requests_cancel_consistent CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL)
+                                                     AND (status = 'cancelled' OR cancelled_by IS NULL))
 );
 COMMENT ON TABLE missions_private.input_requests IS 'A question to a person; the step waits (waiting_human) until it is answered or expires.';
 CREATE INDEX input_requests_pending_idx ON missions_private.input_requests (expires_at) WHERE status = 'pending';

@@ -11,7 +11,9 @@ observed, never predicted), applies the rule as README.md and the spec state it,
 - check-ins and streaks in the participant's local day, bonuses at 7/14/30, apply_momentum_decay();
 - alerts LOW_MOMENTUM, MISSED_MISSIONS and TRIAD_IMBALANCE (at most one open per participant and type);
 - agent missions: steps with dependencies, claims by id and next-in-queue, fenced leases (complete,
-  fail with retry and backoff, release, heartbeat), lease expiry and expire_claims().
+  fail with retry and backoff, release, heartbeat), lease expiry and expire_claims(); blocked tasks
+  (block_task / unblock_task, a task blocker cleared when its task is done) and re-planning
+  (replan_mission: executing -> proposed -> assigned, the old plan's unfinished steps skipped).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ SLOT_FREED = ("failed", "expired", "cancelled")  # missions in these statuses fr
 STREAK_BONUS = {7: 50, 14: 100, 30: 200}
 TRIAD_POINTS = {"EASY": 5, "MEDIUM": 10, "HARD": 20}
 DONE_STEP = ("completed", "skipped")
+UNFINISHED_STEP = ("pending", "ready", "in_progress", "blocked")  # the model has no waits
+LIVE_MISSION = ("assigned", "in_progress", "waiting", "paused")   # may be blocked in and re-planned
 DECAY = 5
 LOW_MOMENTUM = 30
 
@@ -130,6 +134,7 @@ class Step:
     lease_expires_at: datetime | None = None
     not_before: datetime | None = None
     ready_at: datetime | None = None
+    blocked_by: str | None = None  # the blocking step's id, or a reference ("ref:…") when blocked
     tokens: list[tuple[str, str]] = field(default_factory=list)  # every (agent, token) ever granted
 
     def live(self, now: datetime) -> bool:
@@ -393,6 +398,10 @@ class EngineModel:
         whose steps are all completed or skipped."""
         mission = self.agent_missions[mission_id]
         steps = [self.steps[s] for s in mission.steps]
+        for step in steps:  # a step blocked by a step that is done is unblocked first
+            if step.status == "blocked" and step.blocked_by in self.steps \
+                    and self.steps[step.blocked_by].status in DONE_STEP:
+                step.status, step.blocked_by = "pending", None
         readied = [s for s in steps if s.status == "pending"
                    and all(self.steps[d].status in DONE_STEP for d in s.deps)]
         for step in readied:
@@ -490,6 +499,77 @@ class EngineModel:
     def _end_lease(self, step: Step, status: str) -> None:
         step.status = status
         step.leased_by = step.token = step.lease_expires_at = None
+        step.blocked_by = None  # leaving blocked drops the blocker (never set on other statuses)
+
+    def _lock_step(self, agent_id: str, step: Step) -> AgentMission:
+        """lock_step_first, then lock_agent_mission: MS409 when another agent holds a live lease on the step,
+        MS404 when the agent may not see the mission."""
+        if step.live(self.now) and step.leased_by != agent_id:
+            raise Refused("MS409")
+        mission = self.agent_missions[step.mission_id]
+        if not mission.allows(agent_id):
+            raise Refused("MS404")
+        return mission
+
+    def block(self, agent_id: str, step_id: str, blocker: str) -> Outcome:
+        """block_task: a pending/ready/in-progress/blocked step of a live mission becomes blocked (its lease
+        dropped); a step blocker must be another step of the mission, not done, and close no cycle (MS422)."""
+        def rule() -> str:
+            step = self.steps[step_id]
+            mission = self._lock_step(agent_id, step)
+            if mission.status not in LIVE_MISSION or step.status not in UNFINISHED_STEP:
+                raise Refused("MS409")
+            if blocker in self.steps:
+                if blocker == step_id or self.steps[blocker].status in DONE_STEP:
+                    raise Refused("MS422")
+                chain = blocker
+                while chain in self.steps:
+                    if chain == step_id:
+                        raise Refused("MS422")
+                    chain = self.steps[chain].blocked_by
+            self._end_lease(step, "blocked")
+            step.blocked_by = blocker
+            return step.status
+        return self._run(rule)
+
+    def unblock(self, agent_id: str, step_id: str) -> Outcome:
+        """unblock_task: MS409 unless blocked in a live mission; pending, then ready when its dependencies are done."""
+        def rule() -> str:
+            step = self.steps[step_id]
+            mission = self._lock_step(agent_id, step)
+            if step.status != "blocked" or mission.status not in LIVE_MISSION:
+                raise Refused("MS409")
+            step.status, step.blocked_by = "pending", None
+            self._advance(step.mission_id)
+            return step.status
+        return self._run(rule)
+
+    def replan(self, caller: str | None, mission_id: str, step_ids: list[str], deps: list[list[int] | None],
+               optional: list[bool]) -> Outcome:
+        """replan_mission with trusted kinds: MS404 when the agent may not see it, MS409 unless live; the
+        unfinished steps are skipped (leases withdrawn), the new ones appended (default: after the previous
+        step, the first after the old plan's last), and the mission is assigned again."""
+        def rule() -> str:
+            mission = self.agent_missions[mission_id]
+            if caller is not None and self.roles.get(caller) == "agent" and not mission.allows(caller):
+                raise Refused("MS404")
+            if mission.status not in LIVE_MISSION:
+                raise Refused("MS409")
+            for old in mission.steps:
+                if self.steps[old].status in UNFINISHED_STEP:
+                    self._end_lease(self.steps[old], "skipped")
+            assert len(step_ids) == len(deps), "the engine added another number of steps"
+            previous = mission.steps[-1] if mission.steps else None
+            priority = self.steps[mission.steps[0]].priority if mission.steps else 5
+            for i, new_id in enumerate(step_ids):
+                after = [step_ids[d] for d in deps[i]] if deps[i] is not None else \
+                    ([step_ids[i - 1]] if i else ([previous] if previous else []))
+                self.steps[new_id] = Step(new_id, mission_id, after, optional[i], priority)
+            mission.steps.extend(step_ids)
+            mission.status = "assigned"
+            self._advance(mission_id)
+            return mission.status
+        return self._run(rule)
 
     def fail_step(self, agent_id: str, step_id: str, token: str, retryable: bool) -> Outcome:
         """fail_step: retry after backoff × 2^(attempt−1) while attempts remain; else skipped (optional)

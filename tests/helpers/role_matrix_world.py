@@ -171,6 +171,13 @@ class World:
         """The owner's persistent mission (approved: trusted kind) with one ready task."""
         return self._agent_mission()
 
+    def make_am_blocked(self) -> dict[str, str]:
+        """The owner's persistent mission whose only task the world's agent blocked."""
+        mission = self._agent_mission()
+        self.as_("agent", "select id from missions.block_task(%s, %s, 'rm:blocker', 'waiting')",
+                 mission["id"], mission["step"])
+        return mission
+
     def make_am_proposed(self) -> dict[str, str]:
         """The owner's persistent mission waiting for approval (an untrusted kind)."""
         return self._agent_mission("code_generation")

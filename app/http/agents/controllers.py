@@ -25,6 +25,7 @@ from app.http.agents.schemas import (
     EventId,
     ExternalEvent,
     Failure,
+    InputCancel,
     InputRequest,
     InputResponse,
     Lease,
@@ -33,12 +34,16 @@ from app.http.agents.schemas import (
     NewMissionEvent,
     NewTask,
     Quota,
+    RecentMission,
+    Replan,
     Resumption,
     Reviewer,
     Step,
     StepKind,
     StepKindSpec,
+    TaskBlock,
     TaskPatch,
+    TaskUnblock,
     Wait,
 )
 from app.http.codec import from_row, load, spec, to_json
@@ -94,6 +99,14 @@ class AgentMissionController(Controller):
         row = await db.one(request, queries.CREATE_AGENT_MISSION, {"spec": to_json(spec(data))})
         return load(AgentMission, row["mission"])
 
+    @get("/recent", operation_id="listRecentAgentMissions",
+         summary="The last finished missions the caller may see: duration, outcome, task counts (newest first)",
+         responses=problems(401, 403, 422))
+    async def recent(self, request: Request, db: DB,
+                     limit: int = Parameter(default=10, ge=1, le=100)) -> list[RecentMission]:
+        rows = await db.rows(request, queries.RECENT_AGENT_MISSIONS, {"limit": limit})
+        return [from_row(RecentMission, r) for r in rows]
+
     @get("/{mission_id:uuid}", operation_id="getAgentMission", summary="A mission with tasks and recent events",
          responses=problems(401, 403, 404, 422))
     async def get_mission(self, request: Request, db: DB, mission_id: UUID = MissionId,
@@ -127,6 +140,34 @@ class AgentMissionController(Controller):
                           task_id: UUID = TaskId) -> Step:
         row = await db.one(request, queries.UPDATE_TASK, {"id": mission_id, "task_id": task_id, "spec": to_json(spec(data))})
         return from_row(Step, row)
+
+    @post("/{mission_id:uuid}/tasks/{task_id:uuid}/block", operation_id="blockTask", status_code=200,
+          summary="Block a task: not claimable until its blocker is cleared",
+          description="blockedBy task:<id> (another task of the mission) clears when that task completes or is "
+                      "skipped; any other reference (e.g. email_reply:<id>) when an external event with that key "
+                      "arrives; or unblock.",
+          responses=problems(401, 403, 404, 409, 422))
+    async def block(self, request: Request, db: DB, data: JSONBody[TaskBlock], mission_id: UUID = MissionId,
+                    task_id: UUID = TaskId) -> Step:
+        row = await db.one(request, queries.BLOCK_TASK, {
+            "id": mission_id, "task_id": task_id, "blocked_by": data.blocked_by, "blocked_reason": data.blocked_reason})
+        return from_row(Step, row)
+
+    @post("/{mission_id:uuid}/tasks/{task_id:uuid}/unblock", operation_id="unblockTask", status_code=200,
+          summary="Clear a task's blocker (ready again once its dependencies are done)",
+          responses=problems(401, 403, 404, 409, 422))
+    async def unblock(self, request: Request, db: DB, data: JSONBody[TaskUnblock | None] = None,
+                      mission_id: UUID = MissionId, task_id: UUID = TaskId) -> Step:
+        row = await db.one(request, queries.UNBLOCK_TASK, {
+            "id": mission_id, "task_id": task_id, "reason": (data or TaskUnblock()).reason})
+        return from_row(Step, row)
+
+    @post("/{mission_id:uuid}/replan", operation_id="replanMission", status_code=200,
+          summary="Re-plan: unfinished tasks skipped, the new tasks added (approved at once when all trusted)",
+          responses=problems(401, 403, 404, 409, 422))
+    async def replan(self, request: Request, db: DB, data: JSONBody[Replan], mission_id: UUID = MissionId) -> AgentMission:
+        row = await db.one(request, queries.REPLAN_MISSION, {"id": mission_id, "spec": to_json(spec(data))})
+        return load(AgentMission, row["mission"])
 
     @post("/{mission_id:uuid}/tasks/{task_id:uuid}/wait", operation_id="waitForExternalEvent", status_code=200,
           summary="The task waits for an external event key", responses=problems(401, 403, 404, 409, 422))
@@ -281,6 +322,14 @@ class AgentWorkController(Controller):
         row = await db.one(request, queries.RESPOND_INPUT, {
             "id": request_id, "response": to_json(data.response),
             "idempotency_key": idempotency_key})
+        return from_row(InputRequest, row)
+
+    @post("/input-requests/{request_id:uuid}/cancel", operation_id="cancelInputRequest", status_code=200,
+          summary="Whoever asked (or staff) withdraws a pending request; it can no longer be answered",
+          responses=problems(401, 403, 404, 409, 422))
+    async def cancel_input(self, request: Request, db: DB, data: JSONBody[InputCancel | None] = None,
+                           request_id: UUID = Parameter(title="Input request id")) -> InputRequest:
+        row = await db.one(request, queries.CANCEL_INPUT, {"id": request_id, "reason": (data or InputCancel()).reason})
         return from_row(InputRequest, row)
 
     @post("/external-events", operation_id="deliverExternalEvent", status_code=202,

@@ -18,6 +18,8 @@ from app.http.schemas import UNSET, Body, Out
 Priority = Annotated[int, Meta(ge=0, le=10)] | Literal["low", "normal", "high", "urgent"]
 Key = Annotated[str, Meta(min_length=1, max_length=500)]
 Title = Annotated[str, Meta(min_length=1, max_length=500)]  # seed 004's Mission and MissionTask titles
+Blocker = Annotated[str, Meta(max_length=255)]  # task:<id> of another task of the mission, or any reference
+BlockReason = Annotated[str, Meta(max_length=2000)]
 
 
 class NewTask(Body):
@@ -65,6 +67,28 @@ class TaskPatch(Body):
     status: Literal["pending", "ready", "in_progress", "completed", "blocked", "skipped", "failed"] | msgspec.UnsetType = UNSET
     result: dict[str, Any] | msgspec.UnsetType = UNSET
     title: Title | msgspec.UnsetType = UNSET
+    blocked_by: Blocker | None | msgspec.UnsetType = UNSET  # set: blocked; both null: unblocked
+    blocked_reason: BlockReason | None | msgspec.UnsetType = UNSET
+
+
+class TaskBlock(Body):
+    """What blocks a task (blockedBy: task:<id> or a reference such as email_reply:<id>) and/or why."""
+    blocked_by: Blocker | None = None
+    blocked_reason: BlockReason | None = None
+
+
+class TaskUnblock(Body):
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class Replan(Body):
+    """The new plan: the unfinished tasks are skipped and these appended (depends_on counts within them)."""
+    tasks: Annotated[list[NewTask], Meta(min_length=1, max_length=1000)]
+    reason: Annotated[str, Meta(max_length=2000)] | msgspec.UnsetType = UNSET
+
+
+class InputCancel(Body):
+    reason: Annotated[str, Meta(max_length=2000)] | None = None
 
 
 class MissionAgent(Out):
@@ -82,6 +106,9 @@ class Task(Out):
     attempt: int
     spec: dict[str, Any]
     wait_key: str | None
+    blocked_by: str | None
+    blocked_reason: str | None
+    blocked_since: datetime | None
     leased_by: UUID | None
     lease_expires_at: datetime | None
     completed_at: datetime | None
@@ -122,8 +149,24 @@ class AgentMission(Out):
     started_at: datetime | None
     completed_at: datetime | None
     agents: list[MissionAgent]
+    tasks_done: int  # completed or skipped
+    tasks_total: int
     tasks: list[Task] | None
     recent_events: list[MissionEvent]
+
+
+class RecentMission(Out):
+    """A finished agent mission (seed 003's "Recently Completed")."""
+    id: UUID
+    title: str
+    type: str
+    outcome: str
+    priority: int
+    started_at: datetime
+    finished_at: datetime
+    duration_seconds: int
+    tasks_done: int
+    tasks_total: int
 
 
 class Step(Out):
@@ -139,6 +182,9 @@ class Step(Out):
     leased_by: UUID | None
     lease_expires_at: datetime | None
     wait_key: str | None
+    blocked_by: str | None
+    blocked_reason: str | None
+    blocked_since: datetime | None
     started_at: datetime | None
     completed_at: datetime | None
 
@@ -203,6 +249,9 @@ class InputRequest(Out):
     responded_at: datetime | None
     created_at: datetime
     expires_at: datetime
+    cancelled_by: UUID | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
 
 
 class InputResponse(Body):
