@@ -15,7 +15,6 @@ from tests.helpers.engagement import (
     approve,
     check_in,
     credit,
-    job,
     debit,
     ledger,
     make_template,
