@@ -77,6 +77,10 @@ def test_a_passed_due_at_expires_every_unfinished_agent_mission_and_closes_its_w
     # the question is withdrawn; the one of the mission without due_at stays open
     statuses = {str(r["id"]): r["status"] for r in db.execute("select id, status from missions_private.input_requests")}
     assert statuses == {request["id"]: "cancelled", open_request["id"]: "pending"}
+    withdrawn = db.execute("select cancel_reason, cancelled_at, cancelled_by from missions_private.input_requests "
+                           "where id = %s", (request["id"],)).fetchone()
+    assert withdrawn["cancel_reason"] == "mission expired: its due_at passed" and withdrawn["cancelled_at"] is not None
+    assert withdrawn["cancelled_by"] is None   # the job, not a person
     assert sqlstate(db, user, "select missions.respond_to_input_request(%s, %s, '{\"text\": \"this\"}')",
                     request["id"], user["id"]) == "MS409"
     assert [s["status"] for s in steps(db, asking)] == ["failed"]

@@ -214,7 +214,8 @@ BEGIN
   v_sealed := missions_private.set_transition_context('{"reason": "due_at passed"}');
   UPDATE missions_private.missions m SET status = 'expired' WHERE m.id = ANY (v_expired);
   -- nobody answers for an expired mission: its pending questions are cancelled
-  UPDATE missions_private.input_requests r SET status = 'cancelled'
+  UPDATE missions_private.input_requests r
+  SET status = 'cancelled', cancelled_at = p_now, cancel_reason = 'mission expired: its due_at passed'
   WHERE r.mission_id = ANY (v_expired) AND r.status = 'pending';
   -- the attempt a live (or lapsed) lease was running ends with an error, so the agent's history says why
   INSERT INTO missions_private.step_results (step_id, attempt, agent_id, outcome, error)
