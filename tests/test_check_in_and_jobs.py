@@ -526,6 +526,11 @@ def test_pause_inactive_participants_and_a_check_in_unpauses(db):
         is False
     set_clock(db, "2030-01-09 20:00:00+00")
     assert check_in(db, idle)["unpaused"] is False
+    # each change of `paused` is a principal event, as when staff change it
+    events = db.execute("select type, payload->>'reason' as reason from missions_private.events "
+                        "where type like 'principal.%%' order by id").fetchall()
+    assert [(e["type"], e["reason"]) for e in events] == [("principal.paused", "inactive"),
+                                                          ("principal.unpaused", "check-in")]
 
 
 def test_pause_counts_from_the_join_day_for_those_who_never_checked_in(db):

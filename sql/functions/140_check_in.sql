@@ -73,6 +73,10 @@ BEGIN
   END IF;
   IF v_principal.paused AND NOT p_on_request THEN
     UPDATE missions_private.principals p SET paused = false WHERE p.id = p_participant_id;
+    INSERT INTO missions_private.events (type, participant_id, actor_id, payload)
+    VALUES ('principal.unpaused', p_participant_id, missions_private.caller_id(),
+            pg_catalog.jsonb_build_object('principal_id', p_participant_id, 'role', 'participant', 'old', true,
+                                          'new', false, 'changed_by', missions_private.caller_id(), 'reason', 'check-in'));
   END IF;
   RETURN QUERY SELECT p_participant_id, true, v_today, v_progress.current_streak, v_progress.longest_streak,
                       v_bonus, v_principal.paused;

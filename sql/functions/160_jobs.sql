@@ -273,15 +273,26 @@ DECLARE
   v_now timestamptz := missions.now();
   v_count integer;
 BEGIN
-  UPDATE missions_private.principals p SET paused = true
-  FROM missions_private.participant_progress pp, missions_private.balances b
-  WHERE pp.participant_id = p.id AND b.participant_id = p.id AND b.currency = 'MOMENTUM'
-    AND p.role = 'participant' AND p.active AND NOT p.paused AND b.amount < missions_private.low_momentum_threshold()
-    AND coalesce(pp.last_check_in, (p.created_at AT TIME ZONE p.timezone)::date)
-        <= (v_now AT TIME ZONE p.timezone)::date - missions_private.inactivity_days();
-  GET DIAGNOSTICS v_count = ROW_COUNT;
+  WITH paused AS (
+    UPDATE missions_private.principals p SET paused = true
+    FROM missions_private.participant_progress pp, missions_private.balances b
+    WHERE pp.participant_id = p.id AND b.participant_id = p.id AND b.currency = 'MOMENTUM'
+      AND p.role = 'participant' AND p.active AND NOT p.paused AND b.amount < missions_private.low_momentum_threshold()
+      AND coalesce(pp.last_check_in, (p.created_at AT TIME ZONE p.timezone)::date)
+          <= (v_now AT TIME ZONE p.timezone)::date - missions_private.inactivity_days()
+    RETURNING p.id
+  ), logged AS (
+    -- the same event update_principal writes, with the job as the reason and no person as the actor
+    INSERT INTO missions_private.events (type, participant_id, payload)
+    SELECT 'principal.paused', paused.id,
+           pg_catalog.jsonb_build_object('principal_id', paused.id, 'role', 'participant', 'old', false, 'new', true,
+                                         'changed_by', NULL, 'reason', 'inactive')
+    FROM paused
+    RETURNING 1
+  )
+  SELECT count(*) INTO v_count FROM logged;
   RETURN v_count;
 END
 $fn$;
 COMMENT ON FUNCTION missions.pause_inactive_participants() IS
-  'Job (daily): pauses active participants with no check-in for 7+ local days and momentum under 30 (a check-in un-pauses). Returns participants paused.';
+  'Job (daily): pauses active participants with no check-in for 7+ local days and momentum under 30 (a check-in un-pauses), one principal.paused event each. Returns participants paused.';
