@@ -11,6 +11,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from litestar import Litestar
+from litestar.stores.memory import MemoryStore
 from litestar.testing import TestClient
 from psycopg.rows import dict_row
 from pytest_postgresql import factories
@@ -98,11 +100,20 @@ def principals(db: psycopg.Connection) -> dict[str, dict]:
     return made
 
 
-@pytest.fixture
-def client(db: psycopg.Connection, cluster: Cluster) -> Iterator[TestClient]:
-    """The HTTP app, connected to this test's database as the app's login role."""
+@pytest.fixture(scope="session")
+def shared_app(cluster: Cluster) -> Litestar:
+    """The app behind `client`, built once: building one takes ~0.3 s (routes, the OpenAPI document). Every
+    test's database has the same name and the pool lives in the app's lifespan, so each `TestClient` block opens
+    a pool to that test's own database."""
     from app.http.app import create_app
 
-    app = create_app(database_url=cluster.url(db.info.dbname, user="missions_app"))
-    with TestClient(app) as c:
+    return create_app(database_url=cluster.url(TEST_DB, user="missions_app"))
+
+
+@pytest.fixture
+def client(db: psycopg.Connection, shared_app: Litestar) -> Iterator[TestClient]:
+    """The HTTP app, connected to this test's database as the app's login role, with fresh rate-limit counters."""
+    assert db.info.dbname == TEST_DB
+    shared_app.stores.register("rate_limit", MemoryStore(), allow_override=True)
+    with TestClient(shared_app) as c:
         yield c
