@@ -176,6 +176,21 @@ def test_a_reward_locks_progress_before_balances_as_check_in_and_decay_do(db, co
     assert status == "completed" and locked >= 1
 
 
+def test_a_request_never_waits_to_check_in(db, connect):
+    """While another transaction holds the participant's row (here: a long request that checked them in and has
+    not finished), a request skips the check-in instead of waiting; a later request checks in."""
+    set_clock(db, "2030-03-01 08:00:00+00")
+    me = make_principal(db, "participant")
+    holder = connect()
+    holder.execute("select 1 from missions_private.principals where id = %s for no key update", (me["id"],))
+    db.execute("set lock_timeout = '5s'")          # a wait would fail the test with 55P03, not hang it
+    assert str(authenticate(db, me["key"])["principal_id"]) == me["id"]
+    assert check_ins(db, me["id"]) == []
+    holder.rollback()
+    authenticate(db, me["key"])
+    assert check_ins(db, me["id"]) == [date(2030, 3, 1)]
+
+
 def test_http_the_first_request_of_the_day_checks_in_and_an_error_rolls_it_back(client, db, principals):
     me, other = principals["participant"], principals["other"]
     today = db.execute("select (missions.now() at time zone 'UTC')::date as d").fetchone()["d"]

@@ -38,12 +38,24 @@ DECLARE
   v_bonus integer;
   v_mine boolean;
 BEGIN
-  SELECT * INTO v_principal FROM missions_private.principals p WHERE p.id = p_participant_id FOR NO KEY UPDATE;
-  IF p_on_request AND (v_principal.role IS DISTINCT FROM 'participant' OR NOT v_principal.active OR v_principal.paused) THEN
-    RETURN;
+  IF p_on_request THEN
+    -- a request never waits to check in: when another transaction holds the participant's rows (another
+    -- request checking in, a staff change, a reward, a job), this request skips it and a later one checks in
+    SELECT * INTO v_principal FROM missions_private.principals p WHERE p.id = p_participant_id
+    FOR NO KEY UPDATE SKIP LOCKED;
+    IF NOT FOUND OR v_principal.role IS DISTINCT FROM 'participant' OR NOT v_principal.active OR v_principal.paused THEN
+      RETURN;
+    END IF;
+    SELECT * INTO v_progress FROM missions_private.participant_progress pp
+    WHERE pp.participant_id = p_participant_id FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      RETURN;
+    END IF;
+  ELSE
+    SELECT * INTO v_principal FROM missions_private.principals p WHERE p.id = p_participant_id FOR NO KEY UPDATE;
+    SELECT * INTO v_progress FROM missions_private.participant_progress pp
+    WHERE pp.participant_id = p_participant_id FOR UPDATE;
   END IF;
-  SELECT * INTO v_progress FROM missions_private.participant_progress pp
-  WHERE pp.participant_id = p_participant_id FOR UPDATE;
   v_today := missions_private.local_day(v_principal.timezone, missions.now());
 
   INSERT INTO missions_private.check_ins (participant_id, local_day) VALUES (p_participant_id, v_today)
@@ -83,7 +95,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION missions_private.record_check_in(uuid, boolean) IS
-  'The first check-in of a local day: streak +1 after yesterday, else 1; bonuses and wall posts at 7/14/30; un-pauses. p_on_request: only for an active, unpaused participant (else no row).';
+  'The first check-in of a local day: streak +1 after yesterday, else 1; bonuses and wall posts at 7/14/30; un-pauses. p_on_request: only for an active, unpaused participant whose rows no other transaction holds (else no row, nothing waited for).';
 
 -- missions.check_in: records today's check-in in the participant's time zone; a second one the same day changes nothing.
 CREATE OR REPLACE FUNCTION missions.check_in(p_participant_id uuid)
