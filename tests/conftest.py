@@ -20,6 +20,7 @@ from pytest_postgresql.executors import NoopExecutor
 
 from app.cluster import CRON_DATABASE, SUPERUSER, Cluster
 from app.db.migrate import migrate
+from tests.helpers.live_server import serve
 from tests.helpers.principals import free_port, make_principal
 
 TEST_DB = "tests"
@@ -117,3 +118,13 @@ def client(db: psycopg.Connection, shared_app: Litestar) -> Iterator[TestClient]
     shared_app.stores.register("rate_limit", MemoryStore(), allow_override=True)
     with TestClient(shared_app) as c:
         yield c
+
+
+@pytest.fixture
+def live_server(db: psycopg.Connection, shared_app: Litestar) -> Iterator[str]:
+    """The same app as `client`, served by uvicorn on a loopback port for out-of-process clients; its base URL.
+    Do not use `client` in the same test (both would run the shared app's lifespan)."""
+    assert db.info.dbname == TEST_DB
+    shared_app.stores.register("rate_limit", MemoryStore(), allow_override=True)
+    with serve(shared_app) as url:
+        yield url
