@@ -4,6 +4,7 @@
   missions db start|stop|status|url|migrate
   missions serve [--host H] [--port P] [--allow-demo-keys]
   missions worker [--once]
+  missions agent run MODULE:HANDLERS [--concurrency N] [--kinds a,b] [--url URL]   (key in MISSIONS_API_KEY)
   missions principals create ROLE NAME [--level L] [--tier T] [--timezone TZ] [--cohort C]
   missions keys create PRINCIPAL_ID [--label L] | keys revoke KEY_ID
   missions demo [--force]
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -21,6 +23,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from app import queries
+from app.client.errors import ClientError
 from app.cluster import ClusterError
 from app.config import EMBEDDED_DBNAME, Settings
 from app.db.migrate import migrate
@@ -161,6 +164,28 @@ def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
     print(f"api key {row['id']} revoked at {row['revoked_at'].isoformat()}")
 
 
+def run_agent(settings: Settings, args: argparse.Namespace) -> int:
+    """`missions agent run`: the worker loop until SIGTERM/SIGINT (leases released; exit 0)."""
+    import asyncio
+
+    from app.agent.runner import load_handlers, run
+    from app.http.logs import configure_logging
+
+    key = os.environ.get("MISSIONS_API_KEY", "").strip()
+    if not key:
+        print("missions: set MISSIONS_API_KEY to the agent's API key", file=sys.stderr)
+        return 1
+    try:
+        handlers = load_handlers(args.handlers, [k.strip() for k in (args.kinds or "").split(",") if k.strip()])
+    except (ImportError, AttributeError, ValueError) as exc:
+        print(f"missions: {exc}", file=sys.stderr)
+        return 1
+    configure_logging(settings.log_level)
+    say(f"agent worker: {', '.join(sorted(handlers))} from {args.url}, {args.concurrency} at a time")
+    asyncio.run(run(args.url, key, handlers, concurrency=args.concurrency))
+    return 0
+
+
 def parser(settings: Settings) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="missions", description="The mission engine.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -191,6 +216,14 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     demo_parser.add_argument("--force", action="store_true",
                              help="load them into MISSIONS_DATABASE_URL's server (their keys are public)")
     sub.add_parser("check", help="check the engine's invariants (exit 1 on any violation)")
+    agent = sub.add_parser("agent", help="agents").add_subparsers(dest="a_command", required=True)
+    ar = agent.add_parser("run", help="run a worker loop: claim steps of the handlers' kinds and run them "
+                                      "(API key in MISSIONS_API_KEY; SIGTERM releases held leases and exits)")
+    ar.add_argument("handlers", metavar="MODULE:HANDLERS", help="a dict of step kind -> function, e.g. mybot:HANDLERS")
+    ar.add_argument("--concurrency", type=int, default=1, help="steps handled at once (default 1)")
+    ar.add_argument("--kinds", help="only these kinds, comma-separated (default: every kind in the handlers)")
+    ar.add_argument("--url", default=os.environ.get("MISSIONS_URL", f"http://{settings.http_host}:{settings.http_port}"),
+                    help="the engine's HTTP API (default MISSIONS_URL, else this host's missions serve)")
 
     principals = sub.add_parser("principals", help="principals").add_subparsers(dest="p_command", required=True)
     pc = principals.add_parser("create", help="create a principal and its first API key")
@@ -236,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                 check_app_login(settings)
                 configure_logging(settings.log_level)
                 say(f"worker: {worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer)} event(s) handled")
+            case "agent":
+                return run_agent(settings, args)
             case "demo":
                 demo(settings, force=args.force)
             case "check":
@@ -244,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                 create_principal(settings, args)
             case "keys":
                 create_key(settings, args) if args.k_command == "create" else revoke_key(settings, args)
-    except (ClusterError, psycopg.Error, RuntimeError) as exc:
+    except (ClusterError, psycopg.Error, RuntimeError, ClientError) as exc:
         print(f"missions: {str(exc).strip()}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
