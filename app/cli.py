@@ -4,6 +4,7 @@
   missions db start|stop|status|url|migrate
   missions serve [--host H] [--port P] [--allow-demo-keys]
   missions worker [--once]
+  missions mcp                        the agent tools over MCP on stdio (key in MISSIONS_API_KEY; HTTP: /mcp)
   missions agent run MODULE:HANDLERS [--concurrency N] [--kinds a,b] [--url URL]   (key in MISSIONS_API_KEY)
   missions principals create ROLE NAME [--level L] [--tier T] [--timezone TZ] [--cohort C]
   missions keys create PRINCIPAL_ID [--label L] | keys revoke KEY_ID
@@ -164,6 +165,25 @@ def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
     print(f"api key {row['id']} revoked at {row['revoked_at'].isoformat()}")
 
 
+def serve_mcp(settings: Settings) -> int:
+    """`missions mcp`: MCP on stdio for MISSIONS_API_KEY; stdout carries only the protocol."""
+    import asyncio
+
+    from app.mcp.stdio import KeyRefused, serve
+
+    key = os.environ.get("MISSIONS_API_KEY", "").strip()
+    if not key:
+        print("missions: set MISSIONS_API_KEY to the API key the MCP tools act as", file=sys.stderr)
+        return 1
+    check_app_login(settings)
+    try:
+        asyncio.run(serve(app_url(settings), key, settings.statement_timeout_ms))
+    except KeyRefused as exc:
+        print(f"missions: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_agent(settings: Settings, args: argparse.Namespace) -> int:
     """`missions agent run`: the worker loop until SIGTERM/SIGINT (leases released; exit 0)."""
     import asyncio
@@ -216,6 +236,8 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     demo_parser.add_argument("--force", action="store_true",
                              help="load them into MISSIONS_DATABASE_URL's server (their keys are public)")
     sub.add_parser("check", help="check the engine's invariants (exit 1 on any violation)")
+    sub.add_parser("mcp", help="serve the agent tools over MCP on stdin/stdout for the key in MISSIONS_API_KEY "
+                              "(over HTTP they are at /mcp of missions serve)")
     agent = sub.add_parser("agent", help="agents").add_subparsers(dest="a_command", required=True)
     ar = agent.add_parser("run", help="run a worker loop: claim steps of the handlers' kinds and run them "
                                       "(API key in MISSIONS_API_KEY; SIGTERM releases held leases and exits)")
@@ -269,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                 check_app_login(settings)
                 configure_logging(settings.log_level)
                 say(f"worker: {worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer)} event(s) handled")
+            case "mcp":
+                return serve_mcp(settings)
             case "agent":
                 return run_agent(settings, args)
             case "demo":

@@ -33,6 +33,8 @@ from app.http.limits import rate_limit_config
 from app.http.logs import access_log, configure_logging
 from app.http.openapi import COMPONENTS, complete_document
 from app.http.system.controllers import SystemController
+from app.mcp.http import mcp_endpoint
+from app.mcp.http import running as mcp_running
 from app.storage import EvidenceStore, LocalStore
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -61,7 +63,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         await pool.open()
         app.state.db = Database(pool)
         try:
-            yield
+            async with mcp_running(app):
+                yield
         finally:
             await pool.close()
 
@@ -69,7 +72,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
                         EngagementAdminController, AlertController, StipendTierController, WallController, AgentMissionController,
                         AgentWorkController, LearningController, LearningReviewController, EvidenceController,
-                        LearningTemplateController, RecipeController, LearningAnalyticsController],
+                        LearningTemplateController, RecipeController, LearningAnalyticsController, mcp_endpoint],
         dependencies={"db": Provide(database, sync_to_thread=False),
                       "store": Provide(provide_store, sync_to_thread=False)},
         state=State({"evidence_store": store, "metrics_token": settings.metrics_token}),

@@ -55,10 +55,13 @@ def bearer_key(request: Request) -> str:
     return key
 
 
-async def _authenticate(conn: AsyncConnection[DictRow], request: Request) -> None:
-    cur = await conn.execute(queries.AUTHENTICATE, {"key": bearer_key(request)})
+async def _authenticate(conn: AsyncConnection[DictRow], key: str) -> None:
+    cur = await conn.execute(queries.AUTHENTICATE, {"key": key})
     if await cur.fetchone() is None:
         raise unauthenticated("invalid or revoked API key")
+
+
+Caller = Request | str | None  # a request (its bearer key), an API key (MCP tools), or None (no principal)
 
 
 class Database:
@@ -67,11 +70,11 @@ class Database:
     def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]]):
         self.pool = pool
 
-    async def rows(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> list[DictRow]:
-        """Run `query` in one transaction; as the request's principal unless `request` is None."""
+    async def rows(self, caller: Caller, query: str, params: dict[str, Any] | None = None) -> list[DictRow]:
+        """Run `query` in one transaction, as the principal of the caller's API key (none when None)."""
         async with self.pool.connection() as conn:
-            if request is not None:
-                await _authenticate(conn, request)
+            if caller is not None:
+                await _authenticate(conn, caller if isinstance(caller, str) else bearer_key(caller))
             cur = await conn.execute(query, params or {})
             return await cur.fetchall()
 
@@ -81,11 +84,11 @@ class Database:
         must do work between SQL statements (evidence files: store the bytes before committing the row).
         Commits when the block ends, rolls back on an exception."""
         async with self.pool.connection() as conn:
-            await _authenticate(conn, request)
+            await _authenticate(conn, bearer_key(request))
             yield conn
 
-    async def one(self, request: Request | None, query: str, params: dict[str, Any] | None = None) -> DictRow:
-        rows = await self.rows(request, query, params)
+    async def one(self, caller: Caller, query: str, params: dict[str, Any] | None = None) -> DictRow:
+        rows = await self.rows(caller, query, params)
         if not rows:
             raise problem(404, "not-found", "Not found", "no such resource")
         return rows[0]

@@ -1,0 +1,1 @@
+"""`missions mcp`: the agent API as Model Context Protocol tools (stdio, and streamable HTTP at /mcp)."""
