@@ -142,6 +142,9 @@ def test_rate_limit_per_key_then_per_address_with_429_and_retry_after(make_clien
     body = assert_problem(r, 429, "rate-limited")
     assert 1 <= int(r.headers["retry-after"]) <= 60 and r.headers["ratelimit-remaining"] == "0"
     assert "3 requests per minute" in body["detail"]
+    # MCP over HTTP is limited per key too, with a budget of its own (Litestar counts a mount apart)
+    assert [client.post("/mcp", headers=bearer(pat), json={}).status_code for _ in range(3)] == [400] * 3
+    assert_problem(client.post("/mcp", headers=bearer(pat), json={}), 429, "rate-limited")
     # another key has its own budget; a refused request did no database work (the key was not even checked)
     assert client.get("/me", headers=bearer(other)).status_code == 200
     assert client.get("/me", headers={"Authorization": "Bearer mk_nosuchkey_x"}).status_code == 401

@@ -14,7 +14,6 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from app.mcp.tools import TOOLS
-from tests.conftest import TEST_DB
 from tests.helpers.mcp_sessions import ROOT, call, http_session, stdio_parameters, stdio_session
 
 SEED_004_TOOLS = {"mission_list", "mission_get", "mission_create", "mission_update", "mission_add_task",
@@ -26,7 +25,7 @@ STEP_TOOLS = {"step_claim_next", "step_heartbeat", "step_complete", "step_fail",
 @pytest.fixture
 def app_dsn(cluster, db) -> str:
     """The test database as the app's login (what `missions mcp` connects with)."""
-    return cluster.url(TEST_DB, user="missions_app")
+    return cluster.url(db.info.dbname, user="missions_app")
 
 
 def test_tool_list_and_schemas_over_http(live_server, principals):
