@@ -70,8 +70,8 @@ class Worker:
     poll_interval: float = 0.2  # first wait when nothing is claimable; doubles up to max_poll_interval
     max_poll_interval: float = 5.0
     heartbeat_fraction: float = 1 / 3  # heartbeat when this fraction of the lease has passed
-    held: dict[UUID, _Held] = field(default_factory=dict)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    held: dict[UUID, _Held] = field(default_factory=dict, init=False)  # the steps in hand, by id
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     def __post_init__(self) -> None:
         if not self.handlers:
