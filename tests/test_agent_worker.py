@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from app.agent import Job, PermanentFailure, Worker
 from app.client import AsyncClient
 
@@ -44,11 +46,30 @@ def steps(db, ids: list[str]) -> dict[str, dict]:
     return {r["id"]: r for r in rows}
 
 
-def start_agent(url: str, key: str, markers: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "MISSIONS_URL": url, "MISSIONS_API_KEY": key, "MISSIONS_TEST_MARKERS": str(markers),
-           "PYTHONPATH": str(ROOT), "MISSIONS_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "agent", "run", "tests.helpers.agent_handlers:HANDLERS",
-                             *extra], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+@pytest.fixture
+def start_agent(tmp_path_factory):
+    """Start `missions agent run` processes (killed at the end of the test, whatever happened); each one's
+    stderr goes to a file, named by `.log_path` (a pipe nobody reads could fill and stop it)."""
+    started: list[subprocess.Popen] = []
+    logs = tmp_path_factory.mktemp("agent-logs")
+
+    def start(url: str, key: str, markers: Path, *extra: str) -> subprocess.Popen:
+        env = {**os.environ, "MISSIONS_URL": url, "MISSIONS_API_KEY": key, "MISSIONS_TEST_MARKERS": str(markers),
+               "PYTHONPATH": str(ROOT), "MISSIONS_LOG_LEVEL": "WARNING"}
+        log_path = logs / f"agent-{len(started)}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen([sys.executable, "-m", "app.cli", "agent", "run",
+                                        "tests.helpers.agent_handlers:HANDLERS", *extra], env=env, cwd=ROOT,
+                                       stdout=subprocess.DEVNULL, stderr=log)
+        process.log_path = log_path  # type: ignore[attr-defined]
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -61,7 +82,8 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_three_processes_drain_every_step_once_through_a_kill_and_a_sigterm(live_server, principals, db, tmp_path):
+def test_three_processes_drain_every_step_once_through_a_kill_and_a_sigterm(live_server, principals, db, tmp_path,
+                                                                            start_agent):
     agent = principals["agent"]
     step_kind(db, "drain_task")
     step_kind(db, "hold_task")
@@ -83,7 +105,7 @@ def test_three_processes_drain_every_step_once_through_a_kill_and_a_sigterm(live
     holder = next(w for w in workers if w.pid == int(marker.read_text()))
     signalled_at = db.execute("select clock_timestamp() as t").fetchone()["t"]
     holder.send_signal(signal.SIGTERM)
-    assert holder.wait(10) == 0, holder.stderr.read() if holder.stderr else ""
+    assert holder.wait(10) == 0, holder.log_path.read_text()
     # Given back at once (in_progress -> ready, well within the TTL), not left to expire; the other process may
     # already have claimed it again, so the release is read from the step's history.
     released = db.execute("select occurred_at from missions_private.events where step_id = %s and type = "
@@ -96,7 +118,7 @@ def test_three_processes_drain_every_step_once_through_a_kill_and_a_sigterm(live
     wait_for(lambda: all(s["status"] == "completed" for s in steps(db, everything).values()), 60, "every step completed")
     assert time.monotonic() - killed_at >= TTL - 1  # the killed lease was waited out, not stolen early
     survivor.send_signal(signal.SIGTERM)
-    assert survivor.wait(10) == 0
+    assert survivor.wait(10) == 0, survivor.log_path.read_text()
 
     final = steps(db, everything)
     assert sorted(final[s]["result"]["n"] for s in drained) == list(range(300))
@@ -135,7 +157,7 @@ def test_heartbeats_keep_a_long_handler_lease(live_server, principals, db):
 
     async def slow(job: Job) -> dict:
         expiries.append(steps(db, [step])[step]["lease_expires_at"])
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(1.2)  # heartbeats every 0.5 s (a tenth of the 5 s lease, at least 0.5 s)
         expiries.append(steps(db, [step])[step]["lease_expires_at"])
         return {"slow": True}
 
@@ -173,12 +195,12 @@ def test_a_lost_lease_is_never_completed(live_server, principals, db):
     async def handler(job: Job) -> dict:
         # Another claim takes the step over while this handler runs (a new lease token).
         db.execute("update missions_private.steps set lease_token = gen_random_uuid() where id = %s", (step,))
-        await asyncio.sleep(3)
+        await asyncio.sleep(2)
         finished.append(job.step_id)
         return {"late": True}
 
     run_worker(live_server, principals["agent"]["key"], {"drain_task": handler},
-               lambda: False, timeout=2.5, heartbeat_fraction=0.1)
+               lambda: False, timeout=1.5, heartbeat_fraction=0.1)
     final = steps(db, [step])[step]
     assert final["status"] == "in_progress" and final["result"] is None and finished == []
 
