@@ -165,15 +165,29 @@ def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
     print(f"api key {row['id']} revoked at {row['revoked_at'].isoformat()}")
 
 
+def api_key_from_env(what: str) -> str | None:
+    """MISSIONS_API_KEY, or None after saying it is missing."""
+    key = os.environ.get("MISSIONS_API_KEY", "").strip()
+    if not key:
+        print(f"missions: set MISSIONS_API_KEY to {what}", file=sys.stderr)
+    return key or None
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def serve_mcp(settings: Settings) -> int:
     """`missions mcp`: MCP on stdio for MISSIONS_API_KEY; stdout carries only the protocol."""
     import asyncio
 
     from app.mcp.stdio import KeyRefused, serve
 
-    key = os.environ.get("MISSIONS_API_KEY", "").strip()
-    if not key:
-        print("missions: set MISSIONS_API_KEY to the API key the MCP tools act as", file=sys.stderr)
+    key = api_key_from_env("the API key the MCP tools act as")
+    if key is None:
         return 1
     check_app_login(settings)
     try:
@@ -191,9 +205,8 @@ def run_agent(settings: Settings, args: argparse.Namespace) -> int:
     from app.agent.runner import load_handlers, run
     from app.http.logs import configure_logging
 
-    key = os.environ.get("MISSIONS_API_KEY", "").strip()
-    if not key:
-        print("missions: set MISSIONS_API_KEY to the agent's API key", file=sys.stderr)
+    key = api_key_from_env("the agent's API key")
+    if key is None:
         return 1
     try:
         handlers = load_handlers(args.handlers, [k.strip() for k in (args.kinds or "").split(",") if k.strip()])
@@ -242,7 +255,7 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     ar = agent.add_parser("run", help="run a worker loop: claim steps of the handlers' kinds and run them "
                                       "(API key in MISSIONS_API_KEY; SIGTERM releases held leases and exits)")
     ar.add_argument("handlers", metavar="MODULE:HANDLERS", help="a dict of step kind -> function, e.g. mybot:HANDLERS")
-    ar.add_argument("--concurrency", type=int, default=1, help="steps handled at once (default 1)")
+    ar.add_argument("--concurrency", type=positive_int, default=1, help="steps handled at once (default 1)")
     ar.add_argument("--kinds", help="only these kinds, comma-separated (default: every kind in the handlers)")
     ar.add_argument("--url", default=os.environ.get("MISSIONS_URL", f"http://{settings.http_host}:{settings.http_port}"),
                     help="the engine's HTTP API (default MISSIONS_URL, else this host's missions serve)")

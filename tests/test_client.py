@@ -86,6 +86,10 @@ def test_problems_are_typed_exceptions(live_server, principals):
             agent.update_mission(claim.mission_id, priority="whenever")
         with pytest.raises(InvalidArguments, match="colour"):
             agent.update_mission(claim.mission_id, colour="blue")
+        with pytest.raises(InvalidArguments, match="colour"):
+            agent.create_mission("Paint", tasks=[{"title": "walls", "colour": "blue"}])
+        with pytest.raises(InvalidArguments, match="UUID"):
+            agent.get_mission("mission-1")
 
 
 def test_the_client_covers_every_agent_api_operation(shared_app):

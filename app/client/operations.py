@@ -1,7 +1,7 @@
 """Every operation of the agent API (`/api/internal/`), once: each builder takes typed arguments and returns
 the `Call` to send. `Operations` turns the builders into methods of both clients — plain methods on `Client`,
-coroutines on `AsyncClient` — so the two classes never repeat a signature. `OPERATIONS` maps each builder to
-its OpenAPI operationId (a test compares it with the app's OpenAPI document)."""
+coroutines on `AsyncClient` — so the two classes never repeat a signature. Each `Call` names its OpenAPI
+operationId; `operations()` lists the methods (a test compares them with the app's OpenAPI document)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from uuid import UUID
 
 from msgspec import UNSET
 
-from app.client.calls import Call, Page, body
+from app.client.calls import Call, InvalidArguments, Page, body
 from app.http.agents import schemas as s
 
 if TYPE_CHECKING:
@@ -27,11 +27,20 @@ MISSIONS = "/api/internal/missions"
 
 
 def _id(value: Id) -> str:
-    return str(UUID(str(value)))  # a malformed id fails here, not as a 404 from a mangled path
+    """The id as a UUID string: a malformed one fails here, not as a 404 from a mangled path."""
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        raise InvalidArguments(f"not a UUID: {value!r}") from None
 
 
 def _tasks(tasks: Sequence[TaskSpec] | None) -> Any:
-    return UNSET if tasks is None else [t if isinstance(t, s.NewTask) else s.NewTask(**t) for t in tasks]
+    if tasks is None:
+        return UNSET
+    try:
+        return [t if isinstance(t, s.NewTask) else s.NewTask(**t) for t in tasks]
+    except TypeError as exc:
+        raise InvalidArguments(f"NewTask: {exc}") from None
 
 
 def _csv(values: Sequence[str] | str | None) -> str | None:
@@ -183,27 +192,27 @@ def claim_next_step(kinds: Sequence[str] | None = None) -> Call[s.Claim | None]:
 def heartbeat_step(step_id: Id, lease_token: Id) -> Call[s.Claim]:
     """Extend the lease (LeaseLost when it was taken over)."""
     return Call("heartbeatStep", "POST", f"/api/internal/steps/{_id(step_id)}/heartbeat", s.Claim,
-                json=body(s.Lease, lease_token=UUID(str(lease_token))))
+                json=body(s.Lease, lease_token=_id(lease_token)))
 
 
 def complete_step(step_id: Id, lease_token: Id, result: Mapping[str, Any] | None = None, *,
                   idempotency_key: str | None = None) -> Call[s.Step]:
     """Complete with a result, fenced by the lease token."""
     return Call("completeStep", "POST", f"/api/internal/steps/{_id(step_id)}/complete", s.Step,
-                json=body(s.Completion, lease_token=UUID(str(lease_token)), result=dict(result or {})),
+                json=body(s.Completion, lease_token=_id(lease_token), result=dict(result or {})),
                 idempotency_key=idempotency_key, takes_idempotency_key=True)
 
 
 def fail_step(step_id: Id, lease_token: Id, error: str, *, retryable: bool = True) -> Call[s.Step]:
     """Fail the step (retried with backoff while attempts remain, unless not retryable)."""
     return Call("failStep", "POST", f"/api/internal/steps/{_id(step_id)}/fail", s.Step,
-                json=body(s.Failure, lease_token=UUID(str(lease_token)), error=error, retryable=retryable))
+                json=body(s.Failure, lease_token=_id(lease_token), error=error, retryable=retryable))
 
 
 def release_step(step_id: Id, lease_token: Id) -> Call[s.Step]:
     """Give the step back: claimable again at once."""
     return Call("releaseStep", "POST", f"/api/internal/steps/{_id(step_id)}/release", s.Step,
-                json=body(s.Lease, lease_token=UUID(str(lease_token))))
+                json=body(s.Lease, lease_token=_id(lease_token)))
 
 
 # --- step kinds, quotas, reviewers -------------------------------------------------------------------------
