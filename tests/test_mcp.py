@@ -70,6 +70,7 @@ def test_cross_conversation_scenario_over_stdio(app_dsn, principals):
 
     async def conversation_b(mission_id: str):
         async with stdio_session(app_dsn, agent) as b:
+            assert {t.name for t in (await b.list_tools()).tools} == SEED_004_TOOLS | STEP_TOOLS
             _, listed = await call(b, "mission_list")
             _, resumed = await call(b, "mission_resume", missionId=mission_id, conversationId="conv-B")
             resource = await b.read_resource(f"mission://{mission_id}")
