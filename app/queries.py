@@ -90,6 +90,11 @@ ADMIN_STATS = "select missions.admin_stats() as stats"
 ALERTS = f"select a.*, {_key('created_at=a.created_at', 'id=a.id')} from missions.alerts(%(status)s::text, {PAGE}) a"
 RESOLVE_ALERT = "select a.* from missions.resolve_alert(%(id)s::uuid, " + _ME + ", %(notes)s::text) a"
 
+NOTIFICATIONS = f"""select n.*, {_key('id=n.id')}
+from missions.notifications(%(unread)s::boolean, {PAGE}) n"""
+UNREAD_NOTIFICATIONS = "select missions.unread_notification_count() as unread"
+MARK_NOTIFICATIONS_READ = "select missions.mark_notifications_read(%(ids)s::bigint[]) as marked"
+
 POST_TO_WALL = """select w.id, w.participant_id, null::text as author, w.body, w.published_at, w.rank_score::float8, w.kind
 from missions.post_to_wall(%(user_id)s::uuid, %(body)s::text) w"""
 WALL_FEED = f"""select w.id, w.participant_id, w.author, w.body, w.published_at, w.rank_score::float8, w.kind,

@@ -31,6 +31,7 @@ from app.http.learning.reviews import LearningReviewController
 from app.http.learning.templates import LearningTemplateController
 from app.http.limits import rate_limit_config
 from app.http.logs import access_log, configure_logging
+from app.http.notifications.controllers import NotificationController
 from app.http.openapi import COMPONENTS, complete_document
 from app.http.system.controllers import SystemController
 from app.mcp.http import mcp_endpoint
@@ -72,7 +73,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         route_handlers=[SystemController, PrincipalController, AdminController, EngagementController,
                         EngagementAdminController, AlertController, StipendTierController, WallController, AgentMissionController,
                         AgentWorkController, LearningController, LearningReviewController, EvidenceController,
-                        LearningTemplateController, RecipeController, LearningAnalyticsController, mcp_endpoint],
+                        LearningTemplateController, RecipeController, LearningAnalyticsController, NotificationController,
+                        mcp_endpoint],
         dependencies={"db": Provide(database, sync_to_thread=False),
                       "store": Provide(provide_store, sync_to_thread=False)},
         state=State({"evidence_store": store, "metrics_token": settings.metrics_token}),

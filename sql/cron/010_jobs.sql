@@ -11,6 +11,7 @@ AS $fn$
   VALUES
     ('assign_daily_missions', '0 * * * *', 'SELECT missions.assign_daily_missions()', 'engine'),
     ('assign_weekly_missions', '2 * * * *', 'SELECT missions.assign_weekly_missions()', 'engine'),
+    ('notify_streaks_at_risk', '6 * * * *', 'SELECT missions.notify_streaks_at_risk()', 'engine'),
     ('apply_momentum_decay', '4 * * * *', 'SELECT missions.apply_momentum_decay()', 'engine'),
     ('expire_missions', '10 */6 * * *', 'SELECT missions.expire_missions()', 'engine'),
     ('recalculate_wall_ranks', '20 * * * *', 'SELECT missions.recalculate_wall_ranks()', 'engine'),

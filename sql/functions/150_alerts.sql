@@ -9,10 +9,21 @@ AS $fn$
 DECLARE
   v_count integer;
 BEGIN
-  INSERT INTO missions_private.alerts (participant_id, type, severity)
-  SELECT DISTINCT x.id, p_type, p_severity FROM unnest(p_participants) AS x(id)
-  ON CONFLICT (participant_id, type) WHERE status = 'triggered' DO NOTHING;
-  GET DIAGNOSTICS v_count = ROW_COUNT;
+  WITH raised AS (
+    INSERT INTO missions_private.alerts (participant_id, type, severity)
+    SELECT DISTINCT x.id, p_type, p_severity FROM unnest(p_participants) AS x(id)
+    ON CONFLICT (participant_id, type) WHERE status = 'triggered' DO NOTHING
+    RETURNING id, participant_id
+  ), notified AS (  -- notification rule: alert triggered -> every active admin
+    INSERT INTO missions_private.notifications (recipient_id, kind, moment, title, details)
+    SELECT ad.id, 'alert_triggered', 'alert:' || r.id, 'Alert ' || p_type || ' (' || p_severity || ')',
+           pg_catalog.jsonb_build_object('alert_id', r.id, 'participant_id', r.participant_id, 'type', p_type,
+                                         'severity', p_severity)
+    FROM raised r CROSS JOIN missions_private.principals ad
+    WHERE ad.role = 'admin' AND ad.active
+    ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
+  )
+  SELECT count(*) INTO v_count FROM raised;
   RETURN v_count;
 END
 $fn$;

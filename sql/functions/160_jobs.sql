@@ -48,41 +48,50 @@ BEGIN
     SELECT c.id, c.title, missions_private.level_rank(c.required_level) AS required_rank
     FROM missions_private.challenges c
     WHERE c.is_active AND CASE p_origin WHEN 'daily' THEN c.is_daily ELSE c.is_weekly END
+  ), assigned AS (
+    INSERT INTO missions_private.missions
+      (face, template_id, participant_id, title, status, origin, period, expires_at, repeat_key)
+    SELECT 'engagement', pick.id, due.participant_id, pick.title, 'assigned', p_origin, due.period,
+           -- due when the next one is: 06:00 local the next day (daily) or the next Monday (weekly)
+           ((due.period + CASE p_origin WHEN 'daily' THEN 1 ELSE 7 END) + time '06:00') AT TIME ZONE due.timezone,
+           due.repeat_key
+    FROM (
+      SELECT p.id AS participant_id, missions_private.level_rank(p.level) AS level_rank, p.timezone, l.period,
+             -- the repeat key of the period (repeat policy 'once' per local day or week; missions_private.repeat_slot)
+             CASE p_origin WHEN 'daily' THEN 'day:' ELSE 'week:' END || l.period AS repeat_key
+      FROM missions_private.principals p
+      CROSS JOIN LATERAL (SELECT v_now AT TIME ZONE p.timezone AS local_now) t
+      CROSS JOIN LATERAL (SELECT CASE p_origin WHEN 'daily' THEN t.local_now::date
+                                      ELSE pg_catalog.date_trunc('week', t.local_now)::date END AS period) l
+      WHERE p.role = 'participant' AND p.active AND NOT p.paused
+        AND t.local_now::time >= time '06:00'
+      OFFSET 0  -- keeps level_rank one call per participant (pulled up, it runs once per template tried)
+    ) due
+    CROSS JOIN LATERAL (
+      SELECT c.id, c.title
+      FROM offered c
+      WHERE c.required_rank <= due.level_rank
+        -- no open assignment of it, and its slot of this period not taken (e.g. by a manual assignment)
+        AND NOT EXISTS (SELECT FROM missions_private.missions o
+                        WHERE o.participant_id = due.participant_id AND o.template_id = c.id
+                          AND (o.status IN ('assigned', 'in_progress', 'submitted')
+                               OR (o.repeat_key = due.repeat_key AND o.status NOT IN ('failed', 'expired', 'cancelled'))))
+      ORDER BY pg_catalog.random()
+      LIMIT 1
+    ) pick
+    WHERE NOT EXISTS (SELECT FROM missions_private.missions m
+                      WHERE m.participant_id = due.participant_id AND m.origin = p_origin AND m.period = due.period)
+    ON CONFLICT DO NOTHING
+    RETURNING id, participant_id, title, expires_at
+  ), notified AS (  -- notification rule: daily (weekly) mission assigned -> the participant
+    INSERT INTO missions_private.notifications (recipient_id, kind, moment, mission_id, title, details)
+    SELECT a.participant_id, 'mission_assigned', 'mission:' || a.id, a.id,
+           pg_catalog.left('New ' || p_origin || ' mission: ' || a.title, 600),
+           pg_catalog.jsonb_build_object('origin', p_origin, 'due_at', a.expires_at)
+    FROM assigned a
+    ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
   )
-  INSERT INTO missions_private.missions
-    (face, template_id, participant_id, title, status, origin, period, expires_at, repeat_key)
-  SELECT 'engagement', pick.id, due.participant_id, pick.title, 'assigned', p_origin, due.period,
-         -- due when the next one is: 06:00 local the next day (daily) or the next Monday (weekly)
-         ((due.period + CASE p_origin WHEN 'daily' THEN 1 ELSE 7 END) + time '06:00') AT TIME ZONE due.timezone,
-         due.repeat_key
-  FROM (
-    SELECT p.id AS participant_id, missions_private.level_rank(p.level) AS level_rank, p.timezone, l.period,
-           -- the repeat key of the period (repeat policy 'once' per local day or week; missions_private.repeat_slot)
-           CASE p_origin WHEN 'daily' THEN 'day:' ELSE 'week:' END || l.period AS repeat_key
-    FROM missions_private.principals p
-    CROSS JOIN LATERAL (SELECT v_now AT TIME ZONE p.timezone AS local_now) t
-    CROSS JOIN LATERAL (SELECT CASE p_origin WHEN 'daily' THEN t.local_now::date
-                                    ELSE pg_catalog.date_trunc('week', t.local_now)::date END AS period) l
-    WHERE p.role = 'participant' AND p.active AND NOT p.paused
-      AND t.local_now::time >= time '06:00'
-    OFFSET 0  -- keeps level_rank one call per participant (pulled up, it runs once per template tried)
-  ) due
-  CROSS JOIN LATERAL (
-    SELECT c.id, c.title
-    FROM offered c
-    WHERE c.required_rank <= due.level_rank
-      -- no open assignment of it, and its slot of this period not taken (e.g. by a manual assignment)
-      AND NOT EXISTS (SELECT FROM missions_private.missions o
-                      WHERE o.participant_id = due.participant_id AND o.template_id = c.id
-                        AND (o.status IN ('assigned', 'in_progress', 'submitted')
-                             OR (o.repeat_key = due.repeat_key AND o.status NOT IN ('failed', 'expired', 'cancelled'))))
-    ORDER BY pg_catalog.random()
-    LIMIT 1
-  ) pick
-  WHERE NOT EXISTS (SELECT FROM missions_private.missions m
-                    WHERE m.participant_id = due.participant_id AND m.origin = p_origin AND m.period = due.period)
-  ON CONFLICT DO NOTHING;
-  GET DIAGNOSTICS v_count = ROW_COUNT;
+  SELECT count(*) INTO v_count FROM assigned;
   RETURN v_count;
 END
 $fn$;

@@ -83,6 +83,14 @@ BEGIN
   PERFORM missions_private.make_step_wait(p_mission_id, p_step_id, 'waiting_human');
   PERFORM missions_private.log_event(p_mission_id, 'mission.input_requested',
             pg_catalog.jsonb_build_object('request_id', v.id, 'prompt', v.prompt, 'urgency', v.urgency), p_step_id);
+  -- notification rule: human input requested -> the mission's owner (an ops mission: the person who created it)
+  PERFORM missions_private.notify(ARRAY(
+            SELECT coalesce(m.participant_id, c.id) FROM missions_private.missions m
+            JOIN missions_private.agent_missions a ON a.mission_id = m.id
+            LEFT JOIN missions_private.principals c ON c.id = a.created_by AND c.role IN ('participant', 'admin', 'mentor')
+            WHERE m.id = p_mission_id),
+          'input_requested', 'input:' || v.id, p_mission_id, pg_catalog.left('Input requested: ' || v.prompt, 600),
+          pg_catalog.jsonb_build_object('request_id', v.id, 'urgency', v.urgency, 'expires_at', v.expires_at));
   RETURN v;
 END
 $fn$;

@@ -9,6 +9,7 @@ AS $fn$
 DECLARE
   v missions_private.missions := missions_private.lock_learning(p_mission_id);
   lm missions_private.learning_missions;
+  v_event bigint;
 BEGIN
   -- the tier first: a non-PREMIUM learner is refused whatever the review stage
   IF (SELECT p.tier FROM missions_private.principals p WHERE p.id = v.participant_id) <> 'PREMIUM' THEN
@@ -20,7 +21,12 @@ BEGIN
   FROM missions_private.steps s WHERE s.mission_id = p_mission_id;
   UPDATE missions_private.learning_missions x SET review_stage = 'mentor_review', mentor_requested_at = missions.now()
   WHERE x.mission_id = p_mission_id;
-  PERFORM missions_private.log_event(p_mission_id, 'learning.mentor_review_requested', '{}');
+  v_event := missions_private.log_event(p_mission_id, 'learning.mentor_review_requested', '{}');
+  -- the mentors who may claim it hear of it (notification rule: mentor review requested -> mentors)
+  PERFORM missions_private.notify(ARRAY(SELECT r.principal_id FROM missions_private.step_kind_reviewers r
+                                        WHERE r.kind = 'mentor_review' AND r.revoked_at IS NULL),
+                                  'mentor_review_requested', 'event:' || v_event, p_mission_id,
+                                  'Mentor review requested: ' || v.title);
   RETURN missions_private.progress_doc(p_mission_id);
 END
 $fn$;

@@ -17,7 +17,13 @@ BEGIN
     WHERE m.id = lm.mission_id AND m.status = 'in_progress' AND lm.deadline_warned_at IS NULL
       AND m.expires_at > v_now
       AND m.expires_at - v_now <= pg_catalog.make_interval(hours => l.time_constraint_hours) / 4
-    RETURNING m.id, m.participant_id, m.expires_at
+    RETURNING m.id, m.participant_id, m.expires_at, m.title
+  ), notified AS (  -- notification rule: learning deadline warning -> the learner
+    INSERT INTO missions_private.notifications (recipient_id, kind, moment, mission_id, title, details)
+    SELECT d.participant_id, 'deadline_warning', 'mission:' || d.id, d.id,
+           pg_catalog.left('Deadline approaching: ' || d.title, 600), jsonb_build_object('deadline_at', d.expires_at)
+    FROM due d
+    ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING
   ), logged AS (
     INSERT INTO missions_private.events (type, mission_id, participant_id, payload)
     SELECT 'learning.deadline_warning', d.id, d.participant_id,

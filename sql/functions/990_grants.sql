@@ -8,6 +8,8 @@ GRANT EXECUTE ON FUNCTION missions.now() TO missions_participant, missions_admin
 GRANT EXECUTE ON FUNCTION
   missions.whoami(), missions.principal(uuid), missions.templates(integer, jsonb), missions.wall_feed(integer, jsonb),
   missions.stipend_tiers(),
+  missions.notifications(boolean, integer, jsonb), missions.unread_notification_count(),
+  missions.mark_notifications_read(bigint[]),
   missions_private.current_principal_id(), missions_private.current_principal_role(),
   missions_private.caller_id(), missions_private.is_owner_session(),
   missions_private.page_size(integer), missions_private.page_after(jsonb, text[]), missions_private.level_rank(text),
@@ -125,6 +127,7 @@ GRANT EXECUTE ON FUNCTION missions.mission_performance(text, integer, jsonb), mi
   missions.decision_paths(uuid, integer, jsonb), missions.tool_usage(uuid, integer, jsonb)
   TO missions_participant, missions_admin, missions_mentor, missions_agent, missions_service;
 GRANT EXECUTE ON FUNCTION missions.refresh_learning_analytics() TO missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.notify_streaks_at_risk() TO missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION missions.warn_learning_deadlines(), missions.auto_submit_learning_missions(),
   missions.set_evidence_limits(bigint, integer, text[])
   TO missions_admin, missions_service;
