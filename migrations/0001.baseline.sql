@@ -1299,7 +1299,7 @@ CREATE TABLE missions_private.notifications (
   moment        text NOT NULL CONSTRAINT notifications_moment_length CHECK (length(moment) BETWEEN 1 AND 200),
   mission_id    uuid,
   title         text NOT NULL CONSTRAINT notifications_title_length CHECK (length(title) BETWEEN 1 AND 600),
-  details       jsonb NOT NULL DEFAULT '{}',
+  details       jsonb NOT NULL DEFAULT '{}' CONSTRAINT notifications_details_size CHECK (pg_column_size(details) <= 16384),
   created_at    timestamptz NOT NULL DEFAULT missions.now(),
   read_at       timestamptz,
   CONSTRAINT notifications_once UNIQUE (recipient_id, kind, moment)
