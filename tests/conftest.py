@@ -4,6 +4,7 @@ clone of it per test through pytest-postgresql."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -34,9 +35,16 @@ class ServerExecutor(NoopExecutor):
         return "template0"
 
 
+def scratch_dir() -> str | None:
+    """Where the test cluster lives: shared memory when the machine has it. Every test clones a database from
+    the template; on a throttled disk that clone took 0.5 s here, on tmpfs 0.03 s."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
-    home = Path(tempfile.mkdtemp(prefix="missions-test-"))
+    home = Path(tempfile.mkdtemp(prefix="missions-test-", dir=scratch_dir()))
     home.chmod(0o755)  # the server's OS user (when we are root) must reach its directories
     c = Cluster(home=home, port=free_port(),
                 settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
