@@ -3,7 +3,7 @@
   missions up [--demo] [--allow-demo-keys]   start the embedded db, migrate, load demo data (embedded only), serve
   missions db start|stop|status|url|migrate
   missions serve [--host H] [--port P] [--allow-demo-keys]
-  missions worker [--once]
+  missions worker [--once] [--webhook-concurrency N]
   missions mcp                        the agent tools over MCP on stdio (key in MISSIONS_API_KEY; HTTP: /mcp)
   missions agent run MODULE:HANDLERS [--concurrency N] [--kinds a,b] [--url URL]   (key in MISSIONS_API_KEY)
   missions principals create ROLE NAME [--level L] [--tier T] [--timezone TZ] [--cohort C]
@@ -245,6 +245,8 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     serve_parser.add_argument("--allow-demo-keys", action="store_true", help=allow_help)
     worker = sub.add_parser("worker", help="consume the event queues and run the AI reviewer")
     worker.add_argument("--once", action="store_true", help="process one batch and exit")
+    worker.add_argument("--webhook-concurrency", type=int, default=8, choices=range(1, 65), metavar="N",
+                        help="webhook deliveries sent at once (1..64, default 8)")
     demo_parser = sub.add_parser("demo", help="load demo data and print the demo API keys (embedded cluster only)")
     demo_parser.add_argument("--force", action="store_true",
                              help="load them into MISSIONS_DATABASE_URL's server (their keys are public)")
@@ -303,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 check_app_login(settings)
                 configure_logging(settings.log_level)
-                say(f"worker: {worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer)} event(s) handled")
+                handled = worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer,
+                                     webhook_concurrency=args.webhook_concurrency)
+                say(f"worker: {handled} event(s) handled")
             case "mcp":
                 return serve_mcp(settings)
             case "agent":

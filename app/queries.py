@@ -140,6 +140,32 @@ from missions.respond_to_input_request(%(id)s::uuid, {_ME}, %(response)s::jsonb,
 CANCEL_INPUT = "select r.* from missions.cancel_input_request(%(id)s::uuid, %(reason)s::text) r"
 DELIVER_EVENT = "select missions.deliver_external_event(%(key)s::text, %(payload)s::jsonb, %(event_id)s::text) as missions_unblocked"
 
+# The live event stream: a page of the caller's visible events after a position; the listener's channel.
+EVENT_STREAM_PAGE = "select missions.event_stream_page(%(after)s::bigint, %(limit)s::integer) as page"
+LISTEN_EVENTS = "listen missions_events"
+TOUCH_LISTENER = "select missions.touch_event_stream_listener(%(id)s::uuid)"
+
+# Webhooks (admins and services): subscriptions, secrets, the delivery log, redelivery.
+CREATE_WEBHOOK = """select missions.create_webhook_subscription(%(url)s::text, %(event_types)s::text[],
+  %(participant_id)s::uuid, %(mission_id)s::uuid, %(face)s::text, %(description)s::text) as subscription"""
+WEBHOOKS = f"""select s as subscription, {_key("created_at=s->'created_at'", "id=s->'id'")}
+from missions.webhook_subscriptions({PAGE}) s"""
+WEBHOOK = "select missions.webhook_subscription(%(id)s::uuid) as subscription"
+UPDATE_WEBHOOK = """select missions.update_webhook_subscription(%(id)s::uuid, %(url)s::text, %(event_types)s::text[],
+  %(description)s::text, %(enabled)s::boolean) as subscription"""
+DELETE_WEBHOOK = "select missions.delete_webhook_subscription(%(id)s::uuid) as deleted"
+ROTATE_WEBHOOK_SECRET = "select missions.rotate_webhook_secret(%(id)s::uuid, %(overlap)s::integer) as rotation"
+WEBHOOK_DELIVERIES = f"""select d as delivery, {_key("created_at=d->'created_at'", "id=d->'id'")}
+from missions.webhook_deliveries(%(id)s::uuid, %(status)s::text, {PAGE}) d"""
+WEBHOOK_DELIVERY = "select missions.webhook_delivery(%(id)s::uuid) as delivery"
+REDELIVER_WEBHOOK = "select missions.redeliver_webhook(%(id)s::uuid) as delivery"
+
+# Webhooks (the worker's side): fan out a batch of events, fetch a delivery to send, record an attempt.
+ENQUEUE_WEBHOOK_DELIVERIES = "select missions.enqueue_webhook_deliveries(%(ids)s::bigint[]) as queued"
+WEBHOOK_DELIVERY_TO_SEND = "select missions.webhook_delivery_to_send(%(id)s::uuid) as job"
+RECORD_WEBHOOK_ATTEMPT = """select missions.record_webhook_attempt(%(id)s::uuid, %(status)s::integer, %(latency)s::integer,
+                                   %(error)s::text) as outcome"""
+
 CLAIM_STEP = f"select c.* from missions.claim_mission_step(%(step_id)s::uuid, {_ME}) c"
 CLAIM_NEXT = f"select c.* from missions.claim_next_step({_ME}, %(kinds)s::text[]) c"
 HEARTBEAT = f"select c.* from missions.heartbeat_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) c"

@@ -1,6 +1,9 @@
-"""`missions worker`: consumes two pgmq queues.
+"""`missions worker`: consumes three pgmq queues.
 
-- `mission_events` (the outbox): each event goes to the handlers registered for its type.
+- `mission_events` (the outbox): each batch goes first to the batch handlers (the webhook fan-out: one SQL
+  call queues a delivery per event and matching subscription), then each event to the handlers registered
+  for its type.
+- `webhook_deliveries`: each delivery is signed and sent to its subscription's URL (app/webhooks/).
 - `external_events` (the inbox): each message `{"key", "payload", "event_id"?}` is delivered with
   `missions.deliver_external_event`, which unblocks the steps waiting on that key.
 
@@ -19,6 +22,7 @@ import logging
 import secrets
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pgmq import PGMQueue
@@ -29,6 +33,8 @@ from psycopg_pool import ConnectionPool
 from app import queries
 from app.config import APP_ROLE
 from app.db.rows import the_row
+from app.webhooks import consumer as webhooks
+from app.webhooks import sender
 
 log = logging.getLogger("missions.worker")
 
@@ -46,6 +52,9 @@ def log_event(event: dict[str, Any]) -> None:
 
 # Event type -> handlers; "*" handlers see every event. Integrations register here.
 HANDLERS: dict[str, list[Handler]] = {"*": [log_event]}
+# Handlers of a whole batch of events (one SQL call for the batch), run before the per-event ones.
+BatchHandler = Callable[[ConnectionPool, list[dict[str, Any]]], None]
+BATCH_HANDLERS: list[BatchHandler] = [webhooks.fan_out]
 
 
 def handlers_for(event_type: str) -> list[Handler]:
@@ -90,6 +99,28 @@ def new_event_id() -> str:
     return f"worker:{secrets.token_hex(16)}"
 
 
+def retry_later(queue: PGMQueue, name: str, msg: Any) -> None:
+    """A failed message: hidden for the backoff, or archived after MAX_READS reads."""
+    if msg.read_ct >= MAX_READS:
+        queue.archive(name, msg.msg_id)
+    else:
+        queue.set_vt(name, msg.msg_id, backoff_seconds(msg.read_ct))
+
+
+def run_batch_handlers(queue: PGMQueue, messages: list[Any]) -> bool:
+    """The outbox's batch handlers over one batch; False (every message retried later) if one fails."""
+    events = [msg.message for msg in messages if isinstance(msg.message, dict)]
+    try:
+        for handler in BATCH_HANDLERS:
+            handler(pool_of(queue), events)
+    except Exception:
+        log.exception("batch handler failed", extra={"fields": {"queue": QUEUE, "messages": len(messages)}})
+        for msg in messages:
+            retry_later(queue, QUEUE, msg)
+        return False
+    return True
+
+
 def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 1,
             name: str = QUEUE, handle: Callable[[PGMQueue, Any], None] = dispatch) -> int:
     """Read one batch of a queue, handle it, delete what was handled; returns the number handled."""
@@ -97,16 +128,15 @@ def process(queue: PGMQueue, batch: int = 50, vt: int = 30, wait_seconds: int = 
     messages = queue.read_batch(name, vt=vt, batch_size=batch)  # read(), as a list even when batch is 1
     if not messages and wait_seconds > 0:
         messages = queue.read_with_poll(name, vt=vt, qty=batch, max_poll_seconds=wait_seconds)
+    if messages and name == QUEUE and not run_batch_handlers(queue, messages):
+        return 0
     for msg in messages or []:
         try:
             handle(queue, msg)
         except Exception:
             log.exception("handler failed", extra={"fields": {"queue": name, "msg_id": msg.msg_id,
                                                               "read_ct": msg.read_ct}})
-            if msg.read_ct >= MAX_READS:
-                queue.archive(name, msg.msg_id)
-            else:
-                queue.set_vt(name, msg.msg_id, backoff_seconds(msg.read_ct))
+            retry_later(queue, name, msg)
             continue
         queue.delete(name, msg.msg_id)
         handled += 1
@@ -127,21 +157,23 @@ def pool_of(queue: PGMQueue) -> ConnectionPool:
     return queue.pool
 
 
-def open_queue(url: str) -> PGMQueue:
+def open_queue(url: str, max_size: int = 2) -> PGMQueue:
     """A pgmq client on our own pool (pgmq's URL parser would drop socket paths and options), acting as
     `missions_app` whatever the login."""
-    pool = ConnectionPool(url, min_size=1, max_size=2, open=True, configure=become_app_role,
+    pool = ConnectionPool(url, min_size=1, max_size=max_size, open=True, configure=become_app_role,
                           kwargs={"application_name": "missions-worker"})
     return PGMQueue(pool=pool, init_extension=False)
 
 
-def run(url: str, *, once: bool = False, ai_reviewer: str = "rules") -> int:
+def run(url: str, *, once: bool = False, ai_reviewer: str = "rules", webhook_concurrency: int = 8) -> int:
     """Process until SIGINT/SIGTERM (or one batch with once=True); returns the number handled."""
     from app import reviewer
 
     reviewing = ai_reviewer != "off"
     scorer = reviewer.load_scorer(ai_reviewer) if reviewing else None
-    queue = open_queue(url)
+    queue = open_queue(url, max_size=2 + webhook_concurrency)
+    client = sender.new_client()
+    executor = ThreadPoolExecutor(webhook_concurrency, thread_name_prefix="webhook")
     stopping = False
 
     def stop(*_: object) -> None:
@@ -158,8 +190,11 @@ def run(url: str, *, once: bool = False, ai_reviewer: str = "rules") -> int:
                 with pool_of(queue).connection() as conn:
                     total += reviewer.review_pending(conn, scorer)
             total += process(queue)
+            total += webhooks.deliver_batch(queue, pool_of(queue), client, executor, batch=4 * webhook_concurrency)
             if once:
                 break
     finally:
+        executor.shutdown()
+        client.close()
         pool_of(queue).close()
     return total

@@ -119,9 +119,13 @@ def fuzz_db(engine, cluster: Cluster) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture(scope="module")
 def live(fuzz_db: psycopg.Connection, cluster: Cluster, tmp_path_factory) -> Iterator[LiveServer]:
-    server = LiveServer.start(cluster.url(FUZZ_DB, user="missions_app"), tmp_path_factory.mktemp("evidence"))
-    yield server
-    server.stop()
+    from app.http.events import controllers as event_stream
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(event_stream, "MAX_STREAM_SECONDS", 0)  # GET /events/stream answers, then ends at once
+        server = LiveServer.start(cluster.url(FUZZ_DB, user="missions_app"), tmp_path_factory.mktemp("evidence"))
+        yield server
+        server.stop()
 
 
 def _http(live: LiveServer, key: str, method: str, path: str, **kwargs: Any) -> Any:

@@ -345,7 +345,7 @@ def test_every_list_operation_declares_limit_and_cursor(client):
 
 def _fill(path: str, world: dict) -> str:
     return (path.replace("{user_id}", world["me"]["id"]).replace("{principal_id}", world["me"]["id"])
-            .replace("{mission_id}", str(uuid.uuid4())))
+            .replace("{mission_id}", str(uuid.uuid4())).replace("{subscription_id}", str(uuid.uuid4())))
 
 
 @pytest.mark.parametrize("query", [

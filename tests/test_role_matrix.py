@@ -87,9 +87,11 @@ def app_conn(world: World, cluster: Cluster) -> Iterator[psycopg.Connection]:
 def http(world: World, cluster: Cluster) -> Iterator[TestClient]:
     """The HTTP app on the matrix database (its evidence store is the world's)."""
     from app.http.app import create_app
+    from app.http.events import controllers as event_stream
 
     app = create_app(database_url=cluster.url(MATRIX_DB, user="missions_app"), evidence_dir=world.store.root)
-    with TestClient(app) as client:
+    with pytest.MonkeyPatch.context() as patch, TestClient(app) as client:
+        patch.setattr(event_stream, "MAX_STREAM_SECONDS", 0)  # GET /events/stream: opened, then ended at once
         yield client
 
 

@@ -23,6 +23,8 @@ from app.http.engagement.admin import AlertController, EngagementAdminController
 from app.http.engagement.participants import EngagementController
 from app.http.engagement.wall import WallController
 from app.http.errors import problem_details_plugin
+from app.http.events.controllers import EventStreamController
+from app.http.events.listener import listening
 from app.http.learning.analytics import LearningAnalyticsController
 from app.http.learning.evidence import EvidenceController, provide_store
 from app.http.learning.missions import LearningController
@@ -34,6 +36,7 @@ from app.http.logs import access_log, configure_logging
 from app.http.notifications.controllers import NotificationController
 from app.http.openapi import COMPONENTS, complete_document
 from app.http.system.controllers import SystemController
+from app.http.webhooks.controllers import WebhookController
 from app.mcp.http import mcp_endpoint
 from app.mcp.http import running as mcp_running
 from app.storage import EvidenceStore, LocalStore
@@ -64,7 +67,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         await pool.open()
         app.state.db = Database(pool)
         try:
-            async with mcp_running(app):
+            async with mcp_running(app), listening(url) as listener:
+                app.state.events = listener
                 yield
         finally:
             await pool.close()
@@ -74,6 +78,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
                         EngagementAdminController, AlertController, StipendTierController, WallController, AgentMissionController,
                         AgentWorkController, LearningController, LearningReviewController, EvidenceController,
                         LearningTemplateController, RecipeController, LearningAnalyticsController, NotificationController,
+                        WebhookController, EventStreamController,
                         mcp_endpoint],
         dependencies={"db": Provide(database, sync_to_thread=False),
                       "store": Provide(provide_store, sync_to_thread=False)},

@@ -14,7 +14,7 @@ BEGIN
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
       AND c.relowner <> 'missions_owner'::regrole
       AND (n.nspname IN ('missions', 'missions_private')
-           OR (n.nspname = 'pgmq' AND c.relname ~ '^[qa]_(mission_events|external_events|agent_work)$')
+           OR (n.nspname = 'pgmq' AND c.relname ~ '^[qa]_(mission_events|external_events|agent_work|webhook_deliveries)$')
            OR (n.nspname = 'public' AND (c.relname LIKE '\_yoyo%' OR c.relname = 'yoyo_lock')))
     UNION ALL
     SELECT format('ALTER FUNCTION %s OWNER TO missions_owner', p.oid::regprocedure)

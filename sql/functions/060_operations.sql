@@ -14,6 +14,7 @@ AS $fn$
       ELSE 'ok' END,
     'pgmq', CASE
       WHEN pg_catalog.to_regclass('pgmq.q_mission_events') IS NULL THEN 'queue mission_events missing'
+      WHEN pg_catalog.to_regclass('pgmq.q_webhook_deliveries') IS NULL THEN 'queue webhook_deliveries missing'
       ELSE 'ok' END)
 $fn$;
 COMMENT ON FUNCTION missions.health() IS 'Reports database, pg_cron and pgmq status; each value is "ok" or what is wrong.';
@@ -50,6 +51,14 @@ AS $fn$
   SELECT 'missions_alerts_open', 'Triggered alerts by type.', 'gauge', pg_catalog.jsonb_build_object('type', a.type),
          (SELECT count(*) FROM missions_private.alerts x WHERE x.type = a.type AND x.status = 'triggered')::double precision
   FROM (VALUES ('LOW_MOMENTUM'), ('MISSED_MISSIONS'), ('TRIAD_IMBALANCE')) AS a(type)
+  UNION ALL
+  SELECT 'missions_webhook_subscriptions', 'Webhook subscriptions by state.', 'gauge',
+         pg_catalog.jsonb_build_object('enabled', w.enabled),
+         (SELECT count(*) FROM missions_private.webhook_subscriptions s WHERE s.enabled = w.enabled)::double precision
+  FROM (VALUES (true), (false)) AS w(enabled)
+  UNION ALL
+  SELECT 'missions_webhook_deliveries_pending', 'Webhook deliveries waiting to be sent or retried.', 'gauge', '{}',
+         (SELECT count(*) FROM missions_private.webhook_deliveries d WHERE d.status = 'pending')::double precision
 $fn$;
 COMMENT ON FUNCTION missions.metrics() IS
-  'Prometheus samples: queue depths, events recorded, principals by role, missions by status, active claims, ready steps, open alerts by type.';
+  'Prometheus samples: queue depths, events recorded, principals by role, missions by status, active claims, ready steps, open alerts by type, webhook subscriptions by state and pending deliveries.';

@@ -43,6 +43,12 @@ CREATE POLICY missions_agent ON missions_private.missions FOR SELECT
   TO missions_agent
   USING (face = 'agent' AND missions_private.agent_allowed(id, (SELECT missions_private.current_principal_id())));
 
+-- Agents read the events of the agent missions they may see (the same missions as missions_agent above).
+DROP POLICY IF EXISTS events_agent ON missions_private.events;
+CREATE POLICY events_agent ON missions_private.events FOR SELECT
+  TO missions_agent
+  USING (mission_id IS NOT NULL AND EXISTS (SELECT FROM missions_private.missions m WHERE m.id = mission_id));
+
 -- Tables keyed by mission_id (learning progress details): participants see the rows of their own missions.
 DO $policies$
 DECLARE

@@ -9,7 +9,8 @@ GRANT EXECUTE ON FUNCTION
   missions.whoami(), missions.principal(uuid), missions.templates(integer, jsonb), missions.wall_feed(integer, jsonb),
   missions.stipend_tiers(),
   missions.notifications(boolean, integer, jsonb), missions.unread_notification_count(),
-  missions.mark_notifications_read(bigint[]),
+  missions.mark_notifications_read(bigint[]), missions.event_stream_page(bigint, integer),
+  missions_private.newest_event_id(),
   missions_private.current_principal_id(), missions_private.current_principal_role(),
   missions_private.caller_id(), missions_private.is_owner_session(),
   missions_private.page_size(integer), missions_private.page_after(jsonb, text[]), missions_private.level_rank(text),
@@ -19,6 +20,7 @@ GRANT EXECUTE ON FUNCTION
 
 -- ---- the app's login role: key lookup, health and metrics (before any principal is known) ----
 GRANT EXECUTE ON FUNCTION missions.authenticate(text), missions.health(), missions.metrics() TO missions_app;
+GRANT EXECUTE ON FUNCTION missions.touch_event_stream_listener(uuid) TO missions_app;
 
 -- ---- participants acting on their own data (admins and services on anyone's) ----------------
 GRANT EXECUTE ON FUNCTION
@@ -88,6 +90,17 @@ GRANT EXECUTE ON FUNCTION missions.upsert_step_kind(text, jsonb), missions.expir
   missions.expire_input_requests(), missions.check_autonomous_missions(),
   missions.reviewers(text, integer, jsonb), missions.designate_reviewer(text, uuid), missions.revoke_reviewer(text, uuid)
   TO missions_admin, missions_service;
+
+-- ---- webhooks: admins manage every subscription, services their own; the worker fans out and sends ----
+GRANT EXECUTE ON FUNCTION
+  missions.create_webhook_subscription(text, text[], uuid, uuid, text, text), missions.webhook_subscriptions(integer, jsonb),
+  missions.webhook_subscription(uuid), missions.update_webhook_subscription(uuid, text, text[], text, boolean),
+  missions.delete_webhook_subscription(uuid), missions.rotate_webhook_secret(uuid, integer),
+  missions.webhook_deliveries(uuid, text, integer, jsonb), missions.webhook_delivery(uuid), missions.redeliver_webhook(uuid)
+  TO missions_admin, missions_service;
+GRANT EXECUTE ON FUNCTION missions.enqueue_webhook_deliveries(bigint[]), missions.webhook_delivery_to_send(uuid),
+  missions.record_webhook_attempt(uuid, integer, integer, text)
+  TO missions_app;
 
 -- ---- learning face ---------------------------------------------------------------------------
 GRANT EXECUTE ON FUNCTION

@@ -6,8 +6,8 @@ CREATE TABLE missions_private.notifications (
   recipient_id  uuid NOT NULL REFERENCES missions_private.principals (id) ON DELETE CASCADE,
   kind          text NOT NULL CONSTRAINT notifications_kind_valid CHECK (kind IN (
                   'mentor_review_requested', 'input_requested', 'alert_triggered', 'deadline_warning',
-                  'mission_assigned', 'streak_at_risk')),
-  -- what happened, once: 'event:<id>', 'alert:<id>', 'mission:<id>', 'streak:<local day>'
+                  'mission_assigned', 'streak_at_risk', 'webhook_disabled')),
+  -- what happened, once: 'event:<id>', 'alert:<id>', 'mission:<id>', 'streak:<local day>', 'webhook:<subscription id>:<disabled at>'
   moment        text NOT NULL CONSTRAINT notifications_moment_length CHECK (length(moment) BETWEEN 1 AND 200),
   mission_id    uuid,
   title         text NOT NULL CONSTRAINT notifications_title_length CHECK (length(title) BETWEEN 1 AND 600),

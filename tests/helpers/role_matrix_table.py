@@ -32,6 +32,7 @@ AGENT_FACE = "- + - - + + +"    # agents, the mission's owner, staff (another pa
 LISTERS = "- + + - + + +"       # agent-face lists: everyone sees what is theirs (mentors have no agent face)
 AGENT_ONLY = "- - - - - + -"    # the agent itself (a lease, a claim): staff are not agents (MS403)
 AGENTS_STAFF = "- - - - + + +"
+ADMIN_ONLY = "- - - - + - -"    # admins (a service manages only what it made)
 ANALYSTS = "- - - + + - +"      # learning analytics readers, the mentor review queue
 READERS_MENTOR = "- + - + + - +"  # a learning mission in mentor review: learner, staff, a designated mentor
 READERS_AGENT = "- + - - + + +"   # a submitted learning mission whose AI review the (designated) agent holds
@@ -110,6 +111,21 @@ SQL: list[Sql] = [
     Sql("notifications", "", EVERYONE, "every principal reads its own inbox only"),
     Sql("unread_notification_count", "", EVERYONE),
     Sql("mark_notifications_read", "", EVERYONE),
+    Sql("event_stream_page", "", EVERYONE, "the event log's row-level security decides which events"),
+    Sql("touch_event_stream_listener", "gen_random_uuid()", "+ - - - - - -", "the HTTP app's listener"),
+    # ---- webhooks: admins manage every subscription, services their own (the world's is an owner session's) --
+    Sql("create_webhook_subscription", "'https://hooks.example.com/in', '{mission.*}'", STAFF),
+    Sql("webhook_subscriptions", "", STAFF),
+    Sql("webhook_subscription", "{hook}", ADMIN_ONLY),
+    Sql("update_webhook_subscription", "{hook}, p_description => 'changed'", ADMIN_ONLY),
+    Sql("delete_webhook_subscription", "{hook}", ADMIN_ONLY),
+    Sql("rotate_webhook_secret", "{hook}", ADMIN_ONLY),
+    Sql("webhook_deliveries", "{hook}", ADMIN_ONLY),
+    Sql("webhook_delivery", "{hook_delivery}", ADMIN_ONLY),
+    Sql("redeliver_webhook", "{hook_delivery}", ADMIN_ONLY),
+    Sql("enqueue_webhook_deliveries", "'{}'", "+ - - - - - -", "the worker, as the app's login role"),
+    Sql("webhook_delivery_to_send", "{hook_delivery}", "+ - - - - - -", "the worker, as the app's login role"),
+    Sql("record_webhook_attempt", "{hook_delivery}, 204, 5, null", "+ - - - - - -", "the worker, as the app's login role"),
     Sql("notify_streaks_at_risk", "", STAFF),
     Sql("stipend_tier", "{owner}", OWN),
     Sql("set_stipend_tier", "'SUPPORT', 1, 'MOMENTUM', 40", STAFF),
@@ -226,6 +242,18 @@ HTTP: list[Http] = [
     Http("listNotifications", "GET /notifications", EVERYONE),
     Http("countUnreadNotifications", "GET /notifications/unread-count", EVERYONE),
     Http("markNotificationsRead", "POST /notifications/read", EVERYONE, {}),
+    Http("streamEvents", "GET /events/stream", EVERYONE, note="the matrix closes each stream at once"),
+    Http("createWebhookSubscription", "POST /webhooks/subscriptions", STAFF,
+         {"url": "https://hooks.example.com/in", "eventTypes": ["mission.*"]}),
+    Http("listWebhookSubscriptions", "GET /webhooks/subscriptions", STAFF),
+    Http("getWebhookSubscription", "GET /webhooks/subscriptions/{hook}", ADMIN_ONLY),
+    Http("updateWebhookSubscription", "PATCH /webhooks/subscriptions/{hook}", ADMIN_ONLY, {"description": "changed"}),
+    Http("deleteWebhookSubscription", "DELETE /webhooks/subscriptions/{hook}", ADMIN_ONLY, fresh=("hook",)),
+    Http("rotateWebhookSecret", "POST /webhooks/subscriptions/{hook}/rotate-secret", ADMIN_ONLY, {"overlapSeconds": 60},
+         fresh=("hook",)),
+    Http("listWebhookDeliveries", "GET /webhooks/subscriptions/{hook}/deliveries", ADMIN_ONLY),
+    Http("getWebhookDelivery", "GET /webhooks/deliveries/{hook_delivery}", ADMIN_ONLY),
+    Http("redeliverWebhook", "POST /webhooks/deliveries/{hook_delivery}/redeliver", ADMIN_ONLY, fresh=("hook_delivery",)),
     Http("getPrincipal", "GET /principals/{owner}", "- + - - + - +"),
     Http("updatePrincipal", "PATCH /principals/{owner}", OWN, {"displayName": "Owner", "timezone": "UTC"},
          note="the owner's own values: every cell is allowed or refused, none changes the world"),

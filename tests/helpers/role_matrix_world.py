@@ -145,6 +145,18 @@ class World:
         """A learning template code nobody used."""
         return _uniq("RM").upper()
 
+    def make_hook(self) -> str:
+        """A webhook subscription made by an owner session: admins manage it, services (not its owner) do not."""
+        return str(self.value("select missions.create_webhook_subscription('https://hooks.example.com/rm', "
+                              "'{mission.created}')->>'id'"))
+
+    def make_hook_delivery(self) -> str:
+        """A delivered delivery of a fresh subscription (of one of the owner's events)."""
+        hook = self.make_hook()
+        return str(self.value("insert into missions_private.webhook_deliveries (subscription_id, event_id, status, "
+                              "attempts, finished_at) select %s, coalesce(max(id), 0), 'delivered', 1, now() "
+                              "from missions_private.events returning id", hook))
+
     def make_tier(self) -> str:
         """A spare stipend tier at the lowest free rank (its code)."""
         code = "RM_" + uuid.uuid4().hex[:8].upper()
