@@ -1,7 +1,7 @@
 """`missions`: the one entry point to run and operate the engine.
 
   missions up [--demo] [--allow-demo-keys]   start the embedded db, migrate, load demo data (embedded only), serve
-  missions db start|stop|status|url|migrate
+  missions db start|stop|status|url|migrate | db backup [--to DIR] [--base] | db restore DIR [--database N] [--until T]
   missions serve [--host H] [--port P] [--allow-demo-keys]
   missions worker [--once] [--webhook-concurrency N]
   missions mcp                        the agent tools over MCP on stdio (key in MISSIONS_API_KEY; HTTP: /mcp)
@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
@@ -29,7 +30,7 @@ from app.cluster import ClusterError
 from app.config import EMBEDDED_DBNAME, Settings
 from app.db.migrate import migrate
 from app.db.rows import the_row
-from app.db.urls import app_url, check_app_login, embedded_cluster, owner_url
+from app.db.urls import app_url, check_app_login, embedded_cluster, owner_url, with_dbname
 
 
 def say(msg: str) -> None:
@@ -76,6 +77,42 @@ def db_migrate(settings: Settings) -> None:
     started = time.perf_counter()
     migrate(owner_url(settings), progress=say)
     say(f"migrated in {time.perf_counter() - started:.1f}s")
+
+
+def db_backup(settings: Settings, to: str | None, base: bool) -> None:
+    from app.db.backup import backup, base_backup
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    dest = Path(to) if to else settings.home / "backups" / stamp
+    if base:
+        if not settings.embedded:
+            raise RuntimeError("--base backs up the embedded cluster; for your own server use its tools "
+                               "(pg_basebackup, or a backup tool such as pgBackRest) with WAL archiving")
+        base_backup(embedded_cluster(settings), EMBEDDED_DBNAME, dest, settings.evidence_dir, progress=say)
+    else:
+        backup(owner_url(settings), dest, settings.evidence_dir, progress=say)
+    say(f"backup written to {dest}")
+
+
+def db_restore(settings: Settings, src: str, database: str | None, until: str | None) -> int:
+    from app.db.backup import restore, restore_base, verify
+
+    if verify(Path(src))["format"] == "base":
+        if not settings.embedded or database:
+            raise RuntimeError("a base backup restores a whole embedded cluster: set MISSIONS_HOME to a new "
+                               "directory (no --database, no MISSIONS_DATABASE_URL)")
+        done = restore_base(Path(src), embedded_cluster(settings), EMBEDDED_DBNAME, settings.wal_archive, until,
+                            settings.evidence_dir, progress=say)
+    else:
+        if until:
+            raise RuntimeError("--until needs a base backup (missions db backup --base) and the WAL archive")
+        if settings.embedded:
+            embedded_cluster(settings).start()  # a new home gets a cluster; the database comes from the backup
+        url = owner_url(settings) if database is None else with_dbname(owner_url(settings), database)
+        done = restore(Path(src), url, settings.evidence_dir, progress=say)
+    say(f"restored {done.database}: {done.cron_jobs} cron job(s), {done.evidence_files} evidence file(s), "
+        f"{done.invariant_violations} invariant violation(s)")
+    return 1 if done.invariant_violations else 0
 
 
 def refuse_demo_keys(settings: Settings) -> None:
@@ -240,6 +277,18 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
                        ("url", "print the owner connection URL of the database in use"),
                        ("migrate", "apply migrations, functions, grants and cron jobs")]:
         db.add_parser(name, help=text)
+    backup_parser = db.add_parser("backup", help="write a logical backup (database, roles, evidence files)")
+    backup_parser.add_argument("--to", metavar="DIR", help="a new directory (default $MISSIONS_HOME/backups/<UTC time>)")
+    backup_parser.add_argument("--base", action="store_true",
+                               help="a physical base backup of the embedded cluster (point-in-time recovery with "
+                                    "MISSIONS_WAL_ARCHIVE) instead of a logical dump")
+    restore_parser = db.add_parser("restore", help="restore a backup into a database that does not exist yet")
+    restore_parser.add_argument("src", metavar="DIR", help="a directory written by `missions db backup`")
+    restore_parser.add_argument("--database", metavar="NAME",
+                                help="the new database's name (default: the configured database)")
+    restore_parser.add_argument("--until", metavar="TIME",
+                                help="base backups: replay the WAL archive up to this moment (e.g. '2026-12-03 "
+                                     "06:00:00+00'), not to its end")
     serve_parser = sub.add_parser("serve", help="serve the HTTP API")
     http_args(serve_parser)
     serve_parser.add_argument("--allow-demo-keys", action="store_true", help=allow_help)
@@ -297,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
                         print(owner_url(settings))
                     case "migrate":
                         db_migrate(settings)
+                    case "backup":
+                        db_backup(settings, args.to, args.base)
+                    case "restore":
+                        return db_restore(settings, args.src, args.database, args.until)
             case "serve":
                 serve(settings, args.host, args.port, allow_demo_keys=args.allow_demo_keys)
             case "worker":

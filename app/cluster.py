@@ -12,6 +12,8 @@ import os
 import pwd
 import shutil
 import subprocess
+import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -20,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from app import queries
+from app.db.rows import the_row
 
 BINDIR = Path(os.environ.get("MISSIONS_PG_BINDIR", "/usr/lib/postgresql/15/bin"))
 SUPERUSER = "postgres"
@@ -106,6 +109,13 @@ class Cluster:
             "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "-E", "UTF8", "--locale=C.UTF-8",
             "--auth-local=trust", "--auth-host=scram-sha-256",
         )
+        self._write_conf()
+        with (self.pgdata / "postgresql.conf").open("a") as f:
+            f.write("\ninclude 'missions.conf'\n")
+        return True
+
+    def _write_conf(self, extra: dict[str, str] | None = None) -> None:
+        """pgdata/missions.conf: the engine's server settings for this home (socket, port-independent)."""
         conf = {
             "listen_addresses": "'127.0.0.1'",
             "unix_socket_directories": f"'{self.sockdir}'",
@@ -117,18 +127,63 @@ class Cluster:
             "max_connections": "200",
             "log_line_prefix": "'%m [%p] %q%u@%d '",
             **self.settings,
+            **(extra or {}),
         }
         lines = "".join(f"{k} = {v}\n" for k, v in conf.items())
         self._write_as_server(self.pgdata / "missions.conf", "# written by the mission engine\n" + lines)
-        with (self.pgdata / "postgresql.conf").open("a") as f:
-            f.write("\ninclude 'missions.conf'\n")
-        return True
 
     def _write_as_server(self, path: Path, text: str) -> None:
         path.write_text(text)
         if self.as_root:
             pw = pwd.getpwnam(self.os_user)
             os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    @staticmethod
+    def archiving(archive: Path) -> dict[str, str]:
+        """Server settings that copy every finished WAL segment into `archive` (point-in-time recovery)."""
+        return {"archive_mode": "on", "archive_command": f"'test ! -f {archive}/%f && cp %p {archive}/%f'"}
+
+    def prepare_archive(self, archive: Path) -> None:
+        """Create the WAL archive directory, writable by the server."""
+        archive.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.give_to_server(archive)
+
+    def give_to_server(self, path: Path) -> None:
+        """Hand a directory tree to the server's OS user (when we are root)."""
+        if self.as_root:
+            pw = pwd.getpwnam(self.os_user)
+            for p in [path, *path.rglob("*")]:
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+
+    def recover(self, base: Path, archive: Path, until: str | None) -> None:
+        """Make this (not yet created) cluster a copy of a base backup (`base.tar.gz`, `pg_wal.tar.gz` from
+        pg_basebackup -Ft -z) replayed from the WAL archive up to `until` (a timestamp; None: all of it), then
+        promoted. The backup's own missions.conf is replaced by this home's (socket, settings)."""
+        if self.initialized():
+            raise ClusterError(f"{self.pgdata} already holds a cluster: recover into a new MISSIONS_HOME")
+        self._prepare_dirs()
+        with tarfile.open(base / "base.tar.gz") as tar:
+            tar.extractall(self.pgdata)
+        with tarfile.open(base / "pg_wal.tar.gz") as tar:
+            tar.extractall(self.pgdata / "pg_wal")
+        self.pgdata.chmod(0o700)
+        recovery = {"restore_command": f"'cp {archive}/%f %p'", "recovery_target_action": "'promote'"}
+        if until:
+            recovery["recovery_target_time"] = f"'{until}'"
+        self._write_conf(recovery)
+        (self.pgdata / "recovery.signal").touch()
+        for stale in ("postmaster.pid", "postmaster.opts"):
+            (self.pgdata / stale).unlink(missing_ok=True)
+        self.give_to_server(self.pgdata)
+        self.start()
+        with psycopg.connect(self.url(CRON_DATABASE), autocommit=True) as conn:
+            for _ in range(600):
+                if not the_row(conn.execute(queries.IN_RECOVERY).fetchone())[0]:
+                    break
+                time.sleep(0.1)
+            else:
+                raise ClusterError("the recovered cluster did not leave recovery within a minute")
+        self._write_conf()  # recovery is done: the settings go, the data stays
 
     def running(self) -> bool:
         if not self.initialized():

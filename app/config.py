@@ -49,6 +49,7 @@ class Settings:
     rate_limit: tuple[str, int] | None = ("minute", 600)  # per key / address (MISSIONS_RATE_LIMIT; None: off)
     metrics_token: str | None = None  # bearer token /metrics requires when set (MISSIONS_METRICS_TOKEN)
     allow_demo_keys: bool = False  # serve a non-embedded database with active demo keys (MISSIONS_ALLOW_DEMO_KEYS)
+    wal_archive: Path | None = None  # the embedded cluster archives its WAL here, for point-in-time recovery
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,6 +72,7 @@ class Settings:
             rate_limit=parse_rate_limit(env.get("MISSIONS_RATE_LIMIT", "600/minute")),
             metrics_token=env.get("MISSIONS_METRICS_TOKEN") or None,
             allow_demo_keys=env.get("MISSIONS_ALLOW_DEMO_KEYS", "").lower() in {"1", "true", "yes", "on"},
+            wal_archive=Path(env["MISSIONS_WAL_ARCHIVE"]).resolve() if env.get("MISSIONS_WAL_ARCHIVE") else None,
         )
 
     @property

@@ -273,6 +273,11 @@ from missions.tool_usage(%(template_id)s::uuid, {PAGE}) x"""
 
 # ---- operations: the CLI, the worker, the reviewer, the demo loader, migrate ------------------------
 CHECK_INVARIANTS = "select i.invariant, i.violations, i.examples from missions.check_invariants() i"
+# Backups: what the manifest records (DATABASE_EXISTS, CREATE_DATABASE: below).
+BACKUP_FACTS = """select pg_catalog.current_database() as database,
+  pg_catalog.current_setting('server_version') as server_version,
+  (select coalesce(max(e.id), 0) from missions_private.events e) as events,
+  (select count(*) from missions_private.principals p) as principals"""
 
 # The worker: an inbox message is deleted in the transaction that delivers it (DELIVER_EVENT).
 DELETE_QUEUE_MESSAGE = "select pgmq.delete(%(queue)s::text, %(msg_id)s::bigint) as deleted"
@@ -291,6 +296,9 @@ from missions.fail_step(%(step_id)s::uuid, %(agent_id)s::uuid, %(lease_token)s::
 # Sessions of the app and the worker act as the app's role even when the URL names an owner or superuser login.
 IS_APP_ROLE = "select current_user = %(role)s::name as is_app"
 BECOME_APP_ROLE = f'set role "{APP_ROLE}"'
+# migrate: one at a time, and never waiting long for a lock (then it retries).
+MIGRATE_LOCK = "select pg_advisory_xact_lock(hashtext('missions migrate'))"
+SET_LOCK_TIMEOUT = "select set_config('lock_timeout', %(ms)s::text, true)"
 SET_STATEMENT_TIMEOUT = "select set_config('statement_timeout', %(ms)s::text, false)"
 # Whether a login is a superuser or may become the engine's owner (the app refuses to run on such a login).
 LOGIN_PRIVILEGES = """select r.rolname, r.rolsuper,
@@ -300,7 +308,6 @@ from pg_catalog.pg_roles r where r.rolname = session_user"""
 
 # Migrate and the demo loader, as the migrating login or the owner.
 BECOME_OWNER = f"set role {OWNER_ROLE}"
-RESET_ROLE = "reset role"
 PGMQ_INSTALLED = "select pg_catalog.to_regnamespace('pgmq') is not null as installed"
 ENGINE_INSTALLED = "select pg_catalog.to_regclass('missions_private.api_keys') is not null as installed"
 CRON_DATABASE = "select pg_catalog.current_setting('cron.database_name', true) as cron_database"
@@ -308,6 +315,7 @@ CRON_JOBS = "select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(j)), '[]')
 SYNC_CRON_JOBS = "select missions_cron.sync_jobs(%(database)s::text, %(jobs)s::jsonb)"
 CREATE_PG_CRON = "create extension if not exists pg_cron"
 DATABASE_EXISTS = "select 1 from pg_catalog.pg_database where datname = %(dbname)s::name"
+IN_RECOVERY = "select pg_catalog.pg_is_in_recovery()"
 CREATE_DATABASE = sql.SQL("create database {}")  # .format(sql.Identifier(dbname))
 # The keys sql/demo/010_principals.sql wrote into its temporary table.
 DEMO_KEYS = "select d.role, d.display_name, d.api_key, d.revoked from demo_keys d order by d.role"

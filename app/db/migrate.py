@@ -6,12 +6,15 @@ NOLOGIN, non-superuser role, so it owns every engine object and no SECURITY DEFI
 ever runs as a superuser. Tables change only through `migrations/` (yoyo, recorded once each).
 Everything in `sql/functions/` and `sql/cron/` is re-applied on every migrate, in one
 transaction, so the database always carries exactly the functions, policies, grants and
-schedules of the checkout.
+schedules of the checkout. It runs while the engine serves: functions are replaced in place, triggers
+and policies re-created only when their definition changed, only what the checkout removed is dropped,
+and the transaction waits at most LOCK_TIMEOUT_MS for any lock, then starts again (docs/operations.md).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +28,8 @@ from app.db.rows import the_row
 from app.db.urls import as_role, with_dbname, yoyo_url
 
 Progress = Callable[[str], None]
+LOCK_TIMEOUT_MS = 1000  # how long one statement of the functions phase may wait for a lock
+LOCK_ATTEMPTS = 10
 
 
 def _quiet(_: str) -> None:
@@ -90,8 +95,40 @@ def apply_sql_files(conn: psycopg.Connection, files: list[Path]) -> None:
 
 
 def apply_functions(conn: psycopg.Connection) -> None:
-    """Re-apply functions, triggers, state machines, policies, grants and the cron job list."""
-    apply_sql_files(conn, sql_files("functions") + sql_files("cron", "[0-9]*.sql"))
+    """Re-apply functions, triggers, state machines, policies, grants and the cron job list, in one transaction.
+    Files from 899 on (the removal of what the checkout no longer declares, policies, grants) run after the cron
+    job list, whose function the removal must see as declared."""
+    functions = sql_files("functions")
+    late = [f for f in functions if f.name >= "899"]
+    apply_sql_files(conn, [f for f in functions if f not in late] + sql_files("cron", "[0-9]*.sql") + late)
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """A lock we would have waited for too long (lock_timeout) or a deadlock: worth a retry."""
+    cause = exc.__cause__ if isinstance(exc, RuntimeError) else exc
+    return isinstance(cause, psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected)
+
+
+def apply_functions_online(url: str, progress: Progress = _quiet) -> int:
+    """Apply the functions phase while the engine serves: under a short lock_timeout, so the migration never
+    queues in front of running transactions (a waiting ACCESS EXCLUSIVE request blocks every later reader),
+    retried with backoff on a lock conflict; one migrate at a time (an advisory lock). Returns the attempts."""
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        with psycopg.connect(url) as conn:
+            become_owner(conn)
+            conn.execute(queries.MIGRATE_LOCK)
+            conn.execute(queries.SET_LOCK_TIMEOUT, {"ms": str(LOCK_TIMEOUT_MS)})
+            try:
+                apply_functions(conn)
+                conn.commit()
+                return attempt
+            except (RuntimeError, psycopg.Error) as exc:
+                if not is_lock_conflict(exc) or attempt == LOCK_ATTEMPTS:
+                    raise
+                conn.rollback()
+                progress(f"lock conflict, retrying ({attempt}/{LOCK_ATTEMPTS}): {exc}")
+        time.sleep(min(5.0, 0.1 * 2 ** attempt))
+    raise AssertionError("unreachable")
 
 
 def sync_cron(url: str, conn: psycopg.Connection) -> int:
@@ -116,12 +153,8 @@ def migrate(url: str, *, schedule_cron: bool = True, progress: Progress = _quiet
         progress(f"roles and pgmq ready; engine objects belong to {OWNER_ROLE}")
     applied = apply_migrations(url)
     progress(f"applied migrations: {', '.join(applied)}" if applied else "migrations: up to date")
-    with psycopg.connect(url) as conn:
-        become_owner(conn)
-        apply_functions(conn)
-        conn.commit()
-        progress("applied functions, policies and grants")
-        if schedule_cron:
-            conn.execute(queries.RESET_ROLE)  # pg_cron's settings and jobs belong to the migrating login
-            n = sync_cron(url, conn)
-            progress(f"scheduled {n} pg_cron job(s)")
+    attempts = apply_functions_online(url, progress)
+    progress("applied functions, policies and grants" + (f" ({attempts} attempts)" if attempts > 1 else ""))
+    if schedule_cron:  # pg_cron's settings and jobs belong to the migrating login
+        with psycopg.connect(url) as conn:
+            progress(f"scheduled {sync_cron(url, conn)} pg_cron job(s)")

@@ -31,7 +31,12 @@ def yoyo_url(url: str) -> str:
 
 
 def embedded_cluster(settings: Settings) -> Cluster:
-    return Cluster(home=settings.home, port=settings.pg_port, os_user=settings.pg_os_user)
+    """The embedded cluster; with MISSIONS_WAL_ARCHIVE set when it is created, it archives its WAL there."""
+    cluster = Cluster(home=settings.home, port=settings.pg_port, os_user=settings.pg_os_user,
+                      settings=Cluster.archiving(settings.wal_archive) if settings.wal_archive else {})
+    if settings.wal_archive and not cluster.initialized():
+        cluster.prepare_archive(settings.wal_archive)
+    return cluster
 
 
 def owner_url(settings: Settings) -> str:

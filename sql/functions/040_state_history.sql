@@ -277,21 +277,33 @@ $fn$;
 COMMENT ON FUNCTION missions_private.transition_mission(uuid, text, jsonb) IS
   'Moves one mission to a new status with an event payload; MS404 when missing, MS409 when the state machine forbids it (staying put included).';
 
+SELECT missions_private.ensure_trigger('missions_private.missions', 'missions_stamp_status', $ddl$
 CREATE OR REPLACE TRIGGER missions_stamp_status
   BEFORE INSERT OR UPDATE OF status ON missions_private.missions
-  FOR EACH ROW EXECUTE FUNCTION missions_private.stamp_mission_status();
+  FOR EACH ROW EXECUTE FUNCTION missions_private.stamp_mission_status()
+$ddl$);
+SELECT missions_private.ensure_trigger('missions_private.missions', 'missions_track_inserts', $ddl$
 CREATE OR REPLACE TRIGGER missions_track_inserts
   AFTER INSERT ON missions_private.missions REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_mission_status();
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_mission_status()
+$ddl$);
+SELECT missions_private.ensure_trigger('missions_private.missions', 'missions_track_updates', $ddl$
 CREATE OR REPLACE TRIGGER missions_track_updates
   AFTER UPDATE ON missions_private.missions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_mission_status();
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_mission_status()
+$ddl$);
+SELECT missions_private.ensure_trigger('missions_private.steps', 'steps_stamp_status', $ddl$
 CREATE OR REPLACE TRIGGER steps_stamp_status
   BEFORE INSERT OR UPDATE OF status ON missions_private.steps
-  FOR EACH ROW EXECUTE FUNCTION missions_private.stamp_step_status();
+  FOR EACH ROW EXECUTE FUNCTION missions_private.stamp_step_status()
+$ddl$);
+SELECT missions_private.ensure_trigger('missions_private.steps', 'steps_track_inserts', $ddl$
 CREATE OR REPLACE TRIGGER steps_track_inserts
   AFTER INSERT ON missions_private.steps REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_step_status();
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_step_status()
+$ddl$);
+SELECT missions_private.ensure_trigger('missions_private.steps', 'steps_track_updates', $ddl$
 CREATE OR REPLACE TRIGGER steps_track_updates
   AFTER UPDATE ON missions_private.steps REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_step_status();
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.track_step_status()
+$ddl$);

@@ -41,9 +41,13 @@ END
 $fn$;
 COMMENT ON FUNCTION missions_private.refuse_event_changes() IS 'Trigger: refuses UPDATE and DELETE on the append-only event log (MS403).';
 
+SELECT missions_private.ensure_trigger('missions_private.events', 'events_publish', $ddl$
 CREATE OR REPLACE TRIGGER events_publish
   AFTER INSERT ON missions_private.events REFERENCING NEW TABLE AS new_events
-  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.publish_events();
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.publish_events()
+$ddl$);
+SELECT missions_private.ensure_trigger('missions_private.events', 'events_append_only', $ddl$
 CREATE OR REPLACE TRIGGER events_append_only
   BEFORE UPDATE OR DELETE ON missions_private.events
-  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.refuse_event_changes();
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.refuse_event_changes()
+$ddl$);

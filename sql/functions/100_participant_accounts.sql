@@ -37,6 +37,8 @@ $fn$;
 COMMENT ON FUNCTION missions_private.open_participant_accounts() IS
   'Statement trigger on principals: opens the progress row and the four zero balances of every new participant.';
 
+SELECT missions_private.ensure_trigger('missions_private.principals', 'principals_open_accounts', $ddl$
 CREATE OR REPLACE TRIGGER principals_open_accounts
   AFTER INSERT ON missions_private.principals REFERENCING NEW TABLE AS new_principals
-  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.open_participant_accounts();
+  FOR EACH STATEMENT EXECUTE FUNCTION missions_private.open_participant_accounts()
+$ddl$);

@@ -137,9 +137,11 @@ $fn$;
 COMMENT ON FUNCTION missions_private.mark_agent_queue() IS
   'Row trigger: a new step joins the agents'' claim queue (steps_ready_queue) when its kind is claimed by agents and it belongs to an agent mission or reviews another face''s.';
 
+SELECT missions_private.ensure_trigger('missions_private.steps', 'steps_mark_agent_queue', $ddl$
 CREATE OR REPLACE TRIGGER steps_mark_agent_queue
   BEFORE INSERT ON missions_private.steps
-  FOR EACH ROW EXECUTE FUNCTION missions_private.mark_agent_queue();
+  FOR EACH ROW EXECUTE FUNCTION missions_private.mark_agent_queue()
+$ddl$);
 
 -- missions_private.lock_claimable: locks one candidate step if an agent may claim it now (SKIP LOCKED); NULL otherwise.
 CREATE OR REPLACE FUNCTION missions_private.lock_claimable(p_step_id uuid, p_agent_id uuid, p_now timestamptz,

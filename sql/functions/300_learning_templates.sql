@@ -292,9 +292,11 @@ END
 $fn$;
 COMMENT ON FUNCTION missions_private.refuse_used_rubric_change() IS
   'Row trigger on rubrics: refuses UPDATE or DELETE of a version that a learning mission uses (MS409).';
+SELECT missions_private.ensure_trigger('missions_private.rubrics', 'rubrics_immutable_once_used', $ddl$
 CREATE OR REPLACE TRIGGER rubrics_immutable_once_used
   BEFORE UPDATE OR DELETE ON missions_private.rubrics
-  FOR EACH ROW EXECUTE FUNCTION missions_private.refuse_used_rubric_change();
+  FOR EACH ROW EXECUTE FUNCTION missions_private.refuse_used_rubric_change()
+$ddl$);
 
 -- missions_private.template_doc: a learning template as a JSON document (content, subtasks without hint texts, rubric, recipes).
 CREATE OR REPLACE FUNCTION missions_private.template_doc(p_template_id uuid) RETURNS jsonb
