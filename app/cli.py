@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
-from app import queries
+from app import queries, tracing
 from app.client.errors import ClientError
 from app.cluster import ClusterError
 from app.config import EMBEDDED_DBNAME, Settings
@@ -140,6 +140,7 @@ def serve(settings: Settings, host: str, port: int, allow_demo_keys: bool = Fals
     if not (allow_demo_keys or settings.allow_demo_keys):
         refuse_demo_keys(settings)
     say(f"serving the HTTP API on http://{host}:{port} (docs: http://{host}:{port}/schema) — Ctrl-C stops it")
+    tracing.configure_from_env("missions-http")
     uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="warning")
 
 
@@ -252,6 +253,7 @@ def run_agent(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     configure_logging(settings.log_level)
     say(f"agent worker: {', '.join(sorted(handlers))} from {args.url}, {args.concurrency} at a time")
+    tracing.configure_from_env("missions-agent")
     asyncio.run(run(args.url, key, handlers, concurrency=args.concurrency))
     return 0
 
@@ -358,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 check_app_login(settings)
                 configure_logging(settings.log_level)
+                tracing.configure_from_env("missions-worker")
                 handled = worker.run(app_url(settings), once=args.once, ai_reviewer=settings.ai_reviewer,
                                      webhook_concurrency=args.webhook_concurrency)
                 say(f"worker: {handled} event(s) handled")

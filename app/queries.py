@@ -12,7 +12,8 @@ from app.config import APP_ROLE, OWNER_ROLE
 # Resolve a bearer key and become its principal for the rest of the transaction.
 AUTHENTICATE = """
 select set_config('role', a.db_role, true) as role,
-       set_config('missions.principal_id', a.principal_id::text, true)::uuid as principal_id
+       set_config('missions.principal_id', a.principal_id::text, true)::uuid as principal_id,
+       set_config('missions.traceparent', %(traceparent)s::text, true) as traceparent
 from missions.authenticate(%(key)s::text) a
 """
 
@@ -166,10 +167,12 @@ WEBHOOK_DELIVERY_TO_SEND = "select missions.webhook_delivery_to_send(%(id)s::uui
 RECORD_WEBHOOK_ATTEMPT = """select missions.record_webhook_attempt(%(id)s::uuid, %(status)s::integer, %(latency)s::integer,
                                    %(error)s::text) as outcome"""
 
-CLAIM_STEP = f"select c.* from missions.claim_mission_step(%(step_id)s::uuid, {_ME}) c"
-CLAIM_NEXT = f"select c.* from missions.claim_next_step({_ME}, %(kinds)s::text[]) c"
-HEARTBEAT = f"select c.* from missions.heartbeat_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) c"
-COMPLETE_STEP = f"""select {STEP_COLUMNS}
+# A claim also answers the trace context of the request that created its mission (app/tracing.py).
+_TRACE = "(select m.trace_context from missions_private.missions m where m.id = {}.mission_id) as trace_context"
+CLAIM_STEP = f"select c.*, {_TRACE.format('c')} from missions.claim_mission_step(%(step_id)s::uuid, {_ME}) c"
+CLAIM_NEXT = f"select c.*, {_TRACE.format('c')} from missions.claim_next_step({_ME}, %(kinds)s::text[]) c"
+HEARTBEAT = f"select c.*, {_TRACE.format('c')} from missions.heartbeat_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) c"
+COMPLETE_STEP = f"""select {STEP_COLUMNS}, {_TRACE.format('s')}
 from missions.complete_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(result)s::jsonb, %(idempotency_key)s::text) s"""
 FAIL_STEP = f"""select {STEP_COLUMNS}
 from missions.fail_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(error)s::text, %(retryable)s::boolean) s"""

@@ -30,7 +30,7 @@ from psycopg import Connection
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from app import queries
+from app import queries, tracing
 from app.config import APP_ROLE
 from app.db.rows import the_row
 from app.webhooks import consumer as webhooks
@@ -67,9 +67,12 @@ def backoff_seconds(read_ct: int) -> int:
 
 
 def dispatch(queue: PGMQueue, msg: Any) -> None:
-    """Outbox: hand one event to its handlers."""
-    for handler in handlers_for(msg.message.get("type", "")):
-        handler(msg.message)
+    """Outbox: hand one event to its handlers (one span per event when tracing is on)."""
+    event_type = msg.message.get("type", "")
+    with tracing.tracer().start_as_current_span(f"worker.event {event_type}",
+                                                attributes={"missions.event_id": str(msg.message.get("id"))}):
+        for handler in handlers_for(event_type):
+            handler(msg.message)
 
 
 def deliver(queue: PGMQueue, msg: Any) -> None:

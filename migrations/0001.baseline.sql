@@ -141,6 +141,12 @@ CREATE TABLE missions_private.missions (
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT missions_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
   created_at         timestamptz NOT NULL DEFAULT missions.now(),
+  -- the W3C traceparent of the traced request that created the mission (app/tracing.py), NULL untraced
+  trace_context      text DEFAULT (CASE WHEN current_setting('missions.traceparent', true)
+                                             ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
+                                        THEN current_setting('missions.traceparent', true) END)
+                     CONSTRAINT missions_trace_context_shape
+                     CHECK (trace_context ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'),
   CONSTRAINT missions_period_for_periodic CHECK ((origin IN ('daily', 'weekly')) = (period IS NOT NULL))
 );
 COMMENT ON TABLE missions_private.missions IS
@@ -247,8 +253,10 @@ COMMENT ON TABLE missions_private.transitions IS
 -- ==== 05_events.sql ====
 -- The append-only event log: every status change (and other domain events), with actor and payload.
 -- Each row is also sent to the pgmq queue mission_events in the same transaction (the outbox).
+-- Partitioned by month of occurred_at (events_YYYY_MM, made ahead by missions.maintain_event_partitions; rows
+-- of a month without a partition land in events_default), so retention drops whole months.
 CREATE TABLE missions_private.events (
-  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id              bigint GENERATED ALWAYS AS IDENTITY,
   occurred_at     timestamptz NOT NULL DEFAULT missions.now(),
   type            text NOT NULL,
   mission_id      uuid,
@@ -257,10 +265,13 @@ CREATE TABLE missions_private.events (
   actor_id        uuid,
   from_status     text,
   to_status       text,
-  payload         jsonb NOT NULL DEFAULT '{}'
-);
+  payload         jsonb NOT NULL DEFAULT '{}',
+  PRIMARY KEY (id, occurred_at)
+) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE missions_private.events IS
-  'Append-only history of every transition and domain event; also the telemetry source.';
+  'Append-only history of every transition and domain event; also the telemetry source. Monthly partitions.';
+CREATE TABLE missions_private.events_default PARTITION OF missions_private.events DEFAULT;
+ALTER TABLE missions_private.events_default ENABLE ROW LEVEL SECURITY;
 CREATE INDEX events_mission_idx ON missions_private.events (mission_id, id);
 CREATE INDEX events_participant_idx ON missions_private.events (participant_id, id);
 

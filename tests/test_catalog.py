@@ -74,7 +74,7 @@ def test_participant_data_readable_by_participants_has_row_level_security(db):
     rows = db.execute("""
         select c.relname, c.relrowsecurity
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'missions_private' and c.relkind = 'r'
+        where n.nspname = 'missions_private' and c.relkind in ('r', 'p')
           and has_table_privilege('missions_participant', c.oid, 'SELECT')
           and (c.relname in ('principals', 'steps')
                or exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'participant_id'

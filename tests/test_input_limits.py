@@ -51,7 +51,8 @@ select t.relname as table_name, a.attname as column_name,
        coalesce((select array_agg(pg_get_constraintdef(k.oid)) from pg_constraint k
                  where k.conrelid = t.oid and k.contype = 'c' and a.attnum = any (k.conkey)), '{}') as checks
 from pg_attribute a
-join pg_class t on t.oid = a.attrelid and t.relnamespace = 'missions_private'::regnamespace and t.relkind = 'r'
+join pg_class t on t.oid = a.attrelid and t.relnamespace = 'missions_private'::regnamespace
+  and t.relkind in ('r', 'p') and not t.relispartition  -- a partitioned table once (its partitions share its checks)
 where a.attnum > 0 and not a.attisdropped and a.atttypid in ('text'::regtype, 'text[]'::regtype, 'jsonb'::regtype)
 """
 

@@ -21,6 +21,7 @@ from uuid import UUID
 
 import httpx
 
+from app import tracing
 from app.client import AsyncClient, LeaseLost, ProblemError, Unauthenticated
 from app.http.agents.schemas import Claim
 
@@ -124,6 +125,11 @@ class Worker:
             step_id=claim.step_id, mission_id=claim.mission_id, kind=claim.kind, title=claim.title,
             attempt=claim.attempt, spec=claim.spec)))
         watch = asyncio.create_task(lost.wait())
+        # one span per step, linked to the trace of the request that created its mission (app/tracing.py)
+        span = tracing.tracer().start_span(f"agent.step {claim.kind}", links=tracing.links(claim.trace_context),
+                                           attributes={"missions.step_id": str(claim.step_id),
+                                                       "missions.mission_id": str(claim.mission_id),
+                                                       "missions.attempt": claim.attempt})
         try:
             await asyncio.wait({work, watch}, return_when=asyncio.FIRST_COMPLETED)
             if not work.done():  # the lease was taken over: whatever the handler returns is no longer ours
@@ -133,6 +139,7 @@ class Worker:
             held.finishing = True
             await self._report(claim, work, fields)
         finally:
+            span.end()
             for task in (beats, watch, work):
                 task.cancel()
             self.held.pop(claim.step_id, None)

@@ -12,7 +12,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
+from app import tracing
 from app.config import Settings
 from app.db.urls import app_url, check_app_login
 from app.http.admin.controllers import AdminController, PrincipalController
@@ -47,6 +49,12 @@ MAX_BODY_BYTES = 1024 * 1024
 def database(state: State) -> Database:
     """The request's handle on the pool (one transaction per call)."""
     return state.db
+
+
+def traced() -> list[OpenTelemetryPlugin]:
+    """Litestar's OpenTelemetry plugin (a span per request) when tracing is on (app/tracing.py)."""
+    provider = tracing.provider()
+    return [OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider))] if provider else []
 
 
 def create_app(database_url: str | None = None, settings: Settings | None = None,
@@ -84,7 +92,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
                       "store": Provide(provide_store, sync_to_thread=False)},
         state=State({"evidence_store": store, "metrics_token": settings.metrics_token}),
         lifespan=[lifespan],
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), *traced()],
         middleware=[access_log] + ([rate_limit_config(settings.rate_limit).middleware] if settings.rate_limit else []),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

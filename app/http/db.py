@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from app import queries
+from app import queries, tracing
 from app.config import APP_ROLE
 from app.db.rows import the_row
 from app.http.errors import problem, unauthenticated
@@ -56,7 +56,7 @@ def bearer_key(request: Request) -> str:
 
 
 async def _authenticate(conn: AsyncConnection[DictRow], key: str) -> None:
-    cur = await conn.execute(queries.AUTHENTICATE, {"key": key})
+    cur = await conn.execute(queries.AUTHENTICATE, {"key": key, "traceparent": tracing.current_traceparent()})
     if await cur.fetchone() is None:
         raise unauthenticated("invalid or revoked API key")
 

@@ -22,7 +22,7 @@ async def serve(url: str, api_key: str, statement_timeout_ms: int = 5000) -> Non
     try:
         db = Database(pool)
         async with pool.connection() as conn:
-            if await (await conn.execute(queries.AUTHENTICATE, {"key": api_key})).fetchone() is None:
+            if await (await conn.execute(queries.AUTHENTICATE, {"key": api_key, "traceparent": ""})).fetchone() is None:
                 raise KeyRefused("MISSIONS_API_KEY is not a valid API key (unknown, revoked or deactivated)")
         server = build_server(lambda: db, lambda ctx: api_key)
         async with stdio_server() as (read, write):

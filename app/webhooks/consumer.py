@@ -18,7 +18,7 @@ import httpx
 from pgmq import PGMQueue
 from psycopg_pool import ConnectionPool
 
-from app import queries
+from app import queries, tracing
 from app.db.rows import the_row
 from app.webhooks import sender
 
@@ -47,7 +47,8 @@ def deliver_one(queue: PGMQueue, pool: ConnectionPool, client: httpx.Client, msg
     if job is None:
         queue.delete(QUEUE, msg.msg_id)  # finished, deleted, or its subscription is disabled
         return False
-    attempt = sender.send(client, job)
+    with tracing.tracer().start_as_current_span("webhook.deliver", attributes={"missions.delivery_id": delivery_id}):
+        attempt = sender.send(client, job)
     with pool.connection() as conn:
         outcome = the_row(conn.execute(queries.RECORD_WEBHOOK_ATTEMPT, {
             "id": delivery_id, "status": attempt.status_code, "latency": attempt.latency_ms,

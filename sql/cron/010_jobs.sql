@@ -23,6 +23,8 @@ AS $fn$
     ('warn_learning_deadlines', '*/15 * * * *', 'SELECT missions.warn_learning_deadlines()', 'engine'),
     ('auto_submit_learning_missions', '*/15 * * * *', 'SELECT missions.auto_submit_learning_missions()', 'engine'),
     ('purge_idempotency_keys', '40 * * * *', 'SELECT missions.purge_idempotency_keys()', 'engine'),
+    ('maintain_event_partitions', '25 3 * * *', 'SELECT missions.maintain_event_partitions()', 'engine'),
+    ('apply_retention', '50 * * * *', 'SELECT missions.apply_retention()', 'engine'),
     ('trim_cron_history', '17 3 * * *', 'SELECT missions_cron.trim_job_run_details()', 'cron')
 $fn$;
 COMMENT ON FUNCTION missions.cron_jobs() IS

@@ -88,6 +88,7 @@ GRANT EXECUTE ON FUNCTION missions.deliver_external_event(text, jsonb, text)
   TO missions_agent, missions_admin, missions_service, missions_app;
 GRANT EXECUTE ON FUNCTION missions.upsert_step_kind(text, jsonb), missions.expire_claims(),
   missions.expire_input_requests(), missions.check_autonomous_missions(),
+  missions.maintain_event_partitions(integer), missions.apply_retention(integer),
   missions.reviewers(text, integer, jsonb), missions.designate_reviewer(text, uuid), missions.revoke_reviewer(text, uuid)
   TO missions_admin, missions_service;
 

@@ -55,6 +55,12 @@ CREATE TABLE missions_private.missions (
   attrs              jsonb NOT NULL DEFAULT '{}'
                      CONSTRAINT missions_attrs_object CHECK (jsonb_typeof(attrs) = 'object'),
   created_at         timestamptz NOT NULL DEFAULT missions.now(),
+  -- the W3C traceparent of the traced request that created the mission (app/tracing.py), NULL untraced
+  trace_context      text DEFAULT (CASE WHEN current_setting('missions.traceparent', true)
+                                             ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
+                                        THEN current_setting('missions.traceparent', true) END)
+                     CONSTRAINT missions_trace_context_shape
+                     CHECK (trace_context ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'),
   CONSTRAINT missions_period_for_periodic CHECK ((origin IN ('daily', 'weekly')) = (period IS NOT NULL))
 );
 COMMENT ON TABLE missions_private.missions IS

@@ -1,7 +1,9 @@
 -- The append-only event log: every status change (and other domain events), with actor and payload.
 -- Each row is also sent to the pgmq queue mission_events in the same transaction (the outbox).
+-- Partitioned by month of occurred_at (events_YYYY_MM, made ahead by missions.maintain_event_partitions; rows
+-- of a month without a partition land in events_default), so retention drops whole months.
 CREATE TABLE missions_private.events (
-  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id              bigint GENERATED ALWAYS AS IDENTITY,
   occurred_at     timestamptz NOT NULL DEFAULT missions.now(),
   type            text NOT NULL,
   mission_id      uuid,
@@ -10,10 +12,13 @@ CREATE TABLE missions_private.events (
   actor_id        uuid,
   from_status     text,
   to_status       text,
-  payload         jsonb NOT NULL DEFAULT '{}'
-);
+  payload         jsonb NOT NULL DEFAULT '{}',
+  PRIMARY KEY (id, occurred_at)
+) PARTITION BY RANGE (occurred_at);
 COMMENT ON TABLE missions_private.events IS
-  'Append-only history of every transition and domain event; also the telemetry source.';
+  'Append-only history of every transition and domain event; also the telemetry source. Monthly partitions.';
+CREATE TABLE missions_private.events_default PARTITION OF missions_private.events DEFAULT;
+ALTER TABLE missions_private.events_default ENABLE ROW LEVEL SECURITY;
 CREATE INDEX events_mission_idx ON missions_private.events (mission_id, id);
 CREATE INDEX events_participant_idx ON missions_private.events (participant_id, id);
 

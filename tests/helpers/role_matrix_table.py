@@ -112,6 +112,8 @@ SQL: list[Sql] = [
     Sql("unread_notification_count", "", EVERYONE),
     Sql("mark_notifications_read", "", EVERYONE),
     Sql("event_stream_page", "", EVERYONE, "the event log's row-level security decides which events"),
+    Sql("maintain_event_partitions", "", STAFF, "a daily job"),
+    Sql("apply_retention", "", STAFF, "an hourly job"),
     Sql("touch_event_stream_listener", "gen_random_uuid()", "+ - - - - - -", "the HTTP app's listener"),
     # ---- webhooks: admins manage every subscription, services their own (the world's is an owner session's) --
     Sql("create_webhook_subscription", "'https://hooks.example.com/in', '{mission.*}'", STAFF),

@@ -11,7 +11,7 @@ from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
-from app import queries
+from app import queries, tracing
 from app.http import paging
 from app.http.agents.aliases import AliasRequest
 from app.http.agents.schemas import (
@@ -222,7 +222,9 @@ class AgentWorkController(Controller):
     @post("/steps/{step_id:uuid}/claim", operation_id="claimStep", status_code=200,
           summary="Claim a step (one caller wins)", responses=problems(401, 403, 404, 409, 429))
     async def claim(self, request: Request, db: DB, step_id: UUID = StepId) -> Claim:
-        return from_row(Claim, await db.one(request, queries.CLAIM_STEP, {"step_id": step_id}))
+        row = await db.one(request, queries.CLAIM_STEP, {"step_id": step_id})
+        tracing.link_current_span(row["trace_context"])
+        return from_row(Claim, row)
 
     @post("/steps/claim-next", operation_id="claimNextStep", status_code=200,
           summary="Claim the highest-priority claimable step (204 when none)",
@@ -230,7 +232,10 @@ class AgentWorkController(Controller):
                      **problems(401, 403, 422)})
     async def claim_next(self, request: Request, db: DB, data: JSONBody[ClaimNext | None] = None) -> Response[Claim | None]:
         rows = await db.rows(request, queries.CLAIM_NEXT, {"kinds": (data or ClaimNext()).kinds})
-        return Response(from_row(Claim, rows[0])) if rows else Response(None, status_code=204)
+        if not rows:
+            return Response(None, status_code=204)
+        tracing.link_current_span(rows[0]["trace_context"])
+        return Response(from_row(Claim, rows[0]))
 
     @post("/steps/{step_id:uuid}/heartbeat", operation_id="heartbeatStep", status_code=200,
           summary="Extend the lease", responses=problems(401, 403, 404, 409, 422))
@@ -245,6 +250,7 @@ class AgentWorkController(Controller):
         row = await db.one(request, queries.COMPLETE_STEP, {
             "step_id": step_id, "lease_token": data.lease_token, "result": to_json(data.result),
             "idempotency_key": idempotency_key})
+        tracing.link_current_span(row["trace_context"])
         return from_row(Step, row)
 
     @post("/steps/{step_id:uuid}/fail", operation_id="failStep", status_code=200,

@@ -278,6 +278,7 @@ class Claim(Out):
     kind: str
     title: str
     spec: dict[str, Any]
+    trace_context: str | None = None  # the W3C traceparent of the request that created the mission (tracing on)
 
 
 class ClaimNext(Body):
