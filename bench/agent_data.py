@@ -36,11 +36,11 @@ def add_steps_by_client(conn: psycopg.Connection, tag: str, clients: int, per_cl
       select md5(%(tag)s || c || '-' || k)::uuid as id, md5(%(tag)s || 'm' || c || '-' || ((k - 1) / {STEPS_PER_MISSION}))::uuid
              as mission_id, (k - 1) %% {STEPS_PER_MISSION} + 1 as position
       from generate_series(0, %(clients)s - 1) c, generate_series(1, %(per)s) k""",
-          {"tag": tag, "clients": clients, "per": per_client})
+          {"tag": tag, "clients": clients, "per": per_client, "kind": "task", "priority": 5})
 
 
-def add_queue_steps(conn: psycopg.Connection, tag: str, steps: int) -> None:
-    """`steps` ready steps in missions of ten, ready_at spread over the last hour (so missions interleave)."""
+def add_queue_steps(conn: psycopg.Connection, tag: str, steps: int, kind: str = "task", priority: int = 5) -> None:
+    """`steps` ready steps of a kind in missions of ten, ready_at spread over the last hour (so missions interleave)."""
     missions = -(-steps // STEPS_PER_MISSION)
     _load(conn, f"""
       select md5(%(tag)s || 'm' || mi)::uuid as mission_id, 0 as c, mi from generate_series(0, {missions} - 1) mi""",
@@ -48,7 +48,7 @@ def add_queue_steps(conn: psycopg.Connection, tag: str, steps: int) -> None:
       select gen_random_uuid() as id, md5(%(tag)s || 'm' || ((k - 1) / {STEPS_PER_MISSION}))::uuid as mission_id,
              (k - 1) %% {STEPS_PER_MISSION} + 1 as position
       from generate_series(1, %(steps)s) k""",
-          {"tag": tag, "steps": steps})
+          {"tag": tag, "steps": steps, "kind": kind, "priority": priority})
 
 
 def _load(conn: psycopg.Connection, missions_sql: str, steps_sql: str, params: dict) -> None:
@@ -64,7 +64,7 @@ def _load(conn: psycopg.Connection, missions_sql: str, steps_sql: str, params: d
         conn.execute(f"""
           insert into missions_private.steps (id, mission_id, position, title, kind, status, priority, ready_at,
                                               status_changed_at, agent_queue)
-          select x.id, x.mission_id, x.position, 'bench step ' || x.position, 'task', 'ready', 5,
+          select x.id, x.mission_id, x.position, 'bench step ' || x.position, %(kind)s, 'ready', %(priority)s,
                  now() - interval '1 hour' * random(), now(), true
           from ({steps_sql}) x""", params)
     conn.execute("analyze missions_private.missions, missions_private.agent_missions, missions_private.steps")

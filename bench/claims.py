@@ -62,3 +62,33 @@ def claim_next(ctx: Ctx, url: str) -> Section:
                      "is consumed exactly once (pgbench reports no failed transaction).")
     ctx.claim_next_rate = eng.tps  # sizes the sustained run's queue
     return sec
+
+
+def claim_shape(ctx: Ctx, url: str) -> Section:
+    """Claim cost vs the queue's shape: the same kind-filtered cycle at the head of the queue, then behind a
+    backlog of another kind with a higher priority (the backlog's steps are never claimed)."""
+    per_client, backlog = ctx.sizes(400, 40), ctx.sizes(30_000, 2_000)
+    total = ctx.clients * per_client
+    sec = Section("claim_shape", "2b. Claim next behind another kind's backlog",
+                  f"`claim_next_step(agent, ['task'])` + `complete_step`, {ctx.clients} agents "
+                  f"(`bench/sql/claim_next_task.sql`), {total} cycles, with {backlog} ready steps of another kind "
+                  "at a higher priority ahead in the queue, vs the same cycle on the same number of `task` steps "
+                  "with nothing ahead (run first). Flat is the goal.")
+    with connect(url) as conn:
+        conn.execute("select missions.upsert_step_kind('backlog', '{\"trusted\": true}'::jsonb)")
+        agent_data.add_queue_steps(conn, "shape-head", total)
+        conn.execute("vacuum analyze missions_private.steps")
+    say(f"claim shape: at the head ({ctx.clients} clients × {per_client})")
+    head = pgbench(url, "claim_next_task.sql", clients=ctx.clients, transactions=per_client, defines={"k": 0})
+    with connect(url) as conn:
+        agent_data.add_queue_steps(conn, "shape-behind", total)
+        agent_data.add_queue_steps(conn, "shape-backlog", backlog, kind="backlog", priority=8)
+        conn.execute("vacuum analyze missions_private.steps")
+    say(f"claim shape: behind {backlog} steps of another kind ({ctx.clients} clients × {per_client})")
+    behind = pgbench(url, "claim_next_task.sql", clients=ctx.clients, transactions=per_client, defines={"k": 0})
+    for b in (head, behind):
+        if b.failed or b.transactions != total:
+            raise RuntimeError(f"claim shape: {b.transactions} cycles done, {b.failed} failed:\n{b.output[-1500:]}")
+    sec.rows.append(Row(f"cycles/s behind {backlog} steps of another kind", behind.tps, head.tps, "cycles/s", "≥ 0.9"))
+    sec.rows.append(Row("mean cycle latency", behind.latency_ms, head.latency_ms, "ms", "", higher_is_better=False))
+    return sec

@@ -274,10 +274,13 @@ def test_only_steps_agents_claim_are_in_the_claim_queue(db, principals):
     queued = {r["title"]: r["agent_queue"] for r in db.execute("select title, agent_queue from missions_private.steps")}
     assert queued == {"a": True, "subtask": False, "AI review": True, "Mentor review": False}
     plan = "\n".join(r["QUERY PLAN"] for r in db.execute("""
-        explain select s.id from missions_private.steps s
-        where s.status = 'ready' and s.agent_queue and (s.not_before is null or s.not_before <= now())
-        order by s.priority desc, s.ready_at, s.id limit 32"""))
-    assert "steps_ready_queue" in plan and "Sort" not in plan
+        explain select c.id from unnest(array['task', 'ai_review']) w(kind) cross join lateral (
+          select s.id, s.priority, s.ready_at from missions_private.steps s
+          where s.kind = w.kind and s.status = 'ready' and s.agent_queue and (s.not_before is null or s.not_before <= now())
+          order by s.priority desc, s.ready_at, s.id limit 32) c
+        order by c.priority desc, c.ready_at, c.id limit 32"""))
+    # each kind's run is read in index order (no sort under the LIMIT); only the merged few rows are sorted
+    assert "Index Scan using steps_ready_queue" in plan and plan.count("Sort Key") == 1
     assert mission
 
 
@@ -294,3 +297,38 @@ def test_a_bulk_status_change_logs_and_publishes_one_event_per_row(db):
     with pytest.raises(psycopg.Error) as refused:
         db.execute("update missions_private.missions set status = 'assigned' where title like 'bulk %'")
     assert refused.value.sqlstate == "MS409"
+
+
+def index_tuples_read(db, index: str) -> int:
+    db.execute("select pg_stat_force_next_flush()")
+    return db.execute("select idx_tup_read as n from pg_stat_user_indexes where indexrelname = %s",
+                      (index,)).fetchone()["n"]
+
+
+def claim_reads(db, agent, kinds) -> tuple[dict, int]:
+    """One claim_next_step and how many entries of the ready queue's index it read."""
+    before = index_tuples_read(db, "steps_ready_queue")
+    claim = as_agent(db, agent, "select * from missions.claim_next_step(%s, %s)", agent["id"], kinds)
+    return claim[0], index_tuples_read(db, "steps_ready_queue") - before
+
+
+def test_a_claim_reads_the_same_few_index_entries_whatever_waits_ahead_of_its_kind(db, agents):
+    """Claim cost does not depend on the queue's shape: 2,000 urgent ready steps of another kind ahead, or of a
+    kind whose daily quota is spent, and a mission of 2,000 steps, change how much a claim reads by nothing."""
+    agent = agents[0]
+    db.execute("select missions.upsert_step_kind('backlog', '{\"trusted\": true}'::jsonb)")
+    db.execute("select missions.upsert_step_kind('spent', '{\"trusted\": true, \"daily_quota\": 1}'::jsonb)")
+    mine = create_mission(db, [{"title": "mine", "kind": "task"}], priority="low")
+    _, alone = claim_reads(db, agent, None)
+    db.execute("update missions_private.steps set status = 'ready', leased_by = null, lease_token = null, "
+               "lease_expires_at = null where mission_id = %s", (mine,))
+    for kind in ("backlog", "spent"):
+        create_mission(db, [{"title": f"{kind} {i}", "kind": kind, "depends_on": []} for i in range(2000)],
+                       priority="urgent")
+    db.execute("insert into missions_private.quota_usage (kind, day, used) "
+               "values ('spent', (missions.now() at time zone 'UTC')::date, 1)")
+    claim, asking_for_task = claim_reads(db, agent, ["task"])
+    assert str(claim["mission_id"]) == mine and asking_for_task <= alone + 2
+    db.execute("select missions.release_step(%s, %s, %s)", (claim["step_id"], agent["id"], claim["lease_token"]))
+    claim, any_kind = claim_reads(db, agent, None)  # 'backlog' comes first; 'spent' is not even read
+    assert claim["kind"] == "backlog" and any_kind <= 2 * 32 + 2

@@ -186,6 +186,7 @@ DECLARE
   v_candidate uuid;
   v_kind text;
   v_denied text[];
+  v_kinds text[];
 BEGIN
   PERFORM missions_private.authorize_agent(p_agent_id);
   -- Review kinds the agent is not designated for are left out of both walks (its designations are
@@ -194,6 +195,14 @@ BEGIN
   IF p_kinds IS NOT NULL AND p_kinds <@ v_denied THEN
     RETURN;
   END IF;
+  -- The kinds the ready walk visits: agents' kinds asked for, not denied, with quota left today (a kind
+  -- whose quota is spent is skipped whole instead of candidate by candidate).
+  SELECT coalesce(pg_catalog.array_agg(k.kind), '{}') INTO v_kinds
+  FROM missions_private.step_kinds k
+  WHERE k.claimant = 'agent' AND (p_kinds IS NULL OR k.kind = ANY (p_kinds)) AND k.kind <> ALL (v_denied)
+    AND (k.daily_quota IS NULL OR k.daily_quota > coalesce(
+          (SELECT u.used FROM missions_private.quota_usage u
+           WHERE u.kind = k.kind AND u.day = (v_now AT TIME ZONE 'UTC')::date), 0));
   -- Expired leases first (few rows: the index of agents' in-progress steps), oldest expiry first.
   FOR v_candidate IN
     SELECT s.id FROM missions_private.steps s
@@ -204,17 +213,22 @@ BEGIN
     v_kind := missions_private.lock_claimable(v_candidate, p_agent_id, v_now, true);
     EXIT WHEN v_kind IS NOT NULL;
   END LOOP;
-  -- Then the ready queue, walked in index order a batch at a time (LIMIT keeps it an index scan):
-  -- each candidate's rules are checked on that one row, so a claim costs O(rows skipped), not O(queue).
+  -- Then the ready queue, a batch at a time: the first v_batch rows of each kind's run of the index (LIMIT
+  -- keeps each an index scan), merged into one order; each candidate's rules are checked on that one row, so
+  -- a claim costs O(kinds × batch + rows skipped), whatever the depth of the queue or of other kinds ahead.
   -- The next batch leaves out the rows already tried (not an OFFSET: steps that others claimed in the
   -- meantime leave the queue, and an offset would then skip rows never tried).
-  WHILE v_kind IS NULL LOOP
+  WHILE v_kind IS NULL AND v_kinds <> '{}' LOOP
     v_found := 0;
     FOR v_candidate IN
-      SELECT s.id FROM missions_private.steps s
-      WHERE s.status = 'ready' AND s.agent_queue AND (s.not_before IS NULL OR s.not_before <= v_now)
-        AND (p_kinds IS NULL OR s.kind = ANY (p_kinds)) AND s.kind <> ALL (v_denied) AND s.id <> ALL (v_tried)
-      ORDER BY s.priority DESC, s.ready_at, s.id
+      SELECT c.id FROM pg_catalog.unnest(v_kinds) AS w(kind)
+      CROSS JOIN LATERAL (
+        SELECT s.id, s.priority, s.ready_at FROM missions_private.steps s
+        WHERE s.kind = w.kind AND s.status = 'ready' AND s.agent_queue
+          AND (s.not_before IS NULL OR s.not_before <= v_now) AND s.id <> ALL (v_tried)
+        ORDER BY s.priority DESC, s.ready_at, s.id
+        LIMIT v_batch) c
+      ORDER BY c.priority DESC, c.ready_at, c.id
       LIMIT v_batch
     LOOP
       v_found := v_found + 1;

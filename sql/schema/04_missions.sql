@@ -141,9 +141,10 @@ CREATE TABLE missions_private.steps (
         autovacuum_vacuum_cost_delay = 0);
 COMMENT ON TABLE missions_private.steps IS
   'The units of a mission that are started, claimed, completed, skipped or failed. Hot table: fillfactor and autovacuum tuned for lease updates.';
--- The agents' claim queue: only ready steps that agents claim are indexed, so finished history and
--- the ready subtasks of learners never slow a claim.
-CREATE INDEX steps_ready_queue ON missions_private.steps (priority DESC, ready_at, id)
+-- The agents' claim queue, one ordered run per kind: only ready steps that agents claim are indexed, so
+-- finished history and the ready subtasks of learners never slow a claim, and a claim walks only the kinds
+-- it asks for (a backlog of another kind ahead in priority costs it nothing).
+CREATE INDEX steps_ready_queue ON missions_private.steps (kind, priority DESC, ready_at, id)
   WHERE status = 'ready' AND agent_queue;
 -- Agents' in-progress steps (as many as live leases): where expired leases are found without a sweeper.
 CREATE INDEX steps_in_progress ON missions_private.steps (mission_id) WHERE status = 'in_progress' AND agent_queue;
