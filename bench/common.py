@@ -34,6 +34,7 @@ class Ctx:
     workdir: Path = field(default_factory=lambda: Path("/tmp"))
     keep: bool = False       # keep the bench databases after the run
     job_timeout: int = 900  # seconds a daily job (or its baseline) may take before it is cancelled
+    only: list[str] | None = None  # the sections asked for (--only); None: all
     claim_next_rate: float = 0.0  # measured by benchmark 2, sizes the queues of 3 and 5
 
     def sizes(self, big: int, small: int) -> int:

@@ -43,6 +43,18 @@ FINDINGS: dict[str, list[str]] = {
         "top of the claim; a ratio of 1.0 is out of reach while every transition is logged and published in the "
         "same transaction, and we keep that guarantee.",
     ],
+    "claim_shape": [
+        "Before the change (the same section on the previous walk, this machine, 2026-12-03, two runs): 127 and 126 "
+        "cycles/s behind the backlog against 589 and 603 at the head (0.21): every claim read the 30,000 "
+        "higher-priority steps of the other kind through the one global index before reaching a `task` step.",
+        "Fixed (`sql/functions/240_claims.sql`, `steps_ready_queue` now `(kind, priority desc, ready_at, id)`): a "
+        "claim computes the kinds it may take once (asked for, not denied, daily quota left) and reads the first "
+        "32 entries of each kind's run, merged in priority order; `tests/test_agents.py` counts the index entries "
+        "one claim reads (3, against 4,002 before, with 2,000 urgent steps of another kind and 2,000 of a "
+        "quota-spent kind ahead). A kind whose quota is spent is no longer tried candidate by candidate.",
+        "Left: the cost grows with the number of agent kinds a claim may take (one short index read each), and "
+        "the cycle itself is still the one benchmark 2 measures against pgmq.",
+    ],
     "sustained": [
         "The first run (before the claim fix) drained only ~1,700 steps in 2 minutes, so it said little. Now the "
         "queue drains at 740–1,010 cycles/s for 5 minutes on a 724,000-step queue (slower than benchmark 2's 4,000 "

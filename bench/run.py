@@ -83,7 +83,7 @@ def _fmt(v: float | None, unit: str) -> str:
 
 def render(ctx: Ctx, sections: list[Section], facts: list[tuple[str, str]], started: datetime, total: float,
            notes: list[str]) -> str:
-    mode = "smoke" if ctx.smoke else "full"
+    mode = ("smoke" if ctx.smoke else "full") if ctx.only is None else f"`--only {','.join(ctx.only)}`"
     out = ["# Benchmarks", "",
            f"Written by `python -m bench.run` ({mode} run, {started:%Y-%m-%d %H:%M} UTC, {total / 60:.1f} min). "
            "Every figure is measured next to its baseline **in the same run, on the same cluster**; "
@@ -129,7 +129,7 @@ def run(*, server_url: str, out: Path, smoke: bool = False, scale: int | None = 
               seed_scale=seed_scale or (200 if smoke else 10_000),
               sustain_seconds=sustain_seconds or (6 if smoke else 300),
               workdir=Path(tempfile.mkdtemp(prefix="missions-bench-")), keep=keep,
-              job_timeout=job_timeout or (60 if smoke else 900))
+              job_timeout=job_timeout or (60 if smoke else 900), only=only)
     started_at, t0 = datetime.now(UTC), time.perf_counter()
     agents_db, jobs_db = db_prefix, f"{db_prefix}_jobs"
     urls: dict[str, str] = {}
