@@ -171,6 +171,8 @@ RECORD_WEBHOOK_ATTEMPT = """select missions.record_webhook_attempt(%(id)s::uuid,
 _TRACE = "(select m.trace_context from missions_private.missions m where m.id = {}.mission_id) as trace_context"
 CLAIM_STEP = f"select c.*, {_TRACE.format('c')} from missions.claim_mission_step(%(step_id)s::uuid, {_ME}) c"
 CLAIM_NEXT = f"select c.*, {_TRACE.format('c')} from missions.claim_next_step({_ME}, %(kinds)s::text[]) c"
+CLAIM_BATCH = f"select c.*, {_TRACE.format('c')} from missions.claim_next_steps({_ME}, %(kinds)s::text[], %(limit)s::integer) c"
+COMPLETE_BATCH = f"select r.* from missions.complete_steps({_ME}, %(completions)s::jsonb) r"
 HEARTBEAT = f"select c.*, {_TRACE.format('c')} from missions.heartbeat_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid) c"
 COMPLETE_STEP = f"""select {STEP_COLUMNS}, {_TRACE.format('s')}
 from missions.complete_step(%(step_id)s::uuid, {_ME}, %(lease_token)s::uuid, %(result)s::jsonb, %(idempotency_key)s::text) s"""

@@ -64,6 +64,36 @@ def claim_next(ctx: Ctx, url: str) -> Section:
     return sec
 
 
+def claim_batch(ctx: Ctx, url: str) -> Section:
+    """Batches of 10: claim_next_steps + complete_steps against pgmq's read(q, vt, 10) + delete(q, ids[])."""
+    n, per_client = 10, ctx.sizes(100, 8)
+    total = ctx.clients * per_client * n
+    sec = Section("claim_batch", "2c. Batched claim next",
+                  f"`claim_next_steps(agent, null, {n})` + `complete_steps` of the claimed batch (two transactions "
+                  f"per batch), {ctx.clients} agents (`bench/sql/claim_batch.sql`), {total} steps, vs pgmq's batched "
+                  f"consumer cycle `pgmq.read(q, 600, {n})` + `pgmq.delete(q, ids[])` (`bench/sql/pgmq_batch.sql`) "
+                  f"on {total} messages; figures in steps (messages) per second.")
+    with connect(url) as conn:
+        agent_data.add_queue_steps(conn, "batch", total)
+        agent_data.fill_queue(conn, "bench_queue", total)
+        conn.execute("vacuum analyze missions_private.steps")
+        conn.execute("vacuum analyze pgmq.q_bench_queue")
+    say(f"claim batch: baseline pgmq ({ctx.clients} clients × {per_client} batches of {n})")
+    base = pgbench(url, "pgmq_batch.sql", clients=ctx.clients, transactions=per_client, defines={"n": n})
+    say(f"claim batch: engine ({ctx.clients} clients × {per_client} batches of {n})")
+    eng = pgbench(url, "claim_batch.sql", clients=ctx.clients, transactions=per_client, defines={"k": 0, "n": n})
+    for b in (base, eng):
+        if b.failed or b.transactions != ctx.clients * per_client:
+            raise RuntimeError(f"claim batch: {b.transactions} batches done, {b.failed} failed:\n{b.output[-1500:]}")
+    with connect(url) as conn:
+        left = conn.execute("select count(*) from missions_private.steps where status = 'ready'").fetchone()[0]
+    sec.rows.append(Row(f"steps/s in batches of {n}", eng.tps * n, base.tps * n, "steps/s", "≥ 1.0"))
+    sec.rows.append(Row("mean batch latency", eng.latency_ms, base.latency_ms, "ms", "", higher_is_better=False))
+    sec.facts.append(f"{ctx.clients * per_client} batches per side; {left} ready steps left afterwards (every "
+                     "claimed step completed: pgbench reports no failed transaction).")
+    return sec
+
+
 def claim_shape(ctx: Ctx, url: str) -> Section:
     """Claim cost vs the queue's shape: the same kind-filtered cycle at the head of the queue, then behind a
     backlog of another kind with a higher priority (the backlog's steps are never claimed)."""

@@ -55,6 +55,18 @@ FINDINGS: dict[str, list[str]] = {
         "Left: the cost grows with the number of agent kinds a claim may take (one short index read each), and "
         "the cycle itself is still the one benchmark 2 measures against pgmq.",
     ],
+    "claim_batch": [
+        "Deadlocks found by the first runs and fixed: two `complete_steps` batches locked the same missions in "
+        "different orders (now each batch completes in mission, then step order), and two `claim_next_steps` "
+        "batches flipped two `assigned` missions to `in_progress` in opposite orders (now a claim that waits over "
+        "100 ms for a lock is undone alone and the batch returns what it holds).",
+        "Not met, by far: the batch API is a loop of the single claim and completion in one transaction, so it "
+        "saves round trips and commits, not per-step work, and runs at about the rate of benchmark 2's single "
+        "cycle. So the cost per step is the SQL work each claim and completion does (the walk, the row lock, the "
+        "quota, the lease, the state-machine triggers with their event and outbox rows, `advance_mission`), not "
+        "the round trip. A set-based batch (one walk, one `UPDATE … RETURNING` for n leases, one insert of their "
+        "events) is the next step; not built.",
+    ],
     "sustained": [
         "The first run (before the claim fix) drained only ~1,700 steps in 2 minutes, so it said little. Now the "
         "queue drains at 740–1,010 cycles/s for 5 minutes on a 724,000-step queue (slower than benchmark 2's 4,000 "

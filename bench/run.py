@@ -156,6 +156,7 @@ def run(*, server_url: str, out: Path, smoke: bool = False, scale: int | None = 
         ("claim_by_id", "1. Claim by id", claims.claim_by_id, agents_url),
         ("claim_next", "2. Claim next", claims.claim_next, agents_url),
         ("claim_shape", "2b. Claim next behind another kind's backlog", claims.claim_shape, agents_url),
+        ("claim_batch", "2c. Batched claim next", claims.claim_batch, agents_url),
         ("sustained", "3. Sustained claim next", sustained.sustained, agents_url),
         ("http", "5. HTTP API", http_api.http_api, agents_url),
         ("daily_jobs", "4. Daily jobs", daily_jobs.at_scale, jobs_url),
@@ -197,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=int, help="participants for the daily jobs (default 1 000 000; smoke 1 000)")
     p.add_argument("--seed-scale", type=int, help="participants for the seed-loop comparison (default 10 000)")
     p.add_argument("--sustain-seconds", type=int, help="sustained run length (default 300; smoke 6)")
-    p.add_argument("--only", help="comma-separated: claim_by_id, claim_next, claim_shape, sustained, http, daily_jobs, "
-                                  "seed_loop")
+    p.add_argument("--only", help="comma-separated: claim_by_id, claim_next, claim_shape, claim_batch, sustained, "
+                                  "http, daily_jobs, seed_loop")
     p.add_argument("--server-url", help="owner URL of a database on the server to use (default: "
                                         "MISSIONS_DATABASE_URL, else the embedded cluster)")
     p.add_argument("--job-timeout", type=int, help="cancel a daily job or its baseline after this many seconds "

@@ -20,7 +20,7 @@ def test_every_benchmark_produces_a_figure_and_a_baseline(cluster: Cluster, tmp_
                    sustain_seconds=3, db_prefix="bench_smoke")
 
     keys = {s.key for s in sections}
-    assert keys == {"claim_by_id", "claim_next", "claim_shape", "sustained", "http", "daily_jobs", "seed_loop"}
+    assert keys == {"claim_by_id", "claim_next", "claim_shape", "claim_batch", "sustained", "http", "daily_jobs", "seed_loop"}
     for s in sections:
         assert s.complete(), f"{s.title}: {s.findings}"
         for r in s.rows:

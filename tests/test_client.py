@@ -119,7 +119,8 @@ def sample_arguments(build) -> dict:
     import inspect
     values = {"mission_id": UNKNOWN, "task_id": UNKNOWN, "step_id": UNKNOWN, "request_id": UNKNOWN,
               "principal_id": UNKNOWN, "lease_token": UNKNOWN, "kind": "health_check", "title": "t", "prompt": "p",
-              "key": "k", "error": "e", "event_type": "note", "response": {}, "tasks": [{"title": "t"}]}
+              "key": "k", "error": "e", "event_type": "note", "response": {}, "tasks": [{"title": "t"}],
+              "completions": [{"step_id": UNKNOWN, "lease_token": UNKNOWN}]}
     params = inspect.signature(build).parameters
     return {n: values[n] for n, p in params.items() if p.default is inspect.Parameter.empty
             and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}

@@ -189,6 +189,20 @@ def claim_next_step(kinds: Sequence[str] | None = None) -> Call[s.Claim | None]:
                 json=body(s.ClaimNext, kinds=None if kinds is None else list(kinds)))
 
 
+def claim_step_batch(kinds: Sequence[str] | None = None, limit: int = 10) -> Call[list[s.Claim]]:
+    """Claim up to `limit` (1..100) steps of these kinds at once; an empty list when none is claimable."""
+    return Call("claimStepBatch", "POST", "/api/internal/steps/claim-batch", list[s.Claim],
+                json=body(s.ClaimBatch, kinds=None if kinds is None else list(kinds), limit=limit))
+
+
+def complete_step_batch(completions: Sequence[Mapping[str, Any]]) -> Call[list[s.CompletionOutcome]]:
+    """Complete 1..100 leased steps ({step_id, lease_token, result?}); each answers its status or its error."""
+    items = [s.BatchCompletion(step_id=UUID(_id(c["step_id"])), lease_token=UUID(_id(c["lease_token"])),
+                               result=dict(c.get("result") or {})) for c in completions]
+    return Call("completeStepBatch", "POST", "/api/internal/steps/complete-batch", list[s.CompletionOutcome],
+                json=body(s.CompletionBatch, completions=items))
+
+
 def heartbeat_step(step_id: Id, lease_token: Id) -> Call[s.Claim]:
     """Extend the lease (LeaseLost when it was taken over)."""
     return Call("heartbeatStep", "POST", f"/api/internal/steps/{_id(step_id)}/heartbeat", s.Claim,
@@ -302,6 +316,8 @@ class Operations:
     deliver_external_event = Operation(deliver_external_event)
     claim_step = Operation(claim_step)
     claim_next_step = Operation(claim_next_step)
+    claim_step_batch = Operation(claim_step_batch)
+    complete_step_batch = Operation(complete_step_batch)
     heartbeat_step = Operation(heartbeat_step)
     complete_step = Operation(complete_step)
     fail_step = Operation(fail_step)

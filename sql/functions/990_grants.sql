@@ -65,7 +65,8 @@ GRANT EXECUTE ON FUNCTION
   missions.step_kinds(integer, jsonb), missions.check_quota(text),
   missions.claim_mission_step(uuid, uuid), missions.claim_next_step(uuid, text[]),
   missions.heartbeat_step(uuid, uuid, uuid), missions.complete_step(uuid, uuid, uuid, jsonb, text),
-  missions.fail_step(uuid, uuid, uuid, text, boolean), missions.release_step(uuid, uuid, uuid)
+  missions.fail_step(uuid, uuid, uuid, text, boolean), missions.release_step(uuid, uuid, uuid),
+  missions.claim_next_steps(uuid, text[], integer), missions.complete_steps(uuid, jsonb)
   TO missions_agent, missions_admin, missions_service;
 GRANT EXECUTE ON FUNCTION
   missions.create_agent_mission(jsonb), missions.agent_mission(uuid, integer, boolean),

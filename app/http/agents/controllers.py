@@ -19,8 +19,11 @@ from app.http.agents.schemas import (
     AgentMissionPatch,
     Approval,
     Claim,
+    ClaimBatch,
     ClaimNext,
     Completion,
+    CompletionBatch,
+    CompletionOutcome,
     Delivery,
     EventId,
     ExternalEvent,
@@ -236,6 +239,27 @@ class AgentWorkController(Controller):
             return Response(None, status_code=204)
         tracing.link_current_span(rows[0]["trace_context"])
         return Response(from_row(Claim, rows[0]))
+
+    @post("/steps/claim-batch", operation_id="claimStepBatch", status_code=200,
+          summary="Claim up to `limit` claimable steps at once (an empty list when none)",
+          description="Each claim is made exactly as claim-next makes one (priority order, SKIP LOCKED, quotas, "
+                      "review designations), all in one transaction.",
+          responses=problems(401, 403, 422))
+    async def claim_batch(self, request: Request, db: DB, data: JSONBody[ClaimBatch | None] = None) -> list[Claim]:
+        batch = data or ClaimBatch()
+        rows = await db.rows(request, queries.CLAIM_BATCH, {"kinds": batch.kinds, "limit": batch.limit})
+        return [from_row(Claim, r) for r in rows]
+
+    @post("/steps/complete-batch", operation_id="completeStepBatch", status_code=200,
+          summary="Complete up to 100 leased steps at once, each fenced by its lease token",
+          description="A step refused (lease lost: MS412, not found, not in progress) answers its error code; the "
+                      "others are completed in the same transaction.",
+          responses=problems(401, 403, 422))
+    async def complete_batch(self, request: Request, db: DB, data: JSONBody[CompletionBatch]) -> list[CompletionOutcome]:
+        completions = [{"step_id": str(c.step_id), "lease_token": str(c.lease_token), "result": c.result}
+                       for c in data.completions]
+        rows = await db.rows(request, queries.COMPLETE_BATCH, {"completions": to_json(completions)})
+        return [from_row(CompletionOutcome, r) for r in rows]
 
     @post("/steps/{step_id:uuid}/heartbeat", operation_id="heartbeatStep", status_code=200,
           summary="Extend the lease", responses=problems(401, 403, 404, 409, 422))

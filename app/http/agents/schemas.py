@@ -285,6 +285,32 @@ class ClaimNext(Body):
     kinds: Annotated[list[Annotated[str, Meta(max_length=63)]], Meta(max_length=100)] | None = None
 
 
+class ClaimBatch(Body):
+    """Up to `limit` claims (1..100) of these kinds, each as claim-next makes it."""
+    kinds: Annotated[list[Annotated[str, Meta(max_length=63)]], Meta(max_length=100)] | None = None
+    limit: Annotated[int, Meta(ge=1, le=100)] = 10
+
+
+class BatchCompletion(Body):
+    step_id: UUID
+    lease_token: UUID
+    result: dict[str, Any] = {}
+
+
+class CompletionBatch(Body):
+    """1..100 completions, each fenced by its own lease token."""
+    completions: Annotated[list[BatchCompletion], Meta(min_length=1, max_length=100)]
+
+
+class CompletionOutcome(Out):
+    """One step of a batch: its new `status`, or the `errorCode` (MS404, MS409, MS412, MS422) and `error` that
+    refused it; the other steps of the batch are done either way."""
+    step_id: UUID
+    status: str | None
+    error_code: str | None
+    error: str | None
+
+
 class Lease(Body):
     lease_token: UUID
 
