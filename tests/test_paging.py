@@ -210,6 +210,7 @@ NOT_PAGED = {
     "update_template": "one row", "set_template_active": "one row",
     "check_in": "one row", "resolve_alert": "one row", "post_to_wall": "one row",
     "claim_next_step": "at most one row",
+    "claim_next_steps": "at most p_limit rows, 1..100", "complete_steps": "one row per completion given, 1..100",
     "evidence_limits": "one row", "set_evidence_limits": "one row",
     "recommend_recipes": "a ranked top-N: p_limit 1..50, no later pages",
     "cron_jobs": "the engine's fixed list of pg_cron jobs",
