@@ -64,6 +64,9 @@ def claim_next(ctx: Ctx, url: str) -> Section:
     return sec
 
 
+COMPLETED = "select count(*) from missions_private.step_results where outcome = 'completed'"
+
+
 def claim_batch(ctx: Ctx, url: str) -> Section:
     """Batches of 10: claim_next_steps + complete_steps against pgmq's read(q, vt, 10) + delete(q, ids[])."""
     n, per_client = 10, ctx.sizes(100, 8)
@@ -80,17 +83,22 @@ def claim_batch(ctx: Ctx, url: str) -> Section:
         conn.execute("vacuum analyze pgmq.q_bench_queue")
     say(f"claim batch: baseline pgmq ({ctx.clients} clients × {per_client} batches of {n})")
     base = pgbench(url, "pgmq_batch.sql", clients=ctx.clients, transactions=per_client, defines={"n": n})
+    with connect(url) as conn:
+        completed_before = conn.execute(COMPLETED).fetchone()[0]
     say(f"claim batch: engine ({ctx.clients} clients × {per_client} batches of {n})")
     eng = pgbench(url, "claim_batch.sql", clients=ctx.clients, transactions=per_client, defines={"k": 0, "n": n})
     for b in (base, eng):
         if b.failed or b.transactions != ctx.clients * per_client:
             raise RuntimeError(f"claim batch: {b.transactions} batches done, {b.failed} failed:\n{b.output[-1500:]}")
-    with connect(url) as conn:
-        left = conn.execute("select count(*) from missions_private.steps where status = 'ready'").fetchone()[0]
-    sec.rows.append(Row(f"steps/s in batches of {n}", eng.tps * n, base.tps * n, "steps/s", "≥ 1.0"))
+    with connect(url) as conn:  # a batch may come back short or empty under contention: count what was done
+        steps = conn.execute(COMPLETED).fetchone()[0] - completed_before
+        messages = total - conn.execute("select count(*) from pgmq.q_bench_queue").fetchone()[0]
+    # batches/s (pgbench's tps) × the steps an average batch carried
+    sec.rows.append(Row(f"steps/s in batches of up to {n}", eng.tps * steps / eng.transactions,
+                        base.tps * messages / base.transactions, "steps/s", "≥ 1.0"))
     sec.rows.append(Row("mean batch latency", eng.latency_ms, base.latency_ms, "ms", "", higher_is_better=False))
-    sec.facts.append(f"{ctx.clients * per_client} batches per side; {left} ready steps left afterwards (every "
-                     "claimed step completed: pgbench reports no failed transaction).")
+    sec.facts.append(f"{ctx.clients * per_client} batches per side: {steps} steps claimed and completed, {messages} "
+                     "messages read and deleted.")
     return sec
 
 
