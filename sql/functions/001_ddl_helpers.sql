@@ -27,17 +27,39 @@ $fn$;
 COMMENT ON FUNCTION missions_private.was_declared(text, regclass, name) IS
   'Migrate only: true when this transaction declared that trigger or policy (see remember_declared).';
 
+-- missions_private.changed_declaration: notes a declared trigger or policy; its new comment mark when its definition changed, NULL when not.
+CREATE OR REPLACE FUNCTION missions_private.changed_declaration(p_kind text, p_table regclass, p_name name,
+                                                              p_definition text) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_mark text := 'declared by migrate, md5 ' || pg_catalog.md5(p_definition);
+  v_current text;
+BEGIN
+  PERFORM missions_private.remember_declared(p_kind, p_table, p_name);
+  IF p_kind = 'trigger' THEN
+    SELECT pg_catalog.obj_description(t.oid, 'pg_trigger') INTO v_current
+    FROM pg_catalog.pg_trigger t WHERE t.tgrelid = p_table AND t.tgname = p_name;
+  ELSE
+    SELECT pg_catalog.obj_description(p.oid, 'pg_policy') INTO v_current
+    FROM pg_catalog.pg_policy p WHERE p.polrelid = p_table AND p.polname = p_name;
+  END IF;
+  RETURN CASE WHEN v_current IS NOT DISTINCT FROM v_mark THEN NULL ELSE v_mark END;
+END
+$fn$;
+COMMENT ON FUNCTION missions_private.changed_declaration(text, regclass, name, text) IS
+  'Migrate only: records the trigger or policy as declared and returns the md5 mark to comment it with when its definition differs from the one it carries, NULL when unchanged.';
+
 -- missions_private.ensure_trigger: creates or replaces a trigger only when its definition changed; true when it did.
 CREATE OR REPLACE FUNCTION missions_private.ensure_trigger(p_table regclass, p_name name, p_ddl text) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_mark text := 'declared by migrate, md5 ' || pg_catalog.md5(p_ddl);
+  v_mark text := missions_private.changed_declaration('trigger', p_table, p_name, p_ddl);
 BEGIN
-  PERFORM missions_private.remember_declared('trigger', p_table, p_name);
-  IF (SELECT pg_catalog.obj_description(t.oid, 'pg_trigger') FROM pg_catalog.pg_trigger t
-      WHERE t.tgrelid = p_table AND t.tgname = p_name) IS NOT DISTINCT FROM v_mark THEN
+  IF v_mark IS NULL THEN
     RETURN false;
   END IF;
   EXECUTE p_ddl;
@@ -54,11 +76,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_mark text := 'declared by migrate, md5 ' || pg_catalog.md5(p_definition);
+  v_mark text := missions_private.changed_declaration('policy', p_table, p_name, p_definition);
 BEGIN
-  PERFORM missions_private.remember_declared('policy', p_table, p_name);
-  IF (SELECT pg_catalog.obj_description(p.oid, 'pg_policy') FROM pg_catalog.pg_policy p
-      WHERE p.polrelid = p_table AND p.polname = p_name) IS NOT DISTINCT FROM v_mark THEN
+  IF v_mark IS NULL THEN
     RETURN false;
   END IF;
   EXECUTE pg_catalog.format('DROP POLICY IF EXISTS %I ON %s', p_name, p_table);
